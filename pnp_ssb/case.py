@@ -1,0 +1,362 @@
+"""Case files: the TOML schema (pydantic), loading, ``--set`` overrides and validation.
+
+A case names regions (a 1D stack from x = 0, or the physical groups of a mesh), their
+materials, the boundary conditions, the study, and the mesh and solver settings. Every
+mistake is reported before any mesh or MPI work, as one :class:`CaseError` naming the field
+path, the value and what was expected. This module imports no DOLFINx.
+"""
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pnp_ssb import materials as matdb
+from pnp_ssb.tomlio import read_toml
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class CaseError(ValueError):
+    """A case that cannot be run; the message names the field path, the value and the expectation."""
+
+
+def field_error(path: str, value: Any, expected: str) -> CaseError:
+    """Build the standard one-line message: ``path = value: expected ...``."""
+    return CaseError(f"{path} = {value!r}: expected {expected}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegionSpec(_Strict):
+    """One region: a layer of the 1D stack (left to right) or a physical group of a mesh."""
+
+    name: Name
+    material: str = Field(description="database name (see `pnp-ssb materials`) or a key of [materials]")
+    thickness_m: PositiveFloat = Field(description="layer thickness in m (1D stacks)")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="material parameters replaced for this region, by dotted path "
+                    "(e.g. 'relative_permittivity' or 'species.Li_v.diffusivity_m2_s')")
+
+
+class SternSpec(_Strict):
+    """A charge-free compact layer between a blocking electrode and the reaction plane.
+
+    Give either the capacitance C_S, or the thickness d_S and permittivity eps_S
+    (C_S = eps0 eps_S / d_S).
+    """
+
+    capacitance_F_m2: PositiveFloat | None = None
+    thickness_m: PositiveFloat | None = None
+    relative_permittivity: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "SternSpec":
+        geometric = self.thickness_m is not None and self.relative_permittivity is not None
+        if (self.capacitance_F_m2 is None) == (not geometric):
+            raise ValueError("give capacitance_F_m2, or thickness_m together with "
+                             "relative_permittivity (not both)")
+        return self
+
+
+class BoundarySpec(_Strict):
+    """An outer boundary: 'blocking' (an electrode held at a potential, ions blocked) or
+    'reservoir' (a neutral bulk of the adjacent electrolyte, exchanging species, at a potential).
+
+    Potentials: ``potential_V`` is on the model's scale, where an electrolyte's bulk sits at its
+    neutrality_potential_vs_li_V when its Li-linked defects are in equilibrium with Li metal;
+    ``potential_vs_bulk_V`` is relative to the adjacent region's bulk. Give at most one
+    (a blocking boundary needs one; a reservoir defaults to the bulk).
+    """
+
+    type: Literal["blocking", "reservoir"]
+    potential_V: FiniteFloat | None = None
+    potential_vs_bulk_V: FiniteFloat | None = None
+    stern: SternSpec | None = None
+    species: list[Name] | None = Field(
+        default=None, description="reservoir only: species exchanged (default: all)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "BoundarySpec":
+        if self.potential_V is not None and self.potential_vs_bulk_V is not None:
+            raise ValueError("give potential_V or potential_vs_bulk_V, not both")
+        if self.type == "blocking" and self.potential_V is None and self.potential_vs_bulk_V is None:
+            raise ValueError("a blocking boundary needs potential_V or potential_vs_bulk_V")
+        if self.type == "blocking" and self.species is not None:
+            raise ValueError("'species' applies to reservoir boundaries only")
+        if self.type == "reservoir" and self.stern is not None:
+            raise ValueError("'stern' applies to blocking boundaries only")
+        return self
+
+
+class MeshSpec(_Strict):
+    """1D stack meshing: cells graded geometrically toward every interface and boundary."""
+
+    min_cell_m: PositiveFloat | Literal["auto"] = Field(
+        "auto", description="smallest cell; 'auto': 0.1 Debye length / cosh(expected drop / 2kT)")
+    growth_ratio: Annotated[float, Field(gt=1.0, le=2.0)] = 1.1
+    max_cell_m: PositiveFloat | Literal["auto"] = Field(
+        "auto", description="largest cell; 'auto': a twentieth of the thinnest layer")
+    refine: Annotated[int, Field(ge=0, le=8)] = Field(
+        0, description="uniform bisections of the graded mesh (for convergence studies)")
+
+
+class SolverSpec(_Strict):
+    """Newton (PETSc SNES) with adaptive continuation in a load parameter 0 -> 1."""
+
+    linear_solver: Literal["mumps", "superlu_dist", "petsc"] = "mumps"
+    line_search: Literal["basic", "l2"] = "basic"
+    max_iterations: Annotated[int, Field(ge=1, le=500)] = 40
+    step_tolerance: Annotated[float, Field(gt=0, le=1e-3)] = Field(
+        1e-9, description="converged when the Newton update is below this, in kT/e units")
+    continuation_initial_step: Annotated[float, Field(gt=0, le=1)] = 1.0
+    continuation_min_step: Annotated[float, Field(gt=0, le=1)] = 1e-4
+    continuation_max_steps: Annotated[int, Field(ge=1, le=10000)] = 200
+
+
+class StudySpec(_Strict):
+    """'equilibrium': Poisson with every Li-linked defect at one electrochemical potential
+    (grand-canonical, the Li reference); 'steady_state': full Poisson–Nernst–Planck with fluxes."""
+
+    type: Literal["equilibrium", "steady_state"] = "equilibrium"
+
+
+class OutputSpec(_Strict):
+    """What `pnp-ssb run` writes besides summary.json, profiles.csv and the resolved case."""
+
+    fields: Literal["vtx", "xdmf", "none"] = "vtx"
+    figures: bool = True
+
+
+class Case(_Strict):
+    """A complete, validated pnp_ssb case (SI units)."""
+
+    name: Name
+    description: str = ""
+    temperature_K: PositiveFloat = 298.15
+    study: StudySpec = StudySpec()
+    regions: Annotated[list[RegionSpec], Field(min_length=1)]
+    materials: dict[Name, dict[str, Any]] = Field(
+        default_factory=dict, description="materials defined in the case (database format)")
+    boundaries: dict[str, BoundarySpec]
+    mesh: MeshSpec = MeshSpec()
+    solver: SolverSpec = SolverSpec()
+    output: OutputSpec = OutputSpec()
+
+    @cached_property
+    def region_materials(self) -> dict[str, matdb.Material]:
+        """Each region's material, with the region's overrides applied."""
+        return {r.name: _resolve_material(self, i) for i, r in enumerate(self.regions)}
+
+    def region(self, name: str) -> RegionSpec:
+        """The region called ``name``."""
+        return next(r for r in self.regions if r.name == name)
+
+    def citation_keys(self) -> list[str]:
+        """Every bibliography key behind the parameters this case uses, in first-use order."""
+        keys: dict[str, None] = {}
+        for material in self.region_materials.values():
+            keys.update(dict.fromkeys(material.citation_keys()))
+        return list(keys)
+
+
+def _path(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(case)"
+
+
+def _format_validation_error(err: ValidationError, source: str) -> CaseError:
+    lines = []
+    for e in err.errors():
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        value = e.get("input")
+        if e["type"] == "missing":
+            lines.append(f"{_path(loc)}: missing; this field is required")
+        elif e["type"] == "extra_forbidden":
+            lines.append(f"{_path(loc)} = {value!r}: unknown field")
+        else:
+            shown = value if not isinstance(value, Mapping) else "{...}"
+            msg = e["msg"].removeprefix("Value error, ")
+            lines.append(f"{_path(loc)} = {shown!r}: {msg}")
+    head = f"invalid case {source}: " if len(lines) == 1 else f"invalid case {source}:\n  "
+    return CaseError(head + "\n  ".join(lines))
+
+
+def _resolve_material(case: Case, index: int) -> matdb.Material:
+    region = case.regions[index]
+    where = f"regions[{index}]"
+    try:
+        if region.material in case.materials:
+            base = matdb.material_from_dict({"name": region.material, **case.materials[
+                region.material]}, origin=f"case {case.name}")
+        else:
+            base = matdb.load_material(region.material)
+        return matdb.apply_overrides(base, region.overrides, origin=f"case {case.name}")
+    except matdb.MaterialError as exc:
+        raise CaseError(f"{where} (material {region.material!r}): {exc}") from None
+
+
+def set_override(data: dict[str, Any], assignment: str) -> None:
+    """Apply one ``--set key=value`` to the raw case dictionary, in place.
+
+    ``key`` is a dotted path (list items by index: ``regions.0.thickness_m``); ``value`` is
+    parsed as a TOML value (``0.3``, ``"mumps"``, ``true``, ``[1, 2]``), or taken as a string.
+    """
+    if "=" not in assignment:
+        raise CaseError(f"--set {assignment!r}: expected key=value")
+    key, text = (s.strip() for s in assignment.split("=", 1))
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text
+    parts = key.split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise field_error(f"--set {where}", part, f"an index below {len(node)}")
+            if last:
+                node[int(part)] = value
+            else:
+                node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+        else:
+            raise field_error(f"--set {where}", node, "a table or an array to index into")
+
+
+def load_case(source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()) -> Case:
+    """Read, override and validate a case.
+
+    Args:
+        source: a TOML file path, or an already parsed dictionary.
+        overrides: ``key=value`` strings applied before validation.
+
+    Raises:
+        CaseError: on any mistake, with the field path, the value and the expectation.
+    """
+    if isinstance(source, Mapping):
+        data, label = dict(source), "(dictionary)"
+    else:
+        path = Path(source)
+        label = str(path)
+        if not path.is_file():
+            raise CaseError(f"case file {label!r} does not exist")
+        try:
+            data = read_toml(path)
+        except tomllib.TOMLDecodeError as exc:
+            raise CaseError(f"case file {label} is not valid TOML: {exc}") from None
+    import copy
+
+    data = copy.deepcopy(data)
+    for assignment in overrides:
+        set_override(data, assignment)
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        raise _format_validation_error(exc, label) from None
+    validate_semantics(case)
+    return case
+
+
+def validate_semantics(case: Case) -> None:
+    """Checks that span fields: names, materials, species and boundary/study consistency."""
+    names = [r.name for r in case.regions]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise field_error(f"regions[{i}].name", name, "a region name used only once")
+        if name in ("left", "right"):
+            raise field_error(f"regions[{i}].name", name, "a name other than 'left'/'right'")
+    for i, region in enumerate(case.regions):
+        if region.material not in case.materials:
+            known = {m.lower() for m in matdb.available_materials()}
+            if region.material.lower() not in known:
+                raise field_error(
+                    f"regions[{i}].material", region.material,
+                    "a database material (" + ", ".join(matdb.available_materials())
+                    + ") or a key of [materials]" + (f" ({', '.join(case.materials)})"
+                                                      if case.materials else ""))
+    mats = case.region_materials  # raises CaseError for bad overrides or inline materials
+    for i, region in enumerate(case.regions):
+        kind = mats[region.name].kind
+        if kind != "solid_electrolyte":
+            raise field_error(f"regions[{i}].material", region.material,
+                              f"a solid_electrolyte (this version solves electrolyte stacks; "
+                              f"{kind} regions are not supported yet)")
+    expected = {"left": case.regions[0].name, "right": case.regions[-1].name}
+    for name in case.boundaries:
+        if name not in expected:
+            raise field_error(f"boundaries.{name}", "{...}", "a 1D stack boundary: 'left' or 'right'")
+    for name, region_name in expected.items():
+        if name not in case.boundaries:
+            raise CaseError(f"boundaries.{name}: missing; expected a table with "
+                            f"type = 'blocking' or 'reservoir'")
+        bc = case.boundaries[name]
+        species = mats[region_name].species
+        for sp in bc.species or []:
+            if sp not in species:
+                raise field_error(f"boundaries.{name}.species", sp,
+                                  f"a species of region {region_name!r}: {', '.join(species)}")
+        if (case.study.type == "equilibrium" and bc.type == "reservoir"
+                and _offset_from_bulk(bc, mats[region_name]) != 0.0):
+            raise field_error(f"boundaries.{name}.potential", bc.potential_V
+                              if bc.potential_V is not None else bc.potential_vs_bulk_V,
+                              "a reservoir at its bulk potential in an equilibrium study "
+                              "(use study.type = 'steady_state' to drive a current)")
+    if case.study.type == "steady_state":
+        _check_species_have_reservoirs(case)
+
+
+def _offset_from_bulk(bc: BoundarySpec, material: matdb.Material) -> float:
+    if bc.potential_vs_bulk_V is not None:
+        return bc.potential_vs_bulk_V
+    if bc.potential_V is None:
+        return 0.0
+    return bc.potential_V - neutrality_potential_V(material)
+
+
+def neutrality_potential_V(material: matdb.Material) -> float:
+    """The electrolyte's bulk potential vs a Li electrode in equilibrium with it (0 if not given)."""
+    return material.parameters["neutrality_potential_vs_li_V"].value if (
+        "neutrality_potential_vs_li_V" in material.parameters) else 0.0
+
+
+def _check_species_have_reservoirs(case: Case) -> None:
+    mats = case.region_materials
+    for species in {s for m in mats.values() for s in m.species}:
+        fed = False
+        for side, region in (("left", case.regions[0]), ("right", case.regions[-1])):
+            bc = case.boundaries[side]
+            if (bc.type == "reservoir" and species in mats[region.name].species
+                    and (bc.species is None or species in bc.species)):
+                fed = True
+        if not fed:
+            raise CaseError(
+                f"study.type = 'steady_state': species {species!r} touches no reservoir boundary, "
+                "so its amount is undetermined; add a reservoir or use study.type = 'equilibrium'")
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """The case with every default filled in, as plain data (for case.resolved.toml)."""
+    return case.model_dump(mode="json")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON schema of case files."""
+    return Case.model_json_schema()

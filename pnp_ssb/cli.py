@@ -1,0 +1,68 @@
+"""The `pnp-ssb` command line: check, schema, materials, run."""
+
+import argparse
+import json
+import logging
+import sys
+
+from pnp_ssb.case import CaseError, json_schema, load_case
+from pnp_ssb.log import configure_logging
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_CONVERGED = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pnp-ssb", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, help_text in (("check", "validate a case file (no mesh, no MPI work)"),
+                            ("run", "solve a case and write its outputs")):
+        c = sub.add_parser(name, help=help_text)
+        c.add_argument("case", help="case file (TOML)")
+        c.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="KEY=VALUE", help="override a case entry, e.g. "
+                       "boundaries.left.potential_vs_bulk_V=0.3 (repeatable)")
+        if name == "run":
+            c.add_argument("-o", "--output", required=True, help="output directory")
+            c.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub.add_parser("schema", help="print the JSON schema of case files")
+    sub.add_parser("materials", help="list the materials database")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    log = configure_logging(logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
+    if args.command == "schema":
+        sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+        return 0
+    if args.command == "materials":
+        from pnp_ssb.materials import describe_materials
+
+        sys.stdout.write(describe_materials() + "\n")
+        return 0
+    try:
+        case = load_case(args.case, args.overrides)
+    except CaseError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    if args.command == "check":
+        log.info("case %s is valid: %d region(s), study %s", case.name, len(case.regions),
+                 case.study.type)
+        return 0
+    from pnp_ssb.run import run_case
+    from pnp_ssb.solver import SolverError
+
+    try:
+        solution = run_case(case, args.output)
+    except SolverError as exc:
+        log.error("%s\nThe last converged state is in %s/last_good", exc, args.output)
+        return EXIT_NOT_CONVERGED
+    log.info("wrote %s (converged in %d Newton iterations, %.2f s)", args.output,
+             solution.report.newton_iterations, solution.wall_time_s)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

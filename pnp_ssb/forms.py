@@ -1,0 +1,237 @@
+"""Residual forms of the scaled Poisson–Nernst–Planck problem (builds, never solves).
+
+Unknowns (all in kT units): psi = e phi/kT on the whole mesh, and in a steady-state study one
+field w_k = mu~_k/kT per species on the submesh of the regions that hold it (equilibrium
+studies fix w_k = 0). With c_k = N_k f(a_k) from :mod:`pnp_ssb.model`:
+
+    Poisson:  int A eps_r grad psi . grad v - (rho_fix + sum_k z_k c_k) v dx
+              - sum_Stern int C_S (psi_E - psi) v ds = 0,          A = eps0 kT/(e^2 c_s L^2)
+    NP:       int D_k c_k (1 - c_k/N_k)^m grad w_k . grad q dx = 0  (flux J_k = -D_k c_k (1-c_k/N_k)^m grad w_k)
+
+Every departure from the flat neutral state is scaled by a load parameter lam in [0, 1]: bulk
+potentials psi0_r(lam) = psi0_ref + lam (psi0_r - psi0_ref), and boundary potentials
+psi_b = psi0_r(lam) + lam (V_b - psi0_r). At lam = 0 the flat state is the exact solution,
+which is what continuation starts from.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pnp_ssb.case import BoundarySpec, Case
+from pnp_ssb.fem import dolfinx, ufl
+from pnp_ssb.mesh import Domain
+from pnp_ssb.model import RegionModel, SpeciesModel, StackModel
+
+QUADRATURE_DEGREE = 4
+
+
+@dataclass
+class Problem:
+    """Everything the solver needs, plus what post-processing reads back.
+
+    Attributes:
+        unknowns: [psi, w_1, ..., w_n] (w only in steady-state studies).
+        residuals: one residual form per unknown.
+        bcs: Dirichlet conditions (boundary potentials, reservoir electrochemical potentials).
+        entity_maps: submesh cell maps for mixed-domain assembly.
+        load_updates: constants with their value as a function of the load parameter.
+    """
+
+    domain: Domain
+    model: StackModel
+    unknowns: list[dolfinx.fem.Function]
+    residuals: list[ufl.Form]
+    bcs: list[dolfinx.fem.DirichletBC]
+    entity_maps: list
+    species_fields: dict[str, dolfinx.fem.Function]
+    species_vertex_maps: dict[str, object]
+    bulk_potential: dict[str, dolfinx.fem.Constant]
+    electrode_potential: dict[str, dolfinx.fem.Constant]
+    stern_capacitance: dict[str, float]
+    dx: ufl.Measure
+    ds: ufl.Measure
+    poisson_volume: ufl.Form
+    species_residuals: dict[str, ufl.Form]
+    boundary_dofs: dict[str, np.ndarray]
+    boundary_species_dofs: dict[tuple[str, str], np.ndarray]
+    load_updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = field(
+        default_factory=list)
+    load: float = 0.0
+
+    def set_load(self, lam: float) -> None:
+        """Set every load-dependent constant to its value at ``lam``."""
+        for const, value in self.load_updates:
+            const.value = value(lam)
+        self.load = lam
+
+    @property
+    def psi(self) -> dolfinx.fem.Function:
+        """The scaled potential e phi / kT."""
+        return self.unknowns[0]
+
+
+def concentration_ufl(sp: SpeciesModel, psi, w, psi0):
+    """c/c_s = N f(a), a = w - z (psi - psi0) + f^-1(c_bulk/N); tanh form of the logistic."""
+    a = w - sp.charge * (psi - psi0) + sp.bulk_activity
+    if sp.statistics == "boltzmann":
+        return sp.site_density * ufl.exp(a)
+    return sp.site_density * 0.5 * (1 + ufl.tanh(0.5 * a))
+
+
+def charge_density_ufl(region: RegionModel, psi, w: dict, psi0):
+    """Scaled charge density rho/(e c_s) of a region."""
+    rho = region.background_charge
+    for sp in region.species:
+        rho = rho + sp.charge * concentration_ufl(sp, psi, w.get(sp.name, 0.0), psi0)
+    return rho
+
+
+def _offset_from_bulk_kT(bc: BoundarySpec, region: RegionModel, vt: float) -> float:
+    if bc.potential_vs_bulk_V is not None:
+        return bc.potential_vs_bulk_V / vt
+    if bc.potential_V is not None:
+        return bc.potential_V / vt - region.bulk_potential
+    return 0.0
+
+
+def stern_capacitance_F_m2(bc: BoundarySpec) -> float | None:
+    """C_S = eps0 eps_S / d_S, or the given capacitance; None without a Stern layer."""
+    from pnp_ssb.constants import VACUUM_PERMITTIVITY_F_M
+
+    if bc.stern is None:
+        return None
+    if bc.stern.capacitance_F_m2 is not None:
+        return bc.stern.capacitance_F_m2
+    return VACUUM_PERMITTIVITY_F_M * bc.stern.relative_permittivity / bc.stern.thickness_m
+
+
+def submesh_facets(domain: Domain, vertex_map, submesh, parent_facets: np.ndarray) -> np.ndarray:
+    """Facets of a submesh that coincide with the given parent facets (matched by vertices)."""
+    msh = domain.mesh
+    fdim = msh.topology.dim - 1
+    msh.topology.create_connectivity(fdim, 0)
+    submesh.topology.create_connectivity(fdim, 0)
+    f2v = msh.topology.connectivity(fdim, 0)
+    sub_f2v = submesh.topology.connectivity(fdim, 0)
+    n_sub = submesh.topology.index_map(fdim).size_local + submesh.topology.index_map(fdim).num_ghosts
+    lookup = {tuple(sorted(sub_f2v.links(f))): f for f in range(n_sub)}
+    out = []
+    for f in parent_facets:
+        sub_vertices = vertex_map.sub_topology_to_topology(f2v.links(f).astype(np.int32), True)
+        if np.all(sub_vertices >= 0):
+            key = tuple(sorted(sub_vertices))
+            if key in lookup:
+                out.append(lookup[key])
+    return np.asarray(out, dtype=np.int32)
+
+
+def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
+    """Assemble the residual forms, Dirichlet conditions and load-dependent constants."""
+    msh = domain.mesh
+    tdim = msh.topology.dim
+    fdim = tdim - 1
+    msh.topology.create_connectivity(fdim, tdim)
+    vt = model.scales.thermal_voltage_V
+    steady = case.study.type == "steady_state"
+    metadata = {"quadrature_degree": QUADRATURE_DEGREE}
+    dx = ufl.Measure("dx", domain=msh, subdomain_data=domain.cell_tags, metadata=metadata)
+    ds = ufl.Measure("ds", domain=msh, subdomain_data=domain.facet_tags, metadata=metadata)
+
+    V = dolfinx.fem.functionspace(msh, ("Lagrange", 1))
+    psi = dolfinx.fem.Function(V, name="psi")
+    v = ufl.TestFunction(V)
+    ref = model.regions[0].bulk_potential
+    psi.x.array[:] = ref
+    updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = []
+
+    def constant(value_of_load: Callable[[float], float]) -> dolfinx.fem.Constant:
+        const = dolfinx.fem.Constant(msh, float(value_of_load(0.0)))
+        updates.append((const, value_of_load))
+        return const
+
+    bulk = {r.name: constant(lambda lam, r=r: ref + lam * (r.bulk_potential - ref))
+            for r in model.regions}
+
+    # species fields on the submesh of the regions that hold them
+    fields: dict[str, dolfinx.fem.Function] = {}
+    vmaps: dict[str, object] = {}
+    entity_maps = []
+    tests: dict[str, ufl.Argument] = {}
+    if steady:
+        for name in model.species_names:
+            holders = [r.name for r in model.regions if any(s.name == name for s in r.species)]
+            cells = np.sort(np.concatenate([domain.region_cells(r) for r in holders]))
+            sub, cmap, vmap, _ = dolfinx.mesh.create_submesh(msh, tdim, cells.astype(np.int32))
+            sub.topology.create_connectivity(fdim, tdim)
+            Vk = dolfinx.fem.functionspace(sub, ("Lagrange", 1))
+            fields[name] = dolfinx.fem.Function(Vk, name=f"w_{name}")
+            tests[name] = ufl.TestFunction(Vk)
+            vmaps[name] = (vmap, sub)
+            entity_maps.append(cmap)
+
+    A = model.scales.poisson_coefficient
+    F_psi = 0
+    F_w = {name: 0 for name in fields}
+    for region in model.regions:
+        tag = domain.region_tags[region.name]
+        w = {name: fields[name] for name in fields}
+        F_psi += (A * region.relative_permittivity * ufl.inner(ufl.grad(psi), ufl.grad(v))
+                  - charge_density_ufl(region, psi, w, bulk[region.name]) * v) * dx(tag)
+        for sp in region.species:
+            if sp.name not in fields:
+                continue
+            c = concentration_ufl(sp, psi, fields[sp.name], bulk[region.name])
+            mobility = c if sp.mobility_exponent == 0 else c * (1 - c / sp.site_density)
+            weight = sp.diffusivity_m2_s / _species_scale(model, sp.name)
+            F_w[sp.name] += weight * mobility * ufl.inner(
+                ufl.grad(fields[sp.name]), ufl.grad(tests[sp.name])) * dx(tag)
+
+    poisson_volume = F_psi
+    bcs = []
+    boundary_dofs: dict[str, np.ndarray] = {}
+    boundary_species_dofs: dict[tuple[str, str], np.ndarray] = {}
+    electrode: dict[str, dolfinx.fem.Constant] = {}
+    stern: dict[str, float] = {}
+    for side, region in (("left", model.regions[0]), ("right", model.regions[-1])):
+        bc = case.boundaries[side]
+        offset = _offset_from_bulk_kT(bc, region, vt)
+        potential = constant(lambda lam, r=region, o=offset: ref + lam * (r.bulk_potential - ref)
+                             + lam * o)
+        electrode[side] = potential
+        facets = domain.facets(side)
+        boundary_dofs[side] = dolfinx.fem.locate_dofs_topological(V, fdim, facets)
+        c_stern = stern_capacitance_F_m2(bc)
+        if c_stern is not None:
+            stern[side] = c_stern
+            C = model.scales.capacitance_scaled(c_stern)
+            F_psi -= C * (potential - psi) * v * ds(domain.boundary_tags[side])
+        else:
+            bcs.append(dolfinx.fem.dirichletbc(potential, boundary_dofs[side], V))
+        if bc.type == "reservoir" and steady:
+            for sp in region.species:
+                if bc.species is not None and sp.name not in bc.species:
+                    continue
+                vmap, sub = vmaps[sp.name]
+                Vk = fields[sp.name].function_space
+                sub_f = submesh_facets(domain, vmap, sub, facets)
+                dofs = dolfinx.fem.locate_dofs_topological(Vk, fdim, sub_f)
+                boundary_species_dofs[(side, sp.name)] = dofs
+                w_res = constant(lambda lam, z=sp.charge, o=offset: z * lam * o)
+                bcs.append(dolfinx.fem.dirichletbc(w_res, dofs, Vk))
+
+    unknowns = [psi, *fields.values()]
+    residuals = [F_psi, *(F_w[n] for n in fields)]
+    return Problem(domain=domain, model=model, unknowns=unknowns, residuals=residuals, bcs=bcs,
+                   entity_maps=entity_maps, species_fields=fields, species_vertex_maps=vmaps,
+                   bulk_potential=bulk, electrode_potential=electrode, stern_capacitance=stern,
+                   dx=dx, ds=ds, poisson_volume=poisson_volume, species_residuals=F_w,
+                   boundary_dofs=boundary_dofs, boundary_species_dofs=boundary_species_dofs,
+                   load_updates=updates)
+
+
+def _species_scale(model: StackModel, name: str) -> float:
+    """D c_bulk of the species where it is largest: makes each NP row O(1) in the bulk."""
+    return max(sp.diffusivity_m2_s * sp.bulk_concentration
+               for r in model.regions for sp in r.species if sp.name == name)

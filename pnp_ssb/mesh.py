@@ -1,0 +1,249 @@
+"""Meshes: 1D graded layer stacks and gmsh models, with regions, boundaries and interfaces by name.
+
+Every mesh goes through one path: a gmsh model with named physical groups ->
+``dolfinx.io.gmsh.model_to_mesh`` (ghosted on shared facets, so that interface integrals
+survive partition boundaries) -> :class:`Domain`, whose interfaces between regions are found
+topologically (facets incident to cells of both regions) and named ``"A|B"``.
+Mesh coordinates are in units of ``model.LENGTH_SCALE_M`` (nm).
+"""
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pnp_ssb.case import Case
+from pnp_ssb.fem import MPI, dolfinx
+from pnp_ssb.model import StackModel
+
+log = logging.getLogger(__name__)
+
+MAX_DROP_FOR_GRADING_KT = 16.0  # caps cosh(drop/2): finer cells break Newton (dolfinx-notes.md)
+MIN_CELL_DEBYE_FRACTION = 1e-4
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A mesh with its regions, outer boundaries and internal interfaces, by name."""
+
+    mesh: dolfinx.mesh.Mesh
+    cell_tags: dolfinx.mesh.MeshTags
+    facet_tags: dolfinx.mesh.MeshTags
+    region_tags: dict[str, int]
+    boundary_tags: dict[str, int]
+    interface_tags: dict[str, int]
+    length_scale_m: float
+
+    def region_cells(self, name: str) -> np.ndarray:
+        """Local cell indices (ghosts included) of a region."""
+        return self.cell_tags.find(self.region_tags[name])
+
+    def facets(self, name: str) -> np.ndarray:
+        """Local facet indices of a boundary or an interface."""
+        tag = self.boundary_tags.get(name, self.interface_tags.get(name))
+        return self.facet_tags.find(tag)
+
+    def num_cells_global(self) -> int:
+        """Number of cells over all ranks."""
+        imap = self.mesh.topology.index_map(self.mesh.topology.dim)
+        return imap.size_global
+
+
+def graded_segment(length: float, h_left: float, h_right: float, h_max: float,
+                   ratio: float) -> np.ndarray:
+    """Cell sizes filling ``length``, growing geometrically by ``ratio`` from both ends.
+
+    Sizes start at ``h_left`` and ``h_right``, grow by ``ratio`` per cell up to ``h_max``, and are
+    scaled down uniformly (by at most one growth step) so that they sum exactly to ``length``.
+    """
+    h_max = max(h_max, h_left, h_right)
+
+    def ramp(h0: float, budget: float) -> list[float]:
+        sizes, total, h = [], 0.0, h0
+        while total + h <= budget:
+            sizes.append(h)
+            total += h
+            h = min(h * ratio, h_max)
+        return sizes
+
+    left = ramp(h_left, length / 2)
+    right = ramp(h_right, length / 2)
+    sizes = np.array(left + right[::-1]) if left or right else np.array([length])
+    if sizes.sum() < length:
+        gap = length - sizes.sum()
+        k = len(left)  # fill the middle with cells no larger than the biggest neighbour
+        biggest = max(sizes.max(), 0.0) if sizes.size else length
+        n_mid = max(1, math.ceil(gap / max(biggest, 1e-300)))
+        sizes = np.concatenate([sizes[:k], np.full(n_mid, gap / n_mid), sizes[k:]])
+    return sizes * (length / sizes.sum())
+
+
+def _local_ionic_strength(model: StackModel, region: str, drop_kT: float) -> float:
+    r = model.region(region)
+    worst = 0.0
+    for sign in (1.0, -1.0):
+        psi = np.array([r.bulk_potential + sign * drop_kT])
+        worst = max(worst, sum(sp.charge**2 * float(sp.concentration(r.activity(sp, psi, 0.0))[0])
+                               for sp in r.species))
+    return worst
+
+
+def cell_sizes_at_ends(case: Case, model: StackModel) -> list[tuple[float, float]]:
+    """Smallest cell (m) at the left and right end of every layer.
+
+    With ``mesh.min_cell_m = "auto"`` this is 0.1 of the local Debye length at the wall,
+    lambda_D sqrt(I_bulk / I_wall), where I is the ionic strength and I_wall follows from the
+    expected potential drop there (boundary potential or bulk-potential difference): for a
+    symmetric Boltzmann electrolyte this is 0.1 lambda_D / cosh(drop/2).
+    """
+    vt = model.scales.thermal_voltage_V
+    drops: list[list[float]] = [[0.0, 0.0] for _ in case.regions]
+    for side, idx, end in (("left", 0, 0), ("right", -1, 1)):
+        bc = case.boundaries[side]
+        r = model.regions[idx]
+        if bc.potential_vs_bulk_V is not None:
+            drops[idx][end] = abs(bc.potential_vs_bulk_V) / vt
+        elif bc.potential_V is not None:
+            drops[idx][end] = abs(bc.potential_V / vt - r.bulk_potential)
+    for i in range(len(case.regions) - 1):
+        d = abs(model.regions[i].bulk_potential - model.regions[i + 1].bulk_potential)
+        drops[i][1] = max(drops[i][1], d)
+        drops[i + 1][0] = max(drops[i + 1][0], d)
+    sizes = []
+    for i, region in enumerate(case.regions):
+        if case.mesh.min_cell_m != "auto":
+            sizes.append((case.mesh.min_cell_m, case.mesh.min_cell_m))
+            continue
+        lam = model.debye_length_m(region.name)
+        bulk = model.region(region.name).ionic_strength()
+        ends = []
+        for drop in drops[i]:
+            wall = _local_ionic_strength(model, region.name, min(drop, MAX_DROP_FOR_GRADING_KT))
+            ends.append(max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)),
+                            MIN_CELL_DEBYE_FRACTION * lam))
+        sizes.append((ends[0], ends[1]))
+    return sizes
+
+
+def stack_vertices_m(case: Case, model: StackModel) -> np.ndarray:
+    """Vertex coordinates (m) of the graded 1D stack, refined ``mesh.refine`` times."""
+    ends = cell_sizes_at_ends(case, model)
+    thinnest = min(r.thickness_m for r in case.regions)
+    h_max = thinnest / 20 if case.mesh.max_cell_m == "auto" else case.mesh.max_cell_m
+    x0, pieces = 0.0, [np.zeros(1)]
+    for region, (h_l, h_r) in zip(case.regions, ends, strict=True):
+        sizes = graded_segment(region.thickness_m, min(h_l, region.thickness_m / 4),
+                               min(h_r, region.thickness_m / 4), h_max, case.mesh.growth_ratio)
+        for _ in range(case.mesh.refine):
+            sizes = np.repeat(sizes / 2, 2)
+        pieces.append(x0 + np.cumsum(sizes))
+        x0 += region.thickness_m
+    x = np.concatenate(pieces)
+    x[-1] = x0
+    return x
+
+
+def _gmsh():
+    import gmsh  # imported here: only mesh generation needs it
+
+    if not gmsh.isInitialized():
+        gmsh.initialize(interruptible=False)
+    gmsh.option.setNumber("General.Terminal", 0)
+    return gmsh
+
+
+def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
+    """Mesh a 1D layer stack: regions named as in the case, boundaries 'left' and 'right'."""
+    xs = None
+    if comm.rank == 0:
+        xs = stack_vertices_m(case, model) / model.scales.length_m
+        gmsh = _gmsh()
+        gmsh.model.add(case.name)
+        nodes = np.arange(1, len(xs) + 1)
+        # layer end points, then one discrete curve per layer
+        bounds = np.concatenate([[0.0], np.cumsum([r.thickness_m for r in case.regions])])
+        bounds /= model.scales.length_m
+        edges = [int(np.argmin(np.abs(xs - b))) for b in bounds]
+        points = [gmsh.model.addDiscreteEntity(0) for _ in edges]
+        for p, e in zip(points, edges, strict=True):
+            gmsh.model.mesh.addNodes(0, p, [int(nodes[e])], [xs[e], 0.0, 0.0])
+            gmsh.model.mesh.addElementsByType(p, 15, [], [int(nodes[e])])
+        for i, region in enumerate(case.regions):
+            a, b = edges[i], edges[i + 1]
+            curve = gmsh.model.addDiscreteEntity(1, -1, [points[i], points[i + 1]])
+            inner = np.arange(a + 1, b)
+            gmsh.model.mesh.addNodes(1, curve, nodes[inner].tolist(),
+                                     np.column_stack([xs[inner], 0 * inner, 0 * inner]).ravel().tolist())
+            conn = np.column_stack([nodes[a:b], nodes[a + 1:b + 1]]).ravel()
+            gmsh.model.mesh.addElementsByType(curve, 1, [], conn.tolist())
+            tag = gmsh.model.addPhysicalGroup(1, [curve])
+            gmsh.model.setPhysicalName(1, tag, region.name)
+        for name, p in (("left", points[0]), ("right", points[-1])):
+            tag = gmsh.model.addPhysicalGroup(0, [p])
+            gmsh.model.setPhysicalName(0, tag, name)
+    domain = domain_from_gmsh(comm, gdim=1, region_order=[r.name for r in case.regions],
+                              length_scale_m=model.scales.length_m)
+    if comm.rank == 0:
+        gmsh.model.remove()
+    return domain
+
+
+def domain_from_gmsh(comm: MPI.Comm, gdim: int, region_order: Sequence[str],
+                     length_scale_m: float) -> Domain:
+    """Build a :class:`Domain` from the current gmsh model on rank 0 (collective).
+
+    Physical groups of the top dimension are regions; those of dimension - 1 are outer
+    boundaries. Interfaces between regions are found topologically and named 'A|B' with A
+    before B in ``region_order``.
+    """
+    from dolfinx.io import gmsh as dgmsh
+
+    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
+    data = dgmsh.model_to_mesh(__import__("gmsh").model if comm.rank == 0 else None, comm, 0,
+                               gdim=gdim, partitioner=partitioner)
+    msh = data.mesh
+    tdim = msh.topology.dim
+    regions = {n: g.tag for n, g in data.physical_groups.items() if g.dim == tdim}
+    boundaries = {n: g.tag for n, g in data.physical_groups.items() if g.dim == tdim - 1}
+    missing = [n for n in region_order if n not in regions]
+    if missing:
+        raise ValueError(f"mesh has no region named {missing}; it has {sorted(regions)}")
+    return _with_interfaces(msh, data.cell_tags, data.facet_tags, regions, boundaries,
+                            list(region_order), length_scale_m)
+
+
+def _with_interfaces(msh, cell_tags, facet_tags, regions: dict[str, int],
+                     boundaries: dict[str, int], order: list[str], length_scale_m: float) -> Domain:
+    tdim = msh.topology.dim
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    f2c = msh.topology.connectivity(tdim - 1, tdim)
+    cell_region = np.full(msh.topology.index_map(tdim).size_local
+                          + msh.topology.index_map(tdim).num_ghosts, -1, dtype=np.int32)
+    cell_region[cell_tags.indices] = cell_tags.values
+    offsets, links = f2c.offsets, f2c.array
+    two = np.flatnonzero(np.diff(offsets) == 2)
+    first, second = cell_region[links[offsets[two]]], cell_region[links[offsets[two] + 1]]
+    rank_of = {regions[n]: i for i, n in enumerate(order) if n in regions}
+    next_tag = max([*regions.values(), *boundaries.values(), 0]) + 1
+    interfaces: dict[str, int] = {}
+    idx_list, val_list = [facet_tags.indices], [facet_tags.values]
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            ta, tb = regions[a], regions[b]
+            sel = two[((first == ta) & (second == tb)) | ((first == tb) & (second == ta))]
+            # the same name on every rank, even where this rank holds none of the facets
+            present = msh.comm.allreduce(int(sel.size), op=MPI.SUM)
+            if present == 0:
+                continue
+            name = f"{a}|{b}" if rank_of[ta] < rank_of[tb] else f"{b}|{a}"
+            interfaces[name] = next_tag
+            idx_list.append(sel.astype(np.int32))
+            val_list.append(np.full(sel.size, next_tag, dtype=np.int32))
+            next_tag += 1
+    indices = np.concatenate(idx_list)
+    values = np.concatenate(val_list)
+    order_idx = np.argsort(indices, kind="stable")
+    tags = dolfinx.mesh.meshtags(msh, tdim - 1, indices[order_idx], values[order_idx])
+    return Domain(msh, cell_tags, tags, regions, boundaries, interfaces, length_scale_m)

@@ -1,0 +1,189 @@
+"""The resolved physical model of an electrolyte stack, in scaled units (no DOLFINx).
+
+Scales: potentials by kT/e (psi = e*phi/kT), electrochemical potentials by kT
+(w_k = mu~_k/kT), lengths by ``LENGTH_SCALE_M`` (mesh coordinates are in nm) and
+concentrations by the largest bulk concentration c_s.
+
+Species k in region r has concentration (formulation.md, section 3)
+
+    c_k = N_k f(a_k),   a_k = w_k - z_k (psi - psi0_r) + f^-1(c_bulk_k / N_k),
+
+with f(a) = exp(a) for Boltzmann statistics and f(a) = 1/(1 + exp(-a)) for a lattice gas.
+w_k = 0 and psi = psi0_r give the neutral bulk: psi0_r is the electrolyte's
+``neutrality_potential_vs_li_V`` and w_k = s_k * mu~_Li+/kT for a defect that adds s_k Li
+(s = +1 interstitial, -1 vacancy), so w = 0 is equilibrium with Li metal at 0 V.
+The immobile background charge rho_fix = -e sum_k z_k c_bulk_k makes each bulk neutral.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pnp_ssb.case import Case, neutrality_potential_V
+from pnp_ssb.constants import (
+    ELEMENTARY_CHARGE_C,
+    VACUUM_PERMITTIVITY_F_M,
+    debye_length_m,
+    thermal_voltage_V,
+)
+
+LENGTH_SCALE_M = 1e-9
+
+
+@dataclass(frozen=True)
+class Scales:
+    """Unit scales of the nondimensional problem."""
+
+    temperature_K: float
+    length_m: float
+    concentration_m3: float
+
+    @property
+    def thermal_voltage_V(self) -> float:
+        """kT/e in V."""
+        return thermal_voltage_V(self.temperature_K)
+
+    @property
+    def poisson_coefficient(self) -> float:
+        """eps0 kT / (e^2 c_s L^2): multiplies eps_r in the scaled Poisson equation."""
+        return (VACUUM_PERMITTIVITY_F_M * self.thermal_voltage_V
+                / (ELEMENTARY_CHARGE_C * self.concentration_m3 * self.length_m**2))
+
+    @property
+    def charge_per_area_C_m2(self) -> float:
+        """SI surface charge of one scaled unit (e c_s L)."""
+        return ELEMENTARY_CHARGE_C * self.concentration_m3 * self.length_m
+
+    def capacitance_scaled(self, capacitance_F_m2: float) -> float:
+        """C kT / (e^2 c_s L): a capacitance per area in scaled units."""
+        return capacitance_F_m2 * self.thermal_voltage_V / self.charge_per_area_C_m2
+
+
+@dataclass(frozen=True)
+class SpeciesModel:
+    """A mobile species in one region (scaled concentrations c/c_s)."""
+
+    name: str
+    charge: int
+    li_stoichiometry: int
+    statistics: str
+    mobility_exponent: int
+    site_density: float
+    bulk_concentration: float
+    diffusivity_m2_s: float
+
+    @property
+    def bulk_activity(self) -> float:
+        """f^-1(c_bulk/N): ln(c/N) (Boltzmann) or ln(c/(N-c)) (lattice gas)."""
+        theta = self.bulk_concentration / self.site_density
+        return math.log(theta) if self.statistics == "boltzmann" else math.log(theta / (1 - theta))
+
+    def concentration(self, a: np.ndarray) -> np.ndarray:
+        """c/c_s = N f(a), with the overflow-free tanh form of the logistic function."""
+        if self.statistics == "boltzmann":
+            return self.site_density * np.exp(a)
+        return self.site_density * 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+@dataclass(frozen=True)
+class RegionModel:
+    """An electrolyte region: permittivity, bulk potential and species (scaled)."""
+
+    name: str
+    relative_permittivity: float
+    bulk_potential: float
+    species: tuple[SpeciesModel, ...]
+
+    @property
+    def background_charge(self) -> float:
+        """rho_fix/(e c_s) = -sum_k z_k c_bulk_k: the immobile charge that makes the bulk neutral."""
+        return -sum(s.charge * s.bulk_concentration for s in self.species)
+
+    def activity(self, sp: SpeciesModel, psi: np.ndarray, w: np.ndarray | float,
+                 bulk_potential: float | None = None) -> np.ndarray:
+        """a_k = w_k - z_k (psi - psi0) + f^-1(c_bulk/N)."""
+        psi0 = self.bulk_potential if bulk_potential is None else bulk_potential
+        return w - sp.charge * (np.asarray(psi) - psi0) + sp.bulk_activity
+
+    def charge_density(self, psi: np.ndarray, w: dict[str, np.ndarray] | None = None,
+                       bulk_potential: float | None = None) -> np.ndarray:
+        """Scaled charge density rho/(e c_s) = sum_k z_k c_k + rho_fix/(e c_s)."""
+        w = w or {}
+        rho = np.full_like(np.asarray(psi, dtype=float), self.background_charge)
+        for sp in self.species:
+            a = self.activity(sp, psi, w.get(sp.name, 0.0), bulk_potential)
+            rho = rho + sp.charge * sp.concentration(a)
+        return rho
+
+    def neutral_potential(self, w: dict[str, np.ndarray] | None = None,
+                          shape: tuple[int, ...] = ()) -> np.ndarray:
+        """The potential psi_n at which the local charge vanishes for given w (bisection).
+
+        The charge density decreases strictly with psi, so the root is unique. Used to
+        measure space-charge potential drops: drop = psi(interface) - psi_n(interface).
+        """
+        w = w or {}
+        shape = np.broadcast_shapes(shape, *(np.shape(v) for v in w.values()))
+        lo = np.full(shape, self.bulk_potential - 200.0)
+        hi = np.full(shape, self.bulk_potential + 200.0)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            positive = self.charge_density(mid, w) > 0
+            lo = np.where(positive, mid, lo)
+            hi = np.where(positive, hi, mid)
+        return 0.5 * (lo + hi)
+
+    def ionic_strength(self) -> float:
+        """sum_k z_k^2 c_bulk_k (scaled)."""
+        return sum(s.charge**2 * s.bulk_concentration for s in self.species)
+
+
+@dataclass(frozen=True)
+class StackModel:
+    """All regions of a case, with the scales."""
+
+    scales: Scales
+    regions: tuple[RegionModel, ...]
+
+    def region(self, name: str) -> RegionModel:
+        """The region called ``name``."""
+        return next(r for r in self.regions if r.name == name)
+
+    @property
+    def species_names(self) -> list[str]:
+        """Every species name, in first-appearance order."""
+        names: dict[str, None] = {}
+        for r in self.regions:
+            names.update(dict.fromkeys(s.name for s in r.species))
+        return list(names)
+
+    def debye_length_m(self, region: str) -> float:
+        """Bulk Debye length of a region in m."""
+        r = self.region(region)
+        return debye_length_m(r.relative_permittivity,
+                              r.ionic_strength() * self.scales.concentration_m3,
+                              self.scales.temperature_K)
+
+
+def build_stack_model(case: Case) -> StackModel:
+    """Resolve a validated case into scaled region models."""
+    mats = case.region_materials
+    c_s = max(sp.bulk_concentration_m3.value for m in mats.values() for sp in m.species.values())
+    scales = Scales(case.temperature_K, LENGTH_SCALE_M, c_s)
+    vt = scales.thermal_voltage_V
+    regions = []
+    for region in case.regions:
+        mat = mats[region.name]
+        species = tuple(
+            SpeciesModel(name=name, charge=sp.charge, li_stoichiometry=sp.li_stoichiometry,
+                         statistics=sp.statistics, mobility_exponent=sp.mobility_exponent,
+                         site_density=sp.site_density_m3.value / c_s,
+                         bulk_concentration=sp.bulk_concentration_m3.value / c_s,
+                         diffusivity_m2_s=sp.diffusivity_m2_s.value)
+            for name, sp in mat.species.items())
+        regions.append(RegionModel(name=region.name,
+                                   relative_permittivity=mat.parameter("relative_permittivity"),
+                                   bulk_potential=neutrality_potential_V(mat) / vt,
+                                   species=species))
+    return StackModel(scales, tuple(regions))

@@ -1,0 +1,142 @@
+"""Writing results: atomic scalar files on rank 0, fields in parallel, figures on rank 0.
+
+Every scalar file is written to a temporary name and renamed, so an interrupted run never
+leaves a half-written file behind.
+"""
+
+import csv
+import io
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pnp_ssb.postprocess import Profile1D
+
+log = logging.getLogger(__name__)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (call on one rank)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; results are for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Atomic JSON (NaN/inf written as null)."""
+    def clean(obj):
+        if isinstance(obj, float) and not np.isfinite(obj):
+            return None
+        if isinstance(obj, dict):
+            return {k: clean(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [clean(v) for v in obj]
+        if isinstance(obj, np.generic):
+            return clean(obj.item())
+        return obj
+
+    write_text_atomic(path, json.dumps(clean(dict(data)), indent=2) + "\n")
+
+
+def profile_rows(profile: Profile1D) -> tuple[list[str], list[list[float | str]]]:
+    """Header and rows of profiles.csv: x_m, phi_V, c_<species>_m3..., region.
+
+    Points on an interface appear once per adjacent region, since concentrations jump there.
+    """
+    species = profile.species
+    header = ["x_m", "phi_V", *(f"c_{s}_m3" for s in species), "region"]
+    rows: list[list[float | str]] = []
+    for seg in profile.segments:
+        phi = seg.psi * profile.thermal_voltage_V
+        for i, x in enumerate(seg.x_m):
+            rows.append([float(x), float(phi[i]),
+                         *(float(seg.c_m3[s][i]) if s in seg.c_m3 else float("nan")
+                           for s in species), seg.region])
+    return header, rows
+
+
+def write_profiles_csv(path: Path, profile: Profile1D) -> None:
+    """Atomic profiles.csv (17 significant digits)."""
+    header, rows = profile_rows(profile)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([f"{v:.17g}" if isinstance(v, float) else v for v in row])
+    write_text_atomic(path, buf.getvalue())
+
+
+def read_profiles_csv(path: Path) -> dict[str, np.ndarray]:
+    """Read profiles.csv back into columns (the region column as strings)."""
+    with open(path, encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    cols = {}
+    for j, name in enumerate(header):
+        values = [r[j] for r in rows]
+        cols[name] = np.array(values) if name == "region" else np.array(values, dtype=float)
+    return cols
+
+
+def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float]) -> list[Path]:
+    """potential.png and concentrations.png: the whole stack, and a zoom on each charged layer.
+
+    Args:
+        marks: name -> x (m) of each boundary and interface, with the layer width to zoom on
+            given as ``marks[name + ':width']``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    zooms = [(n, x) for n, x in marks.items() if ":" not in n and marks.get(n + ":width", 0) > 0]
+    written = []
+    for kind in ("potential", "concentrations"):
+        ncols = max(1, len(zooms))
+        fig = plt.figure(figsize=(4.0 * max(2, ncols), 6.5), constrained_layout=True)
+        grid = fig.add_gridspec(2, ncols)
+        axes = [fig.add_subplot(grid[0, :])] + [fig.add_subplot(grid[1, j]) for j in range(len(zooms))]
+        for k, ax in enumerate(axes):
+            for seg in profile.segments:
+                x_nm = seg.x_m * 1e9
+                if kind == "potential":
+                    ax.plot(x_nm, seg.psi * profile.thermal_voltage_V, lw=1.4, label=seg.region)
+                else:
+                    for name, c in seg.c_m3.items():
+                        ax.semilogy(x_nm, np.maximum(c, 1e-300), lw=1.4,
+                                    label=f"{name} ({seg.region})")
+            for name, x in marks.items():
+                if ":" not in name:
+                    ax.axvline(x * 1e9, color="0.6", lw=0.7, ls="--")
+            if k > 0:
+                name, x = zooms[k - 1]
+                half = 8 * marks[name + ":width"] * 1e9
+                ax.set_xlim(x * 1e9 - half, x * 1e9 + half)
+                ax.set_title(f"near {name}", fontsize=9)
+            ax.set_xlabel("x (nm)")
+            ax.set_ylabel("phi (V)" if kind == "potential" else "c (m$^{-3}$)")
+        axes[0].legend(fontsize=8)
+        path = outdir / f"{kind}.png"
+        tmp = outdir / f".{kind}.tmp.png"
+        fig.savefig(tmp, dpi=130)
+        plt.close(fig)
+        os.replace(tmp, path)
+        written.append(path)
+    return written

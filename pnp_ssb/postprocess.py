@@ -1,0 +1,212 @@
+"""Read a solved problem back: 1D profiles, interface drops and widths, charges and currents.
+
+Post-processing never changes the state. Collective functions (marked) must be called on
+every rank; their scalars are reduced over all ranks before they are returned.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pnp_ssb.fem import MPI, dolfinx
+from pnp_ssb.forms import Problem
+from pnp_ssb.model import RegionModel, StackModel
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A region's part of a 1D profile (sorted by x; interface points appear in both regions)."""
+
+    region: str
+    x_m: np.ndarray
+    psi: np.ndarray
+    w: dict[str, np.ndarray]
+    c_m3: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Profile1D:
+    """The 1D solution as numpy arrays, identical on every rank."""
+
+    segments: tuple[Segment, ...]
+    thermal_voltage_V: float
+
+    def segment(self, region: str) -> Segment:
+        """The segment of a region."""
+        return next(s for s in self.segments if s.region == region)
+
+    @property
+    def species(self) -> list[str]:
+        """Species names in first-appearance order."""
+        names: dict[str, None] = {}
+        for s in self.segments:
+            names.update(dict.fromkeys(s.c_m3))
+        return list(names)
+
+    def phi_V(self, region: str) -> np.ndarray:
+        """Potential (V) along a region."""
+        return self.segment(region).psi * self.thermal_voltage_V
+
+
+def _owned_values(function: dolfinx.fem.Function, dofs: np.ndarray | None = None):
+    V = function.function_space
+    n_owned = V.dofmap.index_map.size_local
+    idx = np.arange(n_owned, dtype=np.int32) if dofs is None else dofs[dofs < n_owned]
+    return V.tabulate_dof_coordinates()[idx, 0], function.x.array[idx]
+
+
+def gather_profile_1d(problem: Problem) -> Profile1D:
+    """Collect psi, w and the concentrations of a 1D run on every rank (collective)."""
+    domain, model = problem.domain, problem.model
+    comm = domain.mesh.comm
+    tdim = domain.mesh.topology.dim
+    V = problem.psi.function_space
+    local = {}
+    for region in model.regions:
+        dofs = dolfinx.fem.locate_dofs_topological(V, tdim, domain.region_cells(region.name))
+        local[region.name] = _owned_values(problem.psi, dofs)
+    w_local = {name: _owned_values(f) for name, f in problem.species_fields.items()}
+    gathered = comm.allgather((local, w_local))
+    ls = domain.length_scale_m
+    segments = []
+    for region in model.regions:
+        x = np.concatenate([g[0][region.name][0] for g in gathered])
+        psi = np.concatenate([g[0][region.name][1] for g in gathered])
+        x, first = np.unique(x, return_index=True)
+        psi = psi[first]
+        w: dict[str, np.ndarray] = {}
+        for sp in region.species:
+            if sp.name in w_local:
+                xw = np.concatenate([g[1][sp.name][0] for g in gathered])
+                vw = np.concatenate([g[1][sp.name][1] for g in gathered])
+                xw, first_w = np.unique(xw, return_index=True)
+                w[sp.name] = np.interp(x, xw, vw[first_w])  # same vertices: exact lookup
+            else:
+                w[sp.name] = np.zeros_like(x)
+        c = {sp.name: sp.concentration(region.activity(sp, psi, w[sp.name]))
+             * model.scales.concentration_m3 for sp in region.species}
+        segments.append(Segment(region.name, x * ls, psi, w, c))
+    return Profile1D(tuple(segments), model.scales.thermal_voltage_V)
+
+
+@dataclass(frozen=True)
+class SideMetrics:
+    """The space-charge layer on one side of a boundary or interface.
+
+    drop_V: phi(interface) - phi_n(interface), phi_n being the potential that would make the
+        region locally neutral with the local electrochemical potentials (the bulk potential at
+        equilibrium).
+    width_m: distance from the interface at which |phi - phi_n| has fallen to drop/e (the Debye
+        length for a weakly charged Gouy–Chapman layer).
+    """
+
+    region: str
+    drop_V: float
+    width_m: float
+
+
+def side_metrics(profile: Profile1D, region: RegionModel, at_start: bool) -> SideMetrics:
+    """Drop and width of the space-charge layer of ``region`` at its start or end."""
+    seg = profile.segment(region.name)
+    order = slice(None) if at_start else slice(None, None, -1)
+    x, psi = seg.x_m[order], seg.psi[order]
+    w = {k: v[order] for k, v in seg.w.items()}
+    psi_n = region.neutral_potential(w, shape=psi.shape)
+    dev = (psi - psi_n) * profile.thermal_voltage_V
+    drop = float(dev[0])
+    distance = np.abs(x - x[0])
+    if abs(drop) < 1e-12:
+        return SideMetrics(region.name, drop, 0.0)
+    target = abs(drop) / math.e
+    below = np.flatnonzero(np.abs(dev) <= target)
+    if below.size == 0:
+        return SideMetrics(region.name, drop, float(distance[-1]))
+    j = int(below[0])
+    d0, d1 = abs(dev[j - 1]), abs(dev[j])
+    t = (d0 - target) / (d0 - d1) if d0 != d1 else 0.0
+    return SideMetrics(region.name, drop, float(distance[j - 1] + t * (distance[j] - distance[j - 1])))
+
+
+def layer_metrics_1d(profile: Profile1D, model: StackModel) -> dict[str, list[SideMetrics]]:
+    """Space-charge metrics at 'left', 'right' and every 'A|B' interface of a 1D stack."""
+    regs = model.regions
+    out = {"left": [side_metrics(profile, regs[0], True)],
+           "right": [side_metrics(profile, regs[-1], False)]}
+    for a, b in zip(regs[:-1], regs[1:], strict=True):
+        out[f"{a.name}|{b.name}"] = [side_metrics(profile, a, False),
+                                     side_metrics(profile, b, True)]
+    return out
+
+
+def _sum_owned(vector: dolfinx.la.Vector, dofs: np.ndarray, comm: MPI.Comm) -> float:
+    n_owned = vector.index_map.size_local * vector.block_size
+    local = float(vector.array[dofs[dofs < n_owned]].sum())
+    return comm.allreduce(local, op=MPI.SUM)
+
+
+def _reaction_vector(problem: Problem, form) -> dolfinx.la.Vector:
+    compiled = dolfinx.fem.form(form, entity_maps=problem.entity_maps or None)
+    vec = dolfinx.fem.assemble_vector(compiled)
+    vec.scatter_reverse(dolfinx.la.InsertMode.add)
+    return vec
+
+
+def boundary_measure(problem: Problem, side: str) -> float:
+    """Size of a boundary in scaled units (1 for a 1D end point) (collective)."""
+    tag = problem.domain.boundary_tags[side]
+    value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(1.0 * problem.ds(tag)))
+    return problem.domain.mesh.comm.allreduce(value, op=MPI.SUM)
+
+
+def electrode_charges_C_m2(problem: Problem) -> dict[str, float]:
+    """Charge per area on each boundary's electrode side, from the Poisson reaction (collective).
+
+    The Poisson residual without boundary terms, summed over a boundary's nodes, equals
+    int eps grad(phi).n ds there: the charge on the electrode (Gauss). This is the consistent
+    flux, exact for the discrete solution, rather than a differentiated potential.
+    """
+    comm = problem.domain.mesh.comm
+    vec = _reaction_vector(problem, problem.poisson_volume)
+    scale = problem.model.scales.charge_per_area_C_m2
+    return {side: _sum_owned(vec, dofs, comm) * scale / boundary_measure(problem, side)
+            for side, dofs in problem.boundary_dofs.items()}
+
+
+def space_charge_C_m2(problem: Problem) -> dict[str, float]:
+    """Integrated charge of each region per unit boundary area (collective)."""
+    from pnp_ssb.forms import charge_density_ufl
+
+    comm = problem.domain.mesh.comm
+    out = {}
+    for region in problem.model.regions:
+        rho = charge_density_ufl(region, problem.psi, dict(problem.species_fields),
+                                 problem.bulk_potential[region.name])
+        tag = problem.domain.region_tags[region.name]
+        form = dolfinx.fem.form(rho * problem.dx(tag), entity_maps=problem.entity_maps or None)
+        value = comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
+        out[region.name] = value * problem.model.scales.charge_per_area_C_m2 / boundary_measure(
+            problem, "left")
+    return out
+
+
+def boundary_currents_A_m2(problem: Problem) -> dict[str, float]:
+    """Electric current density leaving the electrolyte through each reservoir (collective).
+
+    From the Nernst–Planck reactions at the reservoir nodes (the consistent flux): for each
+    species, J.n = -R_b (D c_bulk)_ref c_s / L, and i = sum_k z_k e J_k.n.
+    """
+    from pnp_ssb.constants import ELEMENTARY_CHARGE_C
+    from pnp_ssb.forms import _species_scale
+
+    comm = problem.domain.mesh.comm
+    model = problem.model
+    out: dict[str, float] = {side: 0.0 for side in problem.boundary_dofs}
+    vectors = {name: _reaction_vector(problem, form)
+               for name, form in problem.species_residuals.items()}
+    charge = {sp.name: sp.charge for r in model.regions for sp in r.species}
+    for (side, name), dofs in problem.boundary_species_dofs.items():
+        flux = -_sum_owned(vectors[name], dofs, comm) * _species_scale(model, name) * (
+            model.scales.concentration_m3 / model.scales.length_m)
+        out[side] += charge[name] * ELEMENTARY_CHARGE_C * flux / boundary_measure(problem, side)
+    return out

@@ -1,0 +1,312 @@
+"""The orchestrator: case -> model -> mesh -> forms -> solver -> post-processing -> outputs."""
+
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pnp_ssb import __version__
+from pnp_ssb.case import Case, case_to_dict
+from pnp_ssb.fem import MPI, PETSc, dolfinx, ufl
+from pnp_ssb.forms import Problem, build_problem, concentration_ufl
+from pnp_ssb.mesh import Domain, stack_domain
+from pnp_ssb.model import StackModel, build_stack_model
+from pnp_ssb.output import plot_profiles, write_json, write_profiles_csv, write_text_atomic
+from pnp_ssb.postprocess import (
+    Profile1D,
+    SideMetrics,
+    boundary_currents_A_m2,
+    electrode_charges_C_m2,
+    gather_profile_1d,
+    layer_metrics_1d,
+    space_charge_C_m2,
+)
+from pnp_ssb.solver import NewtonSettings, NewtonSolver, SolveReport, SolverError, solve_with_continuation
+from pnp_ssb.tomlio import dumps_toml
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Solution:
+    """A solved case with everything post-processing computed (identical on every rank)."""
+
+    case: Case
+    model: StackModel
+    domain: Domain
+    problem: Problem
+    report: SolveReport
+    profile: Profile1D
+    layers: dict[str, list[SideMetrics]]
+    electrode_charge_C_m2: dict[str, float]
+    space_charge_C_m2: dict[str, float]
+    current_density_A_m2: dict[str, float]
+    num_dofs: int
+    wall_time_s: float
+    converged: bool = True
+    failure: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_ranks(self) -> int:
+        """MPI ranks used."""
+        return self.domain.mesh.comm.size
+
+    def phi_V(self, x_m: np.ndarray, region: str | None = None) -> np.ndarray:
+        """Potential (V) interpolated at points of a 1D run (within one region if given)."""
+        segs = [self.profile.segment(region)] if region else self.profile.segments
+        x = np.concatenate([s.x_m for s in segs])
+        phi = np.concatenate([s.psi for s in segs]) * self.profile.thermal_voltage_V
+        order = np.argsort(x, kind="stable")
+        return np.interp(x_m, x[order], phi[order])
+
+
+def newton_settings(case: Case) -> NewtonSettings:
+    """The solver settings of a case."""
+    s = case.solver
+    return NewtonSettings(linear_solver=s.linear_solver, line_search=s.line_search,
+                          max_iterations=s.max_iterations, step_tolerance=s.step_tolerance,
+                          continuation_initial_step=s.continuation_initial_step,
+                          continuation_min_step=s.continuation_min_step,
+                          continuation_max_steps=s.continuation_max_steps)
+
+
+def _num_dofs(problem: Problem) -> int:
+    return sum(u.function_space.dofmap.index_map.size_global for u in problem.unknowns)
+
+
+def _postprocess(case, model, domain, problem, report, start, converged, failure) -> Solution:
+    return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
+                    profile=gather_profile_1d(problem),
+                    layers=layer_metrics_1d(gather_profile_1d(problem), model),
+                    electrode_charge_C_m2=electrode_charges_C_m2(problem),
+                    space_charge_C_m2=space_charge_C_m2(problem),
+                    current_density_A_m2=boundary_currents_A_m2(problem),
+                    num_dofs=_num_dofs(problem), wall_time_s=time.perf_counter() - start,
+                    converged=converged, failure=failure)
+
+
+def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
+    """Mesh, solve with continuation and post-process a validated case (collective).
+
+    Raises:
+        SolverError: Newton failed; ``error.solution`` then holds the last good state.
+    """
+    start = time.perf_counter()
+    model = build_stack_model(case)
+    domain = stack_domain(case, model, comm)
+    problem = build_problem(case, domain, model)
+    solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
+                          newton_settings(case))
+    log.info("case %s: %d cells, %d unknowns, %d rank(s)", case.name, domain.num_cells_global(),
+             _num_dofs(problem), comm.size)
+    try:
+        report = solve_with_continuation(solver, problem.set_load, label=f"{case.name}: load")
+    except SolverError as exc:
+        exc.solution = _postprocess(case, model, domain, problem, exc.report, start, False,
+                                    str(exc))
+        raise
+    solution = _postprocess(case, model, domain, problem, report, start, True, "")
+    log.info("case %s: converged in %d Newton iterations (%d continuation steps), %.2f s",
+             case.name, report.newton_iterations, report.converged_steps, solution.wall_time_s)
+    return solution
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages a result depends on."""
+    out = {"pnp_ssb": __version__, "python": platform.python_version(),
+           "dolfinx": dolfinx.__version__,
+           "petsc": ".".join(str(v) for v in PETSc.Sys.getVersion())}
+    for dist in ("numpy", "fenics-ufl", "fenics-basix", "fenics-ffcx", "mpi4py", "pydantic"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def summary(solution: Solution) -> dict[str, Any]:
+    """The content of summary.json."""
+    case, model = solution.case, solution.model
+    vt = model.scales.thermal_voltage_V
+    x_cells = np.diff(np.concatenate([s.x_m for s in solution.profile.segments]))
+    x_cells = x_cells[x_cells > 0]
+    boundaries = {}
+    for side in ("left", "right"):
+        bc = case.boundaries[side]
+        layer = solution.layers[side][0]
+        entry: dict[str, Any] = {
+            "type": bc.type,
+            "region": layer.region,
+            "electrode_potential_V": float(solution.problem.electrode_potential[side].value) * vt,
+            "space_charge_drop_V": layer.drop_V,
+            "space_charge_width_m": layer.width_m,
+            "electrode_charge_C_m2": solution.electrode_charge_C_m2[side],
+        }
+        if side in solution.problem.stern_capacitance:
+            seg = solution.profile.segment(layer.region)
+            phi_plane = (seg.psi[0] if side == "left" else seg.psi[-1]) * vt
+            entry["stern_capacitance_F_m2"] = solution.problem.stern_capacitance[side]
+            entry["stern_drop_V"] = entry["electrode_potential_V"] - float(phi_plane)
+        if case.study.type == "steady_state":
+            entry["current_density_out_A_m2"] = solution.current_density_A_m2[side]
+        boundaries[side] = entry
+    interfaces = {}
+    for name, sides in solution.layers.items():
+        if "|" in name:
+            interfaces[name] = {
+                "potential_drop_V": sum(s.drop_V for s in sides[::-1]) if False else
+                sides[1].drop_V - sides[0].drop_V,
+                "sides": {s.region: {"space_charge_drop_V": s.drop_V,
+                                     "space_charge_width_m": s.width_m} for s in sides}}
+    regions = {r.name: {"material": case.region(r.name).material,
+                        "bulk_potential_V": r.bulk_potential * vt,
+                        "debye_length_m": model.debye_length_m(r.name),
+                        "space_charge_C_m2": solution.space_charge_C_m2[r.name]}
+               for r in model.regions}
+    balance = sum(solution.electrode_charge_C_m2.values()) + sum(solution.space_charge_C_m2.values())
+    return {
+        "case": case.name,
+        "study": case.study.type,
+        "converged": solution.converged,
+        "failure": solution.failure or None,
+        "load_reached": solution.report.load_reached,
+        "newton_iterations": solution.report.newton_iterations,
+        "continuation_steps": solution.report.converged_steps,
+        "continuation_attempts": len(solution.report.attempts),
+        "residual_history": [a.residual_norms for a in solution.report.attempts],
+        "wall_time_s": solution.wall_time_s,
+        "num_dofs": solution.num_dofs,
+        "num_cells": solution.domain.num_cells_global(),
+        "min_cell_m": float(x_cells.min()),
+        "max_cell_m": float(x_cells.max()),
+        "num_ranks": solution.num_ranks,
+        "temperature_K": case.temperature_K,
+        "boundaries": boundaries,
+        "interfaces": interfaces,
+        "regions": regions,
+        "charge_balance_C_m2": balance,
+        "versions": package_versions(),
+    }
+
+
+def _write_fields(solution: Solution, outdir: Path) -> None:
+    fmt = solution.case.output.fields
+    if fmt == "none":
+        return
+    problem, model = solution.problem, solution.model
+    msh = solution.domain.mesh
+    vt = model.scales.thermal_voltage_V
+    family = ("Discontinuous Lagrange", 1) if fmt == "vtx" else ("Lagrange", 1)
+    V = dolfinx.fem.functionspace(msh, family)
+    phi = dolfinx.fem.Function(V, name="phi_V")
+    phi.interpolate(dolfinx.fem.Expression(problem.psi * vt, V.element.interpolation_points))
+    out = [phi]
+    w_parent = _species_on_parent(solution)
+    for name in model.species_names:
+        c = dolfinx.fem.Function(V, name=f"c_{name}_m3")
+        for region in model.regions:
+            sp = next((s for s in region.species if s.name == name), None)
+            if sp is None:
+                continue
+            expr = concentration_ufl(sp, problem.psi, w_parent.get(name, 0.0),
+                                     problem.bulk_potential[region.name])
+            c.interpolate(dolfinx.fem.Expression(expr * model.scales.concentration_m3,
+                                                 V.element.interpolation_points),
+                          cells0=solution.domain.region_cells(region.name))
+        out.append(c)
+    if fmt == "vtx":
+        with dolfinx.io.VTXWriter(msh.comm, outdir / "fields.bp", out, engine="BP4") as writer:
+            writer.write(0.0)
+    else:
+        with dolfinx.io.XDMFFile(msh.comm, outdir / "fields.xdmf", "w") as xdmf:
+            xdmf.write_mesh(msh)
+            for f in out:
+                xdmf.write_function(f)
+
+
+def _species_on_parent(solution: Solution) -> dict[str, dolfinx.fem.Function]:
+    """Copies of the submesh fields w_k on the parent mesh (zero outside their regions)."""
+    problem = solution.problem
+    V = problem.psi.function_space
+    out = {}
+    for (name, w), emap in zip(problem.species_fields.items(), problem.entity_maps, strict=True):
+        parent_cells = emap.sub_topology_to_topology(
+            np.arange(emap.sub_topology.index_map(emap.dim).size_local
+                      + emap.sub_topology.index_map(emap.dim).num_ghosts, dtype=np.int32), False)
+        copy = dolfinx.fem.Function(V)
+        copy.interpolate(w, cells0=np.arange(parent_cells.size, dtype=np.int32),
+                         cells1=parent_cells)
+        out[name] = copy
+    return out
+
+
+def write_outputs(solution: Solution, outdir: str | Path) -> Path:
+    """Write every output of a run into ``outdir`` (collective; scalar files on rank 0)."""
+    outdir = Path(outdir)
+    comm = solution.domain.mesh.comm
+    if comm.rank == 0:
+        outdir.mkdir(parents=True, exist_ok=True)
+    comm.barrier()
+    _write_fields(solution, outdir)
+    if comm.rank == 0:
+        from pnp_ssb import materials as matdb
+
+        data = summary(solution)
+        write_profiles_csv(outdir / "profiles.csv", solution.profile)
+        resolved = case_to_dict(solution.case)
+        resolved["resolved_materials"] = {
+            region: _material_dict(mat) for region, mat in solution.case.region_materials.items()}
+        write_text_atomic(outdir / "case.resolved.toml", dumps_toml(resolved))
+        write_text_atomic(outdir / "citations.bib",
+                          matdb.bibtex_entries(solution.case.citation_keys()))
+        if solution.case.output.figures:
+            marks: dict[str, float] = {}
+            x_end = sum(r.thickness_m for r in solution.case.regions)
+            x = 0.0
+            for i, region in enumerate(solution.case.regions):
+                if i:
+                    name = f"{solution.case.regions[i - 1].name}|{region.name}"
+                    marks[name] = x
+                    marks[name + ":width"] = max(s.width_m for s in solution.layers[name])
+                x += region.thickness_m
+            for side, xs in (("left", 0.0), ("right", x_end)):
+                marks[side] = xs
+                marks[side + ":width"] = solution.layers[side][0].width_m
+            plot_profiles(outdir, solution.profile, marks)
+        write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
+    comm.barrier()
+    return outdir
+
+
+def _material_dict(material) -> dict[str, Any]:
+    params = {k: {"value": q.value, "unit": q.unit, "status": q.status,
+                  "sources": list(q.sources)} for k, q in material.parameters.items()}
+    species = {n: {"charge": s.charge, "li_stoichiometry": s.li_stoichiometry,
+                   "statistics": s.statistics, "mobility_exponent": s.mobility_exponent,
+                   "site_density_m3": s.site_density_m3.value,
+                   "bulk_concentration_m3": s.bulk_concentration_m3.value,
+                   "diffusivity_m2_s": s.diffusivity_m2_s.value}
+               for n, s in material.species.items()}
+    return {"name": material.name, "kind": material.kind, "parameters": params,
+            "species": species}
+
+
+def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
+    """Solve a case and write its outputs. On a solver failure, the last good state is written
+    to ``outdir/last_good`` with the failure report in its summary.json, then the error is raised."""
+    try:
+        solution = solve_case(case, comm)
+    except SolverError as exc:
+        write_outputs(exc.solution, Path(outdir) / "last_good")
+        raise
+    write_outputs(solution, outdir)
+    return solution
+
+
+__all__ = ["Solution", "run_case", "solve_case", "summary", "ufl"]

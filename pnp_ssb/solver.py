@@ -1,0 +1,234 @@
+"""Newton (PETSc SNES) with adaptive continuation; knows nothing of the physics it solves.
+
+Convergence is judged on the Newton update in the unknowns' own units (kT for every field
+of pnp_ssb), not on the residual: residual rows scale like c/h and span ten decades, so a
+relative residual test can stop at a wrong solution (dolfinx-notes.md).
+"""
+
+import itertools
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pnp_ssb.fem import PETSc, dolfinx
+from pnp_ssb.log import ProgressBar
+
+log = logging.getLogger(__name__)
+_prefix_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class NewtonSettings:
+    """Newton and continuation settings (see case.SolverSpec)."""
+
+    linear_solver: str = "mumps"
+    line_search: str = "basic"
+    max_iterations: int = 40
+    step_tolerance: float = 1e-9
+    continuation_initial_step: float = 1.0
+    continuation_min_step: float = 1e-4
+    continuation_max_steps: int = 200
+
+
+@dataclass
+class Attempt:
+    """One Newton solve at one load value."""
+
+    load: float
+    converged: bool
+    iterations: int
+    residual_norms: list[float]
+    update_norms: list[float]
+    reason: int
+
+
+@dataclass
+class SolveReport:
+    """The continuation path: every attempt, converged or not."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    wall_time_s: float = 0.0
+
+    @property
+    def newton_iterations(self) -> int:
+        """Newton iterations over all attempts (failed ones included: they cost time too)."""
+        return sum(a.iterations for a in self.attempts)
+
+    @property
+    def converged_steps(self) -> int:
+        """Continuation steps that converged."""
+        return sum(a.converged for a in self.attempts)
+
+    @property
+    def load_reached(self) -> float:
+        """The largest load at which Newton converged."""
+        return max([a.load for a in self.attempts if a.converged], default=0.0)
+
+
+class SolverError(RuntimeError):
+    """Newton failed even at the smallest continuation step.
+
+    The message gives the load reached, the failed step, and the residual and update
+    history of the last attempt; ``report`` holds the whole path.
+    """
+
+    def __init__(self, message: str, report: SolveReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def _petsc_options(settings: NewtonSettings) -> dict[str, object]:
+    opts: dict[str, object] = {
+        "snes_type": "newtonls",
+        "snes_linesearch_type": settings.line_search,
+        "snes_max_it": settings.max_iterations,
+        "snes_rtol": 0.0,
+        "snes_atol": 0.0,
+        "snes_stol": 0.0,
+        "snes_divergence_tolerance": -1,
+        "ksp_type": "preonly",
+        "pc_type": "lu",
+    }
+    if settings.linear_solver != "petsc":
+        opts["pc_factor_mat_solver_type"] = settings.linear_solver
+    if settings.linear_solver == "mumps":
+        opts["mat_mumps_icntl_14"] = 200  # workspace headroom: pivoting on stiff layers
+    return opts
+
+
+class NewtonSolver:
+    """A dolfinx NonlinearProblem with our convergence test and bookkeeping."""
+
+    def __init__(self, residuals: Sequence, unknowns: Sequence[dolfinx.fem.Function],
+                 bcs: Sequence, entity_maps: Sequence, settings: NewtonSettings) -> None:
+        self.settings = settings
+        self.unknowns = list(unknowns)
+        single = len(self.unknowns) == 1
+        self.problem = dolfinx.fem.petsc.NonlinearProblem(
+            residuals[0] if single else list(residuals),
+            self.unknowns[0] if single else self.unknowns,
+            bcs=list(bcs), entity_maps=list(entity_maps) or None,
+            kind=None if single else "mpi",
+            petsc_options_prefix=f"pnp_ssb_{next(_prefix_counter)}_",
+            petsc_options=_petsc_options(settings))
+        self._residuals: list[float] = []
+        self._updates: list[float] = []
+        snes = self.problem.solver
+        snes.setConvergenceTest(self._converged)
+        snes.setMonitor(lambda _snes, _it, fnorm: self._residuals.append(float(fnorm)))
+
+    def _converged(self, snes, it: int, norms) -> int:
+        _xnorm, _ynorm, fnorm = norms
+        if not math.isfinite(fnorm):
+            return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+        if it == 0:
+            return PETSc.SNES.ConvergedReason.ITERATING
+        update = snes.getSolutionUpdate().norm(PETSc.NormType.NORM_INFINITY)
+        self._updates.append(float(update))
+        if not math.isfinite(update):
+            return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+        if update < self.settings.step_tolerance:
+            return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
+        if it >= self.settings.max_iterations:
+            return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
+        return PETSc.SNES.ConvergedReason.ITERATING
+
+    def solve(self, load: float) -> Attempt:
+        """One Newton solve from the current state of the unknowns."""
+        self._residuals, self._updates = [], []
+        snes = self.problem.solver
+        try:
+            self.problem.solve()
+            reason = snes.getConvergedReason()
+        except (RuntimeError, PETSc.Error) as exc:  # a failed factorisation ends the attempt
+            log.debug("Newton attempt at load %.4g raised %s", load, exc)
+            reason = PETSc.SNES.ConvergedReason.DIVERGED_FUNCTION_DOMAIN
+        finite = all(np.isfinite(u.x.array).all() for u in self.unknowns)
+        finite = bool(self.unknowns[0].function_space.mesh.comm.allreduce(finite, op=min_op()))
+        return Attempt(load=load, converged=reason > 0 and finite,
+                       iterations=snes.getIterationNumber(),
+                       residual_norms=list(self._residuals), update_norms=list(self._updates),
+                       reason=int(reason))
+
+
+def min_op():
+    """MPI.MIN, imported lazily."""
+    from pnp_ssb.fem import MPI
+
+    return MPI.MIN
+
+
+def _snapshot(functions: Sequence[dolfinx.fem.Function]) -> list[np.ndarray]:
+    return [f.x.array.copy() for f in functions]
+
+
+def _restore(functions: Sequence[dolfinx.fem.Function], saved: Sequence[np.ndarray]) -> None:
+    for f, a in zip(functions, saved, strict=True):
+        f.x.array[:] = a
+
+
+def solve_with_continuation(solver: NewtonSolver, set_load: Callable[[float], None],
+                            label: str = "continuation",
+                            on_good_state: Callable[[float], None] | None = None) -> SolveReport:
+    """Raise the load from 0 (where the current state is exact) to 1.
+
+    Tries the whole step first; after a failure it restores the last converged state and
+    halves the step, and after an easy success (< 6 iterations) it doubles it.
+
+    Raises:
+        SolverError: when the step falls below ``continuation_min_step`` or the number of
+            steps exceeds ``continuation_max_steps``; the unknowns then hold the last good state.
+    """
+    s = solver.settings
+    report = SolveReport()
+    start = time.perf_counter()
+    load, step = 0.0, s.continuation_initial_step
+    good = _snapshot(solver.unknowns)
+    bar = ProgressBar(label, 1.0)
+    while load < 1.0:
+        if len(report.attempts) >= s.continuation_max_steps or step < s.continuation_min_step:
+            _restore(solver.unknowns, good)
+            set_load(load)
+            report.wall_time_s = time.perf_counter() - start
+            bar.close()
+            raise SolverError(_failure_message(report, load, step), report)
+        target = min(1.0, load + step)
+        set_load(target)
+        attempt = solver.solve(target)
+        report.attempts.append(attempt)
+        if attempt.converged:
+            load = target
+            good = _snapshot(solver.unknowns)
+            if on_good_state is not None:
+                on_good_state(load)
+            if attempt.iterations < 6:
+                step *= 2.0
+            bar.update(load, f"step {step:.3g}, {attempt.iterations} Newton its")
+        else:
+            log.info("Newton did not converge at load %.4g (reason %d); halving the step",
+                     target, attempt.reason)
+            _restore(solver.unknowns, good)
+            step /= 2.0
+    bar.close()
+    report.wall_time_s = time.perf_counter() - start
+    return report
+
+
+def _failure_message(report: SolveReport, load: float, step: float) -> str:
+    last = report.attempts[-1] if report.attempts else None
+    lines = [f"Newton failed: continuation reached load {load:.6g} of 1 "
+             f"(next step {step:.3g}, {len(report.attempts)} attempts)."]
+    if last is not None:
+        res = ", ".join(f"{r:.3e}" for r in last.residual_norms)
+        upd = ", ".join(f"{u:.3e}" for u in last.update_norms)
+        lines.append(f"Last attempt at load {last.load:.6g}: PETSc reason {last.reason}, "
+                     f"{last.iterations} iterations.")
+        lines.append(f"  residual norms: [{res}]")
+        lines.append(f"  update norms (kT): [{upd}]")
+    lines.append("The unknowns hold the last converged state. Try solver.continuation_initial_step "
+                 "= 0.1, a finer mesh.min_cell_m, or lattice_gas statistics for very large drops.")
+    return "\n".join(lines)

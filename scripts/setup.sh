@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Create .venv from nothing with a Python >= 3.12 and install pnp_ssb into it.
+#
+# Python is looked up in this order: $PYTHON, then python3.14 ... python3 on PATH, then pyenv's
+# versions. Extras: "fem,test" by default (the DOLFINx wheel dolfinx-solver-real and pytest/ruff).
+# On a cluster with its own DOLFINx 0.11: PNP_SSB_SYSTEM_DOLFINX=1 scripts/setup.sh
+# (the venv then sees the system site-packages and the wheel is not installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+is_modern() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+
+find_python() {
+  if [ -n "${PYTHON:-}" ]; then
+    if is_modern "$PYTHON"; then echo "$PYTHON"; return 0; fi
+    echo "setup: \$PYTHON=$PYTHON is not a Python >= 3.12" >&2; return 1
+  fi
+  local c
+  for c in python3.14 python3.13 python3.12 python3 python; do
+    if command -v "$c" >/dev/null 2>&1 && is_modern "$c"; then command -v "$c"; return 0; fi
+  done
+  local root
+  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  for c in $(ls -d "$root"/versions/3.* 2>/dev/null | sort -V -r); do
+    for exe in "$c"/bin/python3 "$c"/bin/python; do
+      if [ -x "$exe" ] && is_modern "$exe"; then echo "$exe"; return 0; fi
+    done
+  done
+  return 1
+}
+
+if [ -x .venv/bin/python ] && is_modern .venv/bin/python && .venv/bin/python -c 'import pnp_ssb' 2>/dev/null \
+   && [ "${PNP_SSB_REINSTALL:-0}" != 1 ]; then
+  echo "setup: .venv exists ($(.venv/bin/python --version)); PNP_SSB_REINSTALL=1 rebuilds it" >&2
+  exit 0
+fi
+
+if ! PY=$(find_python); then
+  echo "setup: no Python >= 3.12 found (looked at \$PYTHON, python3.1x/python3 on PATH, and pyenv)." >&2
+  echo "       Install one (e.g. 'pyenv install 3.12') or set PYTHON=/path/to/python3.12." >&2
+  exit 1
+fi
+echo "setup: using $PY ($("$PY" --version))" >&2
+
+extras=${PNP_SSB_EXTRAS:-fem,test}
+venv_flags=()
+if [ "${PNP_SSB_SYSTEM_DOLFINX:-0}" = 1 ]; then
+  extras=${PNP_SSB_EXTRAS:-test}
+  venv_flags+=(--system-site-packages)
+fi
+rm -rf .venv
+"$PY" -m venv "${venv_flags[@]}" .venv
+.venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip install --quiet -e ".[$extras]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -c 'import pnp_ssb.fem, pnp_ssb.case' || {
+  echo "setup: the installation is incomplete (pnp_ssb or DOLFINx does not import)" >&2; exit 1; }
+echo "setup: ready: .venv ($(.venv/bin/python --version), extras $extras)" >&2
