@@ -94,12 +94,14 @@ def read_profiles_csv(path: Path) -> dict[str, np.ndarray]:
     return cols
 
 
-def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float]) -> list[Path]:
+def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float],
+                  electrode_points: Mapping[float, float] | None = None) -> list[Path]:
     """potential.png and concentrations.png: the whole stack, and a zoom on each charged layer.
 
     Args:
         marks: name -> x (m) of each boundary and interface, with the layer width to zoom on
             given as ``marks[name + ':width']``.
+        electrode_points: x (m) -> electrode potential (V) behind a Stern layer, drawn as dots.
     """
     import matplotlib
 
@@ -107,6 +109,8 @@ def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float]) 
     import matplotlib.pyplot as plt
 
     zooms = [(n, x) for n, x in marks.items() if ":" not in n and marks.get(n + ":width", 0) > 0]
+    x_lo = min(seg.x_m.min() for seg in profile.segments) * 1e9
+    x_hi = max(seg.x_m.max() for seg in profile.segments) * 1e9
     written = []
     for kind in ("potential", "concentrations"):
         ncols = max(1, len(zooms))
@@ -118,6 +122,8 @@ def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float]) 
                 x_nm = seg.x_m * 1e9
                 if kind == "potential":
                     ax.plot(x_nm, seg.psi * profile.thermal_voltage_V, lw=1.4, label=seg.region)
+                    for xe, phi_e in (electrode_points or {}).items():
+                        ax.plot([xe * 1e9], [phi_e], "ko", ms=4)
                 else:
                     for name, c in seg.c_m3.items():
                         ax.semilogy(x_nm, np.maximum(c, 1e-300), lw=1.4,
@@ -128,7 +134,7 @@ def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float]) 
             if k > 0:
                 name, x = zooms[k - 1]
                 half = 8 * marks[name + ":width"] * 1e9
-                ax.set_xlim(x * 1e9 - half, x * 1e9 + half)
+                ax.set_xlim(max(x * 1e9 - half, x_lo), min(x * 1e9 + half, x_hi))
                 ax.set_title(f"near {name}", fontsize=9)
             ax.set_xlabel("x (nm)")
             ax.set_ylabel("phi (V)" if kind == "potential" else "c (m$^{-3}$)")

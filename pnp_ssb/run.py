@@ -259,10 +259,8 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
 
         data = summary(solution)
         write_profiles_csv(outdir / "profiles.csv", solution.profile)
-        resolved = case_to_dict(solution.case)
-        resolved["resolved_materials"] = {
-            region: _material_dict(mat) for region, mat in solution.case.region_materials.items()}
-        write_text_atomic(outdir / "case.resolved.toml", dumps_toml(resolved))
+        write_text_atomic(outdir / "case.resolved.toml",
+                          dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",
                           matdb.bibtex_entries(solution.case.citation_keys()))
         if solution.case.output.figures:
@@ -278,23 +276,62 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
             for side, xs in (("left", 0.0), ("right", x_end)):
                 marks[side] = xs
                 marks[side + ":width"] = solution.layers[side][0].width_m
-            plot_profiles(outdir, solution.profile, marks)
+            stern_points = {(0.0 if side == "left" else x_end):
+                            data["boundaries"][side]["electrode_potential_V"]
+                            for side in solution.problem.stern_capacitance}
+            plot_profiles(outdir, solution.profile, marks, stern_points)
         write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
     comm.barrier()
     return outdir
 
 
-def _material_dict(material) -> dict[str, Any]:
-    params = {k: {"value": q.value, "unit": q.unit, "status": q.status,
-                  "sources": list(q.sources)} for k, q in material.parameters.items()}
-    species = {n: {"charge": s.charge, "li_stoichiometry": s.li_stoichiometry,
-                   "statistics": s.statistics, "mobility_exponent": s.mobility_exponent,
-                   "site_density_m3": s.site_density_m3.value,
-                   "bulk_concentration_m3": s.bulk_concentration_m3.value,
-                   "diffusivity_m2_s": s.diffusivity_m2_s.value}
-               for n, s in material.species.items()}
-    return {"name": material.name, "kind": material.kind, "parameters": params,
-            "species": species}
+def _quantity_dict(q) -> Any:
+    if q.status == "case":
+        return q.value
+    out: dict[str, Any] = {"value": q.value, "unit": q.unit}
+    if q.sources:
+        out["source"] = list(q.sources)
+    if q.status != "sourced":
+        out["status"] = q.status
+        out["reason"] = q.reason
+    if q.note:
+        out["note"] = q.note
+    return out
+
+
+def material_as_case_dict(material) -> dict[str, Any]:
+    """A resolved material in the database format (values in SI, provenance kept)."""
+    species = {}
+    for name, sp in material.species.items():
+        species[name] = {"charge": sp.charge, "li_stoichiometry": sp.li_stoichiometry,
+                         "statistics": sp.statistics, "mobility_exponent": sp.mobility_exponent,
+                         "site_density_m3": _quantity_dict(sp.site_density_m3),
+                         "bulk_concentration_m3": _quantity_dict(sp.bulk_concentration_m3),
+                         "diffusivity_m2_s": _quantity_dict(sp.diffusivity_m2_s)}
+    tables = {}
+    for name, t in material.tables.items():
+        tables[name] = {"theta": list(t.theta), "value": list(t.value),
+                        **{k: v for k, v in _quantity_dict(t).items() if k != "value"}}
+    out: dict[str, Any] = {"kind": material.kind, "description": material.description,
+                           "parameters": {k: _quantity_dict(q)
+                                          for k, q in material.parameters.items()},
+                           "species": species}
+    if tables:
+        out["tables"] = tables
+    return out
+
+
+def resolved_case_dict(case: Case) -> dict[str, Any]:
+    """The case with defaults filled in and each region's material written inline, so that
+    case.resolved.toml reruns the same problem whatever later happens to the database."""
+    data = case_to_dict(case)
+    data["materials"] = {}
+    for region in data["regions"]:
+        key = f"{region['name']}_material"
+        data["materials"][key] = material_as_case_dict(case.region_materials[region["name"]])
+        region["material"] = key
+        region["overrides"] = {}
+    return data
 
 
 def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:

@@ -1,0 +1,44 @@
+"""Results on all ranks of COMM_WORLD equal the serial result on each rank, to solver tolerance."""
+
+import numpy as np
+import pytest
+
+from pnp_ssb.fem import MPI
+from tests.conftest import electrolyte_case
+from tests.verification.test_heterojunction import hetero_case
+
+pytestmark = pytest.mark.mpi
+
+
+def compare(solve, data: dict) -> None:
+    parallel = solve(data, comm=MPI.COMM_WORLD)
+    serial = solve(data, comm=MPI.COMM_SELF)
+    assert parallel.converged and serial.converged
+    for a, b in zip(parallel.profile.segments, serial.profile.segments, strict=True):
+        np.testing.assert_array_equal(a.x_m, b.x_m)
+        assert np.max(np.abs(a.psi - b.psi)) < 1e-9
+        for name in a.c_m3:
+            np.testing.assert_allclose(a.c_m3[name], b.c_m3[name], rtol=1e-8, atol=0)
+    for side in ("left", "right"):
+        assert parallel.electrode_charge_C_m2[side] == pytest.approx(
+            serial.electrode_charge_C_m2[side], rel=1e-9, abs=1e-15)
+    assert parallel.num_ranks == MPI.COMM_WORLD.size
+
+
+def test_gouy_chapman_with_stern(solve):
+    compare(solve, electrolyte_case(
+        left={"type": "blocking", "potential_vs_bulk_V": 0.3, "stern": {"capacitance_F_m2": 0.2}},
+        right={"type": "reservoir"}))
+
+
+def test_heterojunction_steady_state(solve):
+    compare(solve, hetero_case("steady_state"))
+
+
+def test_ohmic_current(solve):
+    data = electrolyte_case(left={"type": "reservoir", "potential_vs_bulk_V": 0.01},
+                            right={"type": "reservoir"}, study="steady_state")
+    parallel = solve(data, comm=MPI.COMM_WORLD)
+    serial = solve(data, comm=MPI.COMM_SELF)
+    assert parallel.current_density_A_m2["right"] == pytest.approx(
+        serial.current_density_A_m2["right"], rel=1e-10)
