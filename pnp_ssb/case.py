@@ -114,7 +114,7 @@ class SolverSpec(_Strict):
     """Newton (PETSc SNES) with adaptive continuation in a load parameter 0 -> 1."""
 
     linear_solver: Literal["mumps", "superlu_dist", "petsc"] = "mumps"
-    line_search: Literal["basic", "l2"] = "basic"
+    line_search: Literal["basic", "l2"] = "l2"
     max_iterations: Annotated[int, Field(ge=1, le=500)] = 40
     step_tolerance: Annotated[float, Field(gt=0, le=1e-3)] = Field(
         1e-9, description="converged when the Newton update is below this, in kT/e units")

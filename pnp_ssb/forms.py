@@ -6,7 +6,8 @@ studies fix w_k = 0). With c_k = N_k f(a_k) from :mod:`pnp_ssb.model`:
 
     Poisson:  int A eps_r grad psi . grad v - (rho_fix + sum_k z_k c_k) v dx
               - sum_Stern int C_S (psi_E - psi) v ds = 0,          A = eps0 kT/(e^2 c_s L^2)
-    NP:       int D_k c_k (1 - c_k/N_k)^m grad w_k . grad q dx = 0  (flux J_k = -D_k c_k (1-c_k/N_k)^m grad w_k)
+    NP:       int D_k M_k grad w_k . grad q dx = 0,   flux J_k = -D_k M_k grad w_k,
+              M_k = c_k (1 - c_k/N_k)^m + 1e-10 c_bulk_k  (the floor keeps depleted rows regular)
 
 Every departure from the flat neutral state is scaled by a load parameter lam in [0, 1]: bulk
 potentials psi0_r(lam) = psi0_ref + lam (psi0_r - psi0_ref), and boundary potentials
@@ -25,6 +26,9 @@ from pnp_ssb.mesh import Domain
 from pnp_ssb.model import RegionModel, SpeciesModel, StackModel
 
 QUADRATURE_DEGREE = 4
+# Mobility floor, relative to the bulk concentration: a fully depleted species (c ~ e^-80 c_b)
+# would make its Nernst–Planck rows singular; the flux error this adds is 1e-10 of the bulk's.
+MOBILITY_FLOOR = 1e-10
 
 
 @dataclass
@@ -184,6 +188,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                 continue
             c = concentration_ufl(sp, psi, fields[sp.name], bulk[region.name])
             mobility = c if sp.mobility_exponent == 0 else c * (1 - c / sp.site_density)
+            mobility = mobility + MOBILITY_FLOOR * sp.bulk_concentration
             weight = sp.diffusivity_m2_s / _species_scale(model, sp.name)
             F_w[sp.name] += weight * mobility * ufl.inner(
                 ufl.grad(fields[sp.name]), ufl.grad(tests[sp.name])) * dx(tag)

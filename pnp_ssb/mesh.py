@@ -20,8 +20,8 @@ from pnp_ssb.model import StackModel
 
 log = logging.getLogger(__name__)
 
-MAX_DROP_FOR_GRADING_KT = 16.0  # caps cosh(drop/2): finer cells break Newton (dolfinx-notes.md)
-MIN_CELL_DEBYE_FRACTION = 1e-4
+MAX_DROP_FOR_GRADING_KT = 30.0  # caps cosh(drop/2): finer cells break Newton (dolfinx-notes.md)
+MIN_CELL_DEBYE_FRACTION = 1e-7
 
 
 @dataclass(frozen=True)

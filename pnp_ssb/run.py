@@ -80,15 +80,33 @@ def _num_dofs(problem: Problem) -> int:
     return sum(u.function_space.dofmap.index_map.size_global for u in problem.unknowns)
 
 
+def physics_warnings(profile: Profile1D, model: StackModel) -> list[str]:
+    """Regimes where the chosen model is outside its validity (reported, not fatal)."""
+    out = []
+    for seg in profile.segments:
+        region = model.region(seg.region)
+        for sp in region.species:
+            n_sites = sp.site_density * model.scales.concentration_m3
+            c_max = float(np.max(seg.c_m3[sp.name]))
+            if sp.statistics == "boltzmann" and c_max > n_sites:
+                out.append(f"region {seg.region}: Boltzmann species {sp.name} reaches "
+                           f"{c_max:.3g} m^-3, above its site density {n_sites:.3g} m^-3; "
+                           "lattice_gas statistics are the physical model here")
+    return out
+
+
 def _postprocess(case, model, domain, problem, report, start, converged, failure) -> Solution:
+    profile = gather_profile_1d(problem)
+    warnings = physics_warnings(profile, model)
+    for text in warnings:
+        log.warning("%s", text)
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
-                    profile=gather_profile_1d(problem),
-                    layers=layer_metrics_1d(gather_profile_1d(problem), model),
+                    profile=profile, layers=layer_metrics_1d(profile, model),
                     electrode_charge_C_m2=electrode_charges_C_m2(problem),
                     space_charge_C_m2=space_charge_C_m2(problem),
                     current_density_A_m2=boundary_currents_A_m2(problem),
                     num_dofs=_num_dofs(problem), wall_time_s=time.perf_counter() - start,
-                    converged=converged, failure=failure)
+                    converged=converged, failure=failure, extra={"warnings": warnings})
 
 
 def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
@@ -191,6 +209,7 @@ def summary(solution: Solution) -> dict[str, Any]:
         "interfaces": interfaces,
         "regions": regions,
         "charge_balance_C_m2": balance,
+        "warnings": solution.extra.get("warnings", []),
         "versions": package_versions(),
     }
 

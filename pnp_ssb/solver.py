@@ -26,7 +26,7 @@ class NewtonSettings:
     """Newton and continuation settings (see case.SolverSpec)."""
 
     linear_solver: str = "mumps"
-    line_search: str = "basic"
+    line_search: str = "l2"
     max_iterations: int = 40
     step_tolerance: float = 1e-9
     continuation_initial_step: float = 1.0
@@ -147,6 +147,9 @@ class NewtonSolver:
         except (RuntimeError, PETSc.Error) as exc:  # a failed factorisation ends the attempt
             log.debug("Newton attempt at load %.4g raised %s", load, exc)
             reason = PETSc.SNES.ConvergedReason.DIVERGED_FUNCTION_DOMAIN
+        if reason <= 0:
+            # a failed factorisation stays flagged on the PC and would fail every retry
+            snes.getKSP().reset()
         finite = all(np.isfinite(u.x.array).all() for u in self.unknowns)
         finite = bool(self.unknowns[0].function_space.mesh.comm.allreduce(finite, op=min_op()))
         return Attempt(load=load, converged=reason > 0 and finite,
