@@ -10,11 +10,11 @@ import contextlib
 with contextlib.suppress(ImportError):
     import dolfinx_solver  # noqa: F401
 
-from mpi4py import MPI  # noqa: E402
-from petsc4py import PETSc  # noqa: E402
+from mpi4py import MPI
+from petsc4py import PETSc
 
-import dolfinx  # noqa: E402
-import dolfinx.fem.petsc  # noqa: E402
-import ufl  # noqa: E402
+import dolfinx
+import dolfinx.fem.petsc
+import ufl
 
 __all__ = ["MPI", "PETSc", "dolfinx", "ufl"]

@@ -54,7 +54,7 @@ class ProgressBar:
         elapsed = time.perf_counter() - self.start
         if self._tty:
             width = 30
-            bar = "#" * int(round(frac * width))
+            bar = "#" * round(frac * width)
             sys.stderr.write(f"\r{self.label} [{bar:<{width}}] {100 * frac:5.1f}% {elapsed:6.1f}s {info}")
             sys.stderr.flush()
         elif frac >= self._next_log or frac >= 1.0:

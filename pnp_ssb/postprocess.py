@@ -4,6 +4,7 @@ Post-processing never changes the state. Collective functions (marked) must be c
 every rank; their scalars are reduced over all ranks before they are returned.
 """
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -133,7 +134,7 @@ def layer_metrics_1d(profile: Profile1D, model: StackModel) -> dict[str, list[Si
     regs = model.regions
     out = {"left": [side_metrics(profile, regs[0], True)],
            "right": [side_metrics(profile, regs[-1], False)]}
-    for a, b in zip(regs[:-1], regs[1:], strict=True):
+    for a, b in itertools.pairwise(regs):
         out[f"{a.name}|{b.name}"] = [side_metrics(profile, a, False),
                                      side_metrics(profile, b, True)]
     return out

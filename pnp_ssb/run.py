@@ -26,7 +26,13 @@ from pnp_ssb.postprocess import (
     layer_metrics_1d,
     space_charge_C_m2,
 )
-from pnp_ssb.solver import NewtonSettings, NewtonSolver, SolveReport, SolverError, solve_with_continuation
+from pnp_ssb.solver import (
+    NewtonSettings,
+    NewtonSolver,
+    SolveReport,
+    SolverError,
+    solve_with_continuation,
+)
 from pnp_ssb.tomlio import dumps_toml
 
 log = logging.getLogger(__name__)
@@ -178,8 +184,8 @@ def summary(solution: Solution) -> dict[str, Any]:
     for name, sides in solution.layers.items():
         if "|" in name:
             interfaces[name] = {
-                "potential_drop_V": sum(s.drop_V for s in sides[::-1]) if False else
-                sides[1].drop_V - sides[0].drop_V,
+                # phi_n(B) - phi_n(A) at the interface: the sum of both layers' drops
+                "bulk_potential_difference_V": sides[0].drop_V - sides[1].drop_V,
                 "sides": {s.region: {"space_charge_drop_V": s.drop_V,
                                      "space_charge_width_m": s.width_m} for s in sides}}
     regions = {r.name: {"material": case.region(r.name).material,

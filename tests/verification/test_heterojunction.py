@@ -32,13 +32,12 @@ def test_heterojunction_layers(solve, study):
     sol = solve(hetero_case(study))
     ref = analytic.heterojunction_gouy_chapman(0.0, 1e25, 20.0, 0.2, 4e24, 40.0, T)
     x_i = 150e-9
-    for name, sign in (("a", -1.0), ("b", 1.0)):
+    for name in ("a", "b"):
         seg = sol.profile.segment(name)
         phi = seg.psi * sol.profile.thermal_voltage_V
         exact = ref.potential_V(seg.x_m - x_i)
         assert np.max(np.abs(phi - exact)) / 0.2 < 1e-3, name
     hj = sol.layers["a|b"]
-    assert hj[1].drop_V - hj[0].drop_V == pytest.approx(-0.2, abs=1e-9) or True
     assert hj[0].drop_V == pytest.approx(ref.phi_interface_V - 0.0, rel=1e-3)
     assert hj[1].drop_V == pytest.approx(ref.phi_interface_V - 0.2, rel=1e-3)
     total = sum(sol.space_charge_C_m2.values()) + sum(sol.electrode_charge_C_m2.values())
