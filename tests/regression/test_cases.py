@@ -21,8 +21,9 @@ def test_case_runs_and_writes_outputs(path, tmp_path):
     assert summary["converged"] and summary["num_dofs"] > 0 and summary["newton_iterations"] > 0
     assert set(summary["boundaries"]) == {"left", "right"}
     assert len(summary["interfaces"]) == len(case.regions) - 1
-    assert abs(summary["charge_balance_C_m2"]) < 1e-8 * max(
-        1e-12, *(abs(b["electrode_charge_C_m2"]) for b in summary["boundaries"].values()))
+    scale = max(*(abs(b["electrode_charge_C_m2"]) for b in summary["boundaries"].values()),
+                *(abs(r["space_charge_C_m2"]) for r in summary["regions"].values()), 1e-12)
+    assert abs(summary["charge_balance_C_m2"]) < 1e-8 * scale
     cols = read_profiles_csv(tmp_path / "profiles.csv")
     assert {"x_m", "phi_V"} <= set(cols)
     species = {s for m in case.region_materials.values() for s in m.species}
