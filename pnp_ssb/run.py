@@ -12,7 +12,7 @@ import numpy as np
 
 from pnp_ssb import __version__
 from pnp_ssb.case import Case, case_to_dict
-from pnp_ssb.fem import MPI, PETSc, dolfinx, ufl
+from pnp_ssb.fem import MPI, PETSc, dolfinx
 from pnp_ssb.forms import Problem, build_problem, concentration_ufl
 from pnp_ssb.mesh import Domain, stack_domain
 from pnp_ssb.model import StackModel, build_stack_model
@@ -371,4 +371,4 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
     return solution
 
 
-__all__ = ["Solution", "run_case", "solve_case", "summary", "ufl"]
+__all__ = ["Solution", "run_case", "solve_case", "summary"]
