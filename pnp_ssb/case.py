@@ -42,6 +42,9 @@ class RegionSpec(_Strict):
     name: Name
     material: str = Field(description="database name (see `pnp-ssb materials`) or a key of [materials]")
     thickness_m: PositiveFloat = Field(description="layer thickness in m (1D stacks)")
+    li_fraction: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        None, description="insertion electrodes only: Li site fraction theta (1); in an "
+                          "ocv_sweep it fixes the Li inventory")
     overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="material parameters replaced for this region, by dotted path "
@@ -78,15 +81,25 @@ class BoundarySpec(_Strict):
     (a blocking boundary needs one; a reservoir defaults to the bulk).
     """
 
-    type: Literal["blocking", "reservoir"]
+    type: Literal["blocking", "reservoir", "terminal"]
     potential_V: FiniteFloat | None = None
     potential_vs_bulk_V: FiniteFloat | None = None
     stern: SternSpec | None = None
     species: list[Name] | None = Field(
         default=None, description="reservoir only: species exchanged (default: all)")
+    voltage_V: FiniteFloat | None = Field(
+        default=None, description="terminal only: Fermi-level voltage vs the Li reference of a "
+                                  "conductor whose Li does not set it (a blocking metal)")
 
     @model_validator(mode="after")
     def _consistent(self) -> "BoundarySpec":
+        if self.type == "terminal":
+            if any(v is not None for v in (self.potential_V, self.potential_vs_bulk_V, self.stern,
+                                           self.species)):
+                raise ValueError("a terminal (the outer end of a conductor) takes only voltage_V")
+            return self
+        if self.voltage_V is not None:
+            raise ValueError("'voltage_V' applies to terminal boundaries only")
         if self.potential_V is not None and self.potential_vs_bulk_V is not None:
             raise ValueError("give potential_V or potential_vs_bulk_V, not both")
         if self.type == "blocking" and self.potential_V is None and self.potential_vs_bulk_V is None:
@@ -127,7 +140,26 @@ class StudySpec(_Strict):
     """'equilibrium': Poisson with every Li-linked defect at one electrochemical potential
     (grand-canonical, the Li reference); 'steady_state': full Poisson–Nernst–Planck with fluxes."""
 
-    type: Literal["equilibrium", "steady_state"] = "equilibrium"
+    type: Literal["equilibrium", "steady_state", "ocv_sweep"] = "equilibrium"
+    ocv_V: list[FiniteFloat] | None = Field(
+        None, description="ocv_sweep only: cell voltages (cathode - anode) to solve, with the Li "
+                          "inventory of the regions' li_fraction conserved")
+
+    @model_validator(mode="after")
+    def _sweep(self) -> "StudySpec":
+        if (self.type == "ocv_sweep") != (self.ocv_V is not None):
+            raise ValueError("ocv_V is required by, and only allowed in, study.type = 'ocv_sweep'")
+        if self.ocv_V is not None and not self.ocv_V:
+            raise ValueError("ocv_V needs at least one voltage")
+        return self
+
+
+class InterfaceSpec(_Strict):
+    """Properties of the interface between two adjacent regions, keyed "A|B" (left|right)."""
+
+    dipole_V: FiniteFloat = Field(
+        0.0, description="potential step phi(B side) - phi(A side) across a conductor | "
+                         "electrolyte contact (an interface dipole), V")
 
 
 class OutputSpec(_Strict):
@@ -148,6 +180,13 @@ class Case(_Strict):
     materials: dict[Name, dict[str, Any]] = Field(
         default_factory=dict, description="materials defined in the case (database format)")
     boundaries: dict[str, BoundarySpec]
+    interfaces: dict[str, InterfaceSpec] = Field(
+        default_factory=dict,
+        description="per-interface settings, keyed by interface name (the left and right "
+                    "region names joined by a vertical bar)")
+    ground: Name | None = Field(
+        None, description="region whose terminal is 0 V in the outputs (default: the first "
+                          "conductor)")
     mesh: MeshSpec = MeshSpec()
     solver: SolverSpec = SolverSpec()
     output: OutputSpec = OutputSpec()
@@ -294,33 +333,114 @@ def validate_semantics(case: Case) -> None:
                                                       if case.materials else ""))
     mats = case.region_materials  # raises CaseError for bad overrides or inline materials
     for i, region in enumerate(case.regions):
-        kind = mats[region.name].kind
-        if kind != "solid_electrolyte":
-            raise field_error(f"regions[{i}].material", region.material,
-                              f"a solid_electrolyte (this version solves electrolyte stacks; "
-                              f"{kind} regions are not supported yet)")
-    expected = {"left": case.regions[0].name, "right": case.regions[-1].name}
+        _check_region_material(i, region, mats[region.name])
+    kinds = [mats[r.name].kind for r in case.regions]
+    if "solid_electrolyte" not in kinds:
+        raise field_error("regions", [r.name for r in case.regions],
+                          "at least one solid_electrolyte region")
+    sides = {"left": 0, "right": len(case.regions) - 1}
     for name in case.boundaries:
-        if name not in expected:
+        if name not in sides:
             raise field_error(f"boundaries.{name}", "{...}", "a 1D stack boundary: 'left' or 'right'")
-    for name, region_name in expected.items():
-        if name not in case.boundaries:
-            raise CaseError(f"boundaries.{name}: missing; expected a table with "
-                            f"type = 'blocking' or 'reservoir'")
-        bc = case.boundaries[name]
-        species = mats[region_name].species
-        for sp in bc.species or []:
-            if sp not in species:
-                raise field_error(f"boundaries.{name}.species", sp,
-                                  f"a species of region {region_name!r}: {', '.join(species)}")
-        if (case.study.type == "equilibrium" and bc.type == "reservoir"
-                and _offset_from_bulk(bc, mats[region_name]) != 0.0):
-            raise field_error(f"boundaries.{name}.potential", bc.potential_V
-                              if bc.potential_V is not None else bc.potential_vs_bulk_V,
-                              "a reservoir at its bulk potential in an equilibrium study "
-                              "(use study.type = 'steady_state' to drive a current)")
+    for name, index in sides.items():
+        _check_boundary(case, name, case.regions[index].name, kinds[index])
+    _check_interfaces(case, kinds)
+    if case.ground is not None and (case.ground not in mats or kinds[
+            [r.name for r in case.regions].index(case.ground)] not in ("metal", "insertion_electrode")):
+        raise field_error("ground", case.ground, "the name of a conductor region (metal or "
+                          "insertion_electrode)")
     if case.study.type == "steady_state":
+        if any(k != "solid_electrolyte" for k in kinds):
+            raise field_error("study.type", "steady_state", "'equilibrium' or 'ocv_sweep' for "
+                              "stacks with conductors or dielectrics (currents through electrodes "
+                              "are not supported yet)")
         _check_species_have_reservoirs(case)
+    _check_cell(case)
+
+
+def _check_region_material(i: int, region: RegionSpec, material: matdb.Material) -> None:
+    where = f"regions[{i}]"
+    kind = material.kind
+    if kind == "insertion_electrode":
+        if region.li_fraction is None:
+            raise CaseError(f"{where}.li_fraction: missing; an insertion_electrode "
+                            f"({region.material}) needs its Li site fraction theta in [0, 1]")
+        for key in ("open_circuit_potential_V", "work_function_eV"):
+            if key not in material.tables:
+                raise CaseError(f"{where} (material {region.material!r}): tables.{key} missing; "
+                                "an insertion_electrode needs it")
+        if "li_site_density_m3" not in material.parameters:
+            raise CaseError(f"{where} (material {region.material!r}): parameters."
+                            "li_site_density_m3 missing; an insertion_electrode needs it")
+        table = material.tables["open_circuit_potential_V"]
+        if region.li_fraction > 0 and not table.theta[0] <= region.li_fraction <= table.theta[-1]:
+            raise field_error(f"{where}.li_fraction", region.li_fraction,
+                              f"0 (no Li) or a value inside the OCV table of {region.material}: "
+                              f"{table.theta[0]} to {table.theta[-1]}")
+    elif region.li_fraction is not None:
+        raise field_error(f"{where}.li_fraction", region.li_fraction,
+                          f"no li_fraction: {region.material} is a {kind}, not an "
+                          "insertion_electrode")
+    if kind == "metal" and "work_function_eV" not in material.parameters:
+        raise CaseError(f"{where} (material {region.material!r}): parameters.work_function_eV "
+                        "missing; a metal needs it")
+
+
+def _check_boundary(case: Case, side: str, region_name: str, kind: str) -> None:
+    mats = case.region_materials
+    conductor = kind in ("metal", "insertion_electrode")
+    bc = case.boundaries.get(side)
+    if kind == "dielectric":
+        raise field_error(f"regions ({side} end)", region_name, "a solid_electrolyte or conductor "
+                          "at the outer end of the stack, not a dielectric")
+    if conductor:
+        if bc is not None and bc.type != "terminal":
+            raise field_error(f"boundaries.{side}.type", bc.type,
+                              f"'terminal': region {region_name!r} is a conductor")
+        return
+    if bc is None:
+        raise CaseError(f"boundaries.{side}: missing; expected a table with "
+                        f"type = 'blocking' or 'reservoir'")
+    if bc.type == "terminal":
+        raise field_error(f"boundaries.{side}.type", "terminal",
+                          f"'blocking' or 'reservoir': region {region_name!r} is an electrolyte")
+    species = mats[region_name].species
+    for sp in bc.species or []:
+        if sp not in species:
+            raise field_error(f"boundaries.{side}.species", sp,
+                              f"a species of region {region_name!r}: {', '.join(species)}")
+    if (case.study.type != "steady_state" and bc.type == "reservoir"
+            and _offset_from_bulk(bc, mats[region_name]) != 0.0):
+        raise field_error(f"boundaries.{side}.potential", bc.potential_V
+                          if bc.potential_V is not None else bc.potential_vs_bulk_V,
+                          "a reservoir at its bulk potential in an equilibrium study "
+                          "(use study.type = 'steady_state' to drive a current)")
+
+
+def _check_interfaces(case: Case, kinds: list[str]) -> None:
+    names = [r.name for r in case.regions]
+    pairs = {f"{a}|{b}": (ka, kb) for a, b, ka, kb in zip(names, names[1:], kinds, kinds[1:],
+                                                          strict=False)}
+    for key, spec in case.interfaces.items():
+        if key not in pairs:
+            raise field_error(f"interfaces.{key}", "{...}", "an interface of adjacent regions, "
+                              "named left|right: " + ", ".join(pairs))
+        conductors = [k in ("metal", "insertion_electrode") for k in pairs[key]]
+        if spec.dipole_V != 0.0 and sum(conductors) != 1:
+            raise field_error(f"interfaces.{key}.dipole_V", spec.dipole_V,
+                              "0 here: a dipole step is supported between a conductor and a "
+                              "non-conductor")
+
+
+def _check_cell(case: Case) -> None:
+    from pnp_ssb import electrodes
+
+    if case.study.type == "ocv_sweep":
+        for i, ocv in enumerate(case.study.ocv_V or []):
+            state = electrodes.state_for_ocv(case, ocv, path=f"study.ocv_V[{i}]")
+            electrodes.cell_state(case, state.li_fraction, state.terminal_voltage_V)
+    else:
+        electrodes.cell_state(case)
 
 
 def _offset_from_bulk(bc: BoundarySpec, material: matdb.Material) -> float:

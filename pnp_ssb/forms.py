@@ -60,6 +60,7 @@ class Problem:
     species_residuals: dict[str, ufl.Form]
     boundary_dofs: dict[str, np.ndarray]
     boundary_species_dofs: dict[tuple[str, str], np.ndarray]
+    interface_dofs: dict[str, np.ndarray] = field(default_factory=dict)
     load_updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = field(
         default_factory=list)
     load: float = 0.0
@@ -146,7 +147,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     V = dolfinx.fem.functionspace(msh, ("Lagrange", 1))
     psi = dolfinx.fem.Function(V, name="psi")
     v = ufl.TestFunction(V)
-    ref = model.regions[0].bulk_potential
+    ref = model.reference_potential
     psi.x.array[:] = ref
     updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = []
 
@@ -156,7 +157,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
         return const
 
     bulk = {r.name: constant(lambda lam, r=r: ref + lam * (r.bulk_potential - ref))
-            for r in model.regions}
+            for r in model.electrolytes}
 
     # species fields on the submesh of the regions that hold them
     fields: dict[str, dolfinx.fem.Function] = {}
@@ -178,11 +179,18 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     A = model.scales.poisson_coefficient
     F_psi = 0
     F_w = {name: 0 for name in fields}
+    no_weight = dolfinx.fem.Constant(msh, 0.0)
     for region in model.regions:
         tag = domain.region_tags[region.name]
+        if region.is_conductor:  # psi is fixed there (Dirichlet below); the zero-weight term
+            # only puts the conductor's dofs into the matrix sparsity for the Dirichlet rows
+            F_psi += no_weight * ufl.inner(ufl.grad(psi), ufl.grad(v)) * dx(tag)
+            continue
+        F_psi += A * region.relative_permittivity * ufl.inner(ufl.grad(psi), ufl.grad(v)) * dx(tag)
+        if not region.is_electrolyte:
+            continue
         w = {name: fields[name] for name in fields}
-        F_psi += (A * region.relative_permittivity * ufl.inner(ufl.grad(psi), ufl.grad(v))
-                  - charge_density_ufl(region, psi, w, bulk[region.name]) * v) * dx(tag)
+        F_psi -= charge_density_ufl(region, psi, w, bulk[region.name]) * v * dx(tag)
         for sp in region.species:
             if sp.name not in fields:
                 continue
@@ -199,7 +207,10 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     boundary_species_dofs: dict[tuple[str, str], np.ndarray] = {}
     electrode: dict[str, dolfinx.fem.Constant] = {}
     stern: dict[str, float] = {}
+    interface_dofs = _conductor_conditions(domain, model, V, constant, ref, bcs)
     for side, region in (("left", model.regions[0]), ("right", model.regions[-1])):
+        if not region.is_electrolyte:
+            continue  # a conductor's terminal: its potential is already fixed
         bc = case.boundaries[side]
         offset = _offset_from_bulk_kT(bc, region, vt)
         potential = constant(lambda lam, r=region, o=offset: ref + lam * (r.bulk_potential - ref)
@@ -233,7 +244,37 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                    bulk_potential=bulk, electrode_potential=electrode, stern_capacitance=stern,
                    dx=dx, ds=ds, poisson_volume=poisson_volume, species_residuals=F_w,
                    boundary_dofs=boundary_dofs, boundary_species_dofs=boundary_species_dofs,
-                   load_updates=updates)
+                   interface_dofs=interface_dofs, load_updates=updates)
+
+
+def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: float,
+                          bcs: list) -> dict[str, np.ndarray]:
+    """Fix psi in every conductor, psi(lam) = ref + lam (psi_cond - ref); at a conductor
+    contact with a dipole, the contact node carries psi_cond +- dipole. Returns the contact
+    dofs of each conductor | non-conductor interface (for the electrode charges)."""
+    tdim = domain.mesh.topology.dim
+    taken = np.zeros(0, dtype=np.int32)
+    contact_dofs: dict[str, np.ndarray] = {}
+    for a, b in zip(model.regions, model.regions[1:], strict=False):
+        key = f"{a.name}|{b.name}"
+        if a.is_conductor == b.is_conductor:
+            continue
+        conductor, sign = (a, 1.0) if a.is_conductor else (b, -1.0)
+        dofs = dolfinx.fem.locate_dofs_topological(V, tdim - 1, domain.facets(key))
+        value = conductor.bulk_potential + sign * model.dipoles.get(key, 0.0)
+        bcs.append(dolfinx.fem.dirichletbc(
+            constant(lambda lam, v=value: ref + lam * (v - ref)), dofs, V))
+        contact_dofs[key] = dofs
+        taken = np.union1d(taken, dofs)
+    for region in model.regions:
+        if not region.is_conductor:
+            continue
+        dofs = dolfinx.fem.locate_dofs_topological(V, tdim, domain.region_cells(region.name))
+        dofs = np.setdiff1d(dofs, taken).astype(np.int32)
+        taken = np.union1d(taken, dofs)
+        bcs.append(dolfinx.fem.dirichletbc(
+            constant(lambda lam, v=region.bulk_potential: ref + lam * (v - ref)), dofs, V))
+    return contact_dofs
 
 
 def _species_scale(model: StackModel, name: str) -> float:

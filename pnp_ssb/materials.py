@@ -1,7 +1,8 @@
 """The materials database: one TOML file per material, every number with its unit and source.
 
 A material file (``pnp_ssb/data/materials/<name>.toml``) holds a ``name``, a ``kind``
-(``solid_electrolyte``, ``insertion_electrode`` or ``metal``), a ``description``, and tables
+(``solid_electrolyte``, ``insertion_electrode``, ``metal`` or ``dielectric``: a charge-free
+layer such as a compact Stern gap), a ``description``, and tables
 ``[parameters]``, ``[species.<name>]`` and ``[tables.<name>]``. Every quantity is written as
 ``{ value, unit, source }`` or ``{ value, unit, status, reason }``:
 
@@ -42,7 +43,7 @@ MATERIALS_DIR = DATA_DIR / "materials"
 BIB_FILE = DATA_DIR / "references.bib"
 
 Status = Literal["sourced", "derived", "assumed", "unverified", "case"]
-Kind = Literal["solid_electrolyte", "insertion_electrode", "metal"]
+Kind = Literal["solid_electrolyte", "insertion_electrode", "metal", "dielectric"]
 Statistics = Literal["boltzmann", "lattice_gas"]
 
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -414,10 +415,13 @@ def _check(material: Material) -> None:
             raise _fail(f"{path}.bulk_concentration_m3.value", sp.bulk_concentration_m3.value,
                         f"a value below the site density {sp.site_density_m3.value:.6g} m^-3 "
                         "(lattice_gas statistics)")
-    if material.kind == "solid_electrolyte":
+    if material.kind in ("solid_electrolyte", "dielectric"):
         if "relative_permittivity" not in material.parameters:
             raise MaterialError(f"{name}.parameters.relative_permittivity: missing; a "
-                                "solid_electrolyte needs it")
+                                f"{material.kind} needs it")
+    if material.kind == "dielectric" and material.species:
+        raise MaterialError(f"{name}.species: a dielectric holds no mobile species")
+    if material.kind == "solid_electrolyte":
         if not material.species:
             raise MaterialError(f"{name}.species: missing; a solid_electrolyte needs at least "
                                 "one mobile species")

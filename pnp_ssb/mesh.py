@@ -90,34 +90,57 @@ def _local_ionic_strength(model: StackModel, region: str, drop_kT: float) -> flo
     return worst
 
 
+def _neighbour_potential(model: StackModel, i: int, step: int) -> float | None:
+    """Potential (scaled) the region i faces on one side: the next conductor's fixed potential
+    or electrolyte's bulk, looking through charge-free dielectric layers; None at an outer end."""
+    j = i + step
+    while 0 <= j < len(model.regions) and model.regions[j].kind == "dielectric":
+        j += step
+    if not 0 <= j < len(model.regions):
+        return None
+    return model.regions[j].bulk_potential
+
+
 def cell_sizes_at_ends(case: Case, model: StackModel) -> list[tuple[float, float]]:
     """Smallest cell (m) at the left and right end of every layer.
 
-    With ``mesh.min_cell_m = "auto"`` this is 0.1 of the local Debye length at the wall,
-    lambda_D sqrt(I_bulk / I_wall), where I is the ionic strength and I_wall follows from the
-    expected potential drop there (boundary potential or bulk-potential difference): for a
-    symmetric Boltzmann electrolyte this is 0.1 lambda_D / cosh(drop/2).
+    In an electrolyte with ``mesh.min_cell_m = "auto"`` this is 0.1 of the local Debye length at
+    the wall, lambda_D sqrt(I_bulk / I_wall), where I is the ionic strength and I_wall follows
+    from the expected potential drop there (boundary potential, facing conductor or
+    bulk-potential difference): for a symmetric Boltzmann electrolyte, 0.1 lambda_D / cosh(drop/2).
+    Dielectrics get a quarter and conductors half of their thickness (no space charge).
     """
     vt = model.scales.thermal_voltage_V
+    n = len(case.regions)
     drops: list[list[float]] = [[0.0, 0.0] for _ in case.regions]
-    for side, idx, end in (("left", 0, 0), ("right", -1, 1)):
-        bc = case.boundaries[side]
+    for i, r in enumerate(model.regions):
+        if not r.is_electrolyte:
+            continue
+        for end, step in ((0, -1), (1, 1)):
+            facing = _neighbour_potential(model, i, step)
+            if facing is not None:
+                drops[i][end] = abs(facing - r.bulk_potential)
+    for side, idx, end in (("left", 0, 0), ("right", n - 1, 1)):
+        bc = case.boundaries.get(side)
         r = model.regions[idx]
+        if bc is None or not r.is_electrolyte:
+            continue
         if bc.potential_vs_bulk_V is not None:
             drops[idx][end] = abs(bc.potential_vs_bulk_V) / vt
         elif bc.potential_V is not None:
             drops[idx][end] = abs(bc.potential_V / vt - r.bulk_potential)
-    for i in range(len(case.regions) - 1):
-        d = abs(model.regions[i].bulk_potential - model.regions[i + 1].bulk_potential)
-        drops[i][1] = max(drops[i][1], d)
-        drops[i + 1][0] = max(drops[i + 1][0], d)
     sizes = []
     for i, region in enumerate(case.regions):
+        r = model.regions[i]
+        if not r.is_electrolyte:
+            fraction = 0.5 if r.is_conductor else 0.25
+            sizes.append((fraction * region.thickness_m, fraction * region.thickness_m))
+            continue
         if case.mesh.min_cell_m != "auto":
             sizes.append((case.mesh.min_cell_m, case.mesh.min_cell_m))
             continue
         lam = model.debye_length_m(region.name)
-        bulk = model.region(region.name).ionic_strength()
+        bulk = r.ionic_strength()
         ends = []
         for drop in drops[i]:
             wall = _local_ionic_strength(model, region.name, min(drop, MAX_DROP_FOR_GRADING_KT))
@@ -128,14 +151,20 @@ def cell_sizes_at_ends(case: Case, model: StackModel) -> list[tuple[float, float
 
 
 def stack_vertices_m(case: Case, model: StackModel) -> np.ndarray:
-    """Vertex coordinates (m) of the graded 1D stack, refined ``mesh.refine`` times."""
+    """Vertex coordinates (m) of the graded 1D stack, refined ``mesh.refine`` times.
+
+    The largest cell in electrolytes is ``mesh.max_cell_m`` (auto: a twentieth of the thinnest
+    electrolyte); dielectrics and conductors keep the coarse cells of cell_sizes_at_ends.
+    """
     ends = cell_sizes_at_ends(case, model)
-    thinnest = min(r.thickness_m for r in case.regions)
+    thinnest = min(r.thickness_m for r, m in zip(case.regions, model.regions, strict=True)
+                   if m.is_electrolyte)
     h_max = thinnest / 20 if case.mesh.max_cell_m == "auto" else case.mesh.max_cell_m
     x0, pieces = 0.0, [np.zeros(1)]
-    for region, (h_l, h_r) in zip(case.regions, ends, strict=True):
+    for region, r, (h_l, h_r) in zip(case.regions, model.regions, ends, strict=True):
+        cap = h_max if r.is_electrolyte else max(h_l, h_r)
         sizes = graded_segment(region.thickness_m, min(h_l, region.thickness_m / 4),
-                               min(h_r, region.thickness_m / 4), h_max, case.mesh.growth_ratio)
+                               min(h_r, region.thickness_m / 4), cap, case.mesh.growth_ratio)
         for _ in range(case.mesh.refine):
             sizes = np.repeat(sizes / 2, 2)
         pieces.append(x0 + np.cumsum(sizes))

@@ -16,7 +16,7 @@ The immobile background charge rho_fix = -e sum_k z_k c_bulk_k makes each bulk n
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from pnp_ssb.constants import (
     debye_length_m,
     thermal_voltage_V,
 )
+from pnp_ssb.electrodes import CellState, cell_state
 
 LENGTH_SCALE_M = 1e-9
 
@@ -88,12 +89,29 @@ class SpeciesModel:
 
 @dataclass(frozen=True)
 class RegionModel:
-    """An electrolyte region: permittivity, bulk potential and species (scaled)."""
+    """A region (scaled): permittivity, bulk potential and species.
+
+    ``kind`` is the material kind. Poisson is solved in solid electrolytes and dielectrics
+    (charge-free, no species); in a conductor (metal, insertion electrode) the potential is
+    fixed, psi = e phi/kT with phi = V - (Phi - Phi_Li)/e (pnp_ssb.electrodes), and stored in
+    ``bulk_potential``.
+    """
 
     name: str
     relative_permittivity: float
     bulk_potential: float
     species: tuple[SpeciesModel, ...]
+    kind: str = "solid_electrolyte"
+
+    @property
+    def is_conductor(self) -> bool:
+        """Metals and insertion electrodes: potential fixed by the Fermi level."""
+        return self.kind in ("metal", "insertion_electrode")
+
+    @property
+    def is_electrolyte(self) -> bool:
+        """Solid electrolytes: mobile charged species."""
+        return self.kind == "solid_electrolyte"
 
     @property
     def background_charge(self) -> float:
@@ -141,10 +159,26 @@ class RegionModel:
 
 @dataclass(frozen=True)
 class StackModel:
-    """All regions of a case, with the scales."""
+    """All regions of a case, with the scales, the conductors' state and interface dipoles.
+
+    Attributes:
+        dipoles: scaled potential step psi(B) - psi(A) at each "A|B" conductor contact.
+    """
 
     scales: Scales
     regions: tuple[RegionModel, ...]
+    cell: CellState | None = None
+    dipoles: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def electrolytes(self) -> tuple[RegionModel, ...]:
+        """The solid-electrolyte regions."""
+        return tuple(r for r in self.regions if r.is_electrolyte)
+
+    @property
+    def reference_potential(self) -> float:
+        """The flat state's potential: the first electrolyte's bulk potential (scaled)."""
+        return self.electrolytes[0].bulk_potential
 
     def region(self, name: str) -> RegionModel:
         """The region called ``name``."""
@@ -166,15 +200,26 @@ class StackModel:
                               self.scales.temperature_K)
 
 
-def build_stack_model(case: Case) -> StackModel:
-    """Resolve a validated case into scaled region models."""
+def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
+                      terminal_voltage_V: dict[str, float] | None = None) -> StackModel:
+    """Resolve a validated case into scaled region models.
+
+    Args:
+        li_fraction, terminal_voltage_V: a state of charge (see electrodes.cell_state); the
+            case's own compositions and terminal voltages by default.
+    """
     mats = case.region_materials
     c_s = max(sp.bulk_concentration_m3.value for m in mats.values() for sp in m.species.values())
     scales = Scales(case.temperature_K, LENGTH_SCALE_M, c_s)
     vt = scales.thermal_voltage_V
+    cell = cell_state(case, li_fraction, terminal_voltage_V)
     regions = []
     for region in case.regions:
         mat = mats[region.name]
+        if mat.kind in ("metal", "insertion_electrode"):
+            regions.append(RegionModel(region.name, math.nan,
+                                       cell.vacuum_potential_V(region.name) / vt, (), mat.kind))
+            continue
         species = tuple(
             SpeciesModel(name=name, charge=sp.charge, li_stoichiometry=sp.li_stoichiometry,
                          statistics=sp.statistics, mobility_exponent=sp.mobility_exponent,
@@ -182,8 +227,9 @@ def build_stack_model(case: Case) -> StackModel:
                          bulk_concentration=sp.bulk_concentration_m3.value / c_s,
                          diffusivity_m2_s=sp.diffusivity_m2_s.value)
             for name, sp in mat.species.items())
+        bulk = neutrality_potential_V(mat) / vt if mat.kind == "solid_electrolyte" else math.nan
         regions.append(RegionModel(name=region.name,
                                    relative_permittivity=mat.parameter("relative_permittivity"),
-                                   bulk_potential=neutrality_potential_V(mat) / vt,
-                                   species=species))
-    return StackModel(scales, tuple(regions))
+                                   bulk_potential=bulk, species=species, kind=mat.kind))
+    dipoles = {key: spec.dipole_V / vt for key, spec in case.interfaces.items() if spec.dipole_V}
+    return StackModel(scales, tuple(regions), cell if cell.groups else None, dipoles)

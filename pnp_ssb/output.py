@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,18 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
         return obj
 
     write_text_atomic(path, json.dumps(clean(dict(data)), indent=2) + "\n")
+
+
+def write_csv_rows(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write dictionaries as CSV (the union of their keys, first-seen order; blank if absent)."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(path, buffer.getvalue())
 
 
 def profile_rows(profile: Profile1D) -> tuple[list[str], list[list[float | str]]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pnp_ssb.fem import MPI, dolfinx
+from pnp_ssb.fem import MPI, dolfinx, ufl
 from pnp_ssb.forms import Problem
 from pnp_ssb.model import RegionModel, StackModel
 
@@ -85,6 +85,9 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
                 w[sp.name] = np.interp(x, xw, vw[first_w])  # same vertices: exact lookup
             else:
                 w[sp.name] = np.zeros_like(x)
+        if region.is_conductor:  # its potential, without the contact node's dipole step
+            ref = model.reference_potential
+            psi = np.full_like(psi, ref + problem.load * (region.bulk_potential - ref))
         c = {sp.name: sp.concentration(region.activity(sp, psi, w[sp.name]))
              * model.scales.concentration_m3 for sp in region.species}
         segments.append(Segment(region.name, x * ls, psi, w, c))
@@ -132,11 +135,16 @@ def side_metrics(profile: Profile1D, region: RegionModel, at_start: bool) -> Sid
 def layer_metrics_1d(profile: Profile1D, model: StackModel) -> dict[str, list[SideMetrics]]:
     """Space-charge metrics at 'left', 'right' and every 'A|B' interface of a 1D stack."""
     regs = model.regions
-    out = {"left": [side_metrics(profile, regs[0], True)],
-           "right": [side_metrics(profile, regs[-1], False)]}
+    out: dict[str, list[SideMetrics]] = {}
+    if regs[0].is_electrolyte:
+        out["left"] = [side_metrics(profile, regs[0], True)]
+    if regs[-1].is_electrolyte:
+        out["right"] = [side_metrics(profile, regs[-1], False)]
     for a, b in itertools.pairwise(regs):
-        out[f"{a.name}|{b.name}"] = [side_metrics(profile, a, False),
-                                     side_metrics(profile, b, True)]
+        sides = [side_metrics(profile, r, start) for r, start in ((a, False), (b, True))
+                 if r.is_electrolyte]
+        if sides:
+            out[f"{a.name}|{b.name}"] = sides
     return out
 
 
@@ -170,8 +178,20 @@ def electrode_charges_C_m2(problem: Problem) -> dict[str, float]:
     comm = problem.domain.mesh.comm
     vec = _reaction_vector(problem, problem.poisson_volume)
     scale = problem.model.scales.charge_per_area_C_m2
-    return {side: _sum_owned(vec, dofs, comm) * scale / boundary_measure(problem, side)
-            for side, dofs in problem.boundary_dofs.items()}
+    out = {side: _sum_owned(vec, dofs, comm) * scale / boundary_measure(problem, side)
+           for side, dofs in problem.boundary_dofs.items()}
+    for key, dofs in problem.interface_dofs.items():
+        out[key] = _sum_owned(vec, dofs, comm) * scale / interface_measure(problem, key)
+    return out
+
+
+def interface_measure(problem: Problem, key: str) -> float:
+    """Size of an interface in scaled units (1 for a 1D contact point) (collective)."""
+    domain = problem.domain
+    dS = ufl.Measure("dS", domain=domain.mesh, subdomain_data=domain.facet_tags)
+    value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(
+        dolfinx.fem.Constant(domain.mesh, 1.0) * dS(domain.interface_tags[key])))
+    return domain.mesh.comm.allreduce(value, op=MPI.SUM)
 
 
 def space_charge_C_m2(problem: Problem) -> dict[str, float]:
@@ -180,7 +200,7 @@ def space_charge_C_m2(problem: Problem) -> dict[str, float]:
 
     comm = problem.domain.mesh.comm
     out = {}
-    for region in problem.model.regions:
+    for region in problem.model.electrolytes:
         rho = charge_density_ufl(region, problem.psi, dict(problem.species_fields),
                                  problem.bulk_potential[region.name])
         tag = problem.domain.region_tags[region.name]

@@ -12,6 +12,7 @@ import numpy as np
 
 from pnp_ssb import __version__
 from pnp_ssb.case import Case, case_to_dict
+from pnp_ssb.electrodes import ChargeState
 from pnp_ssb.fem import MPI, PETSc, dolfinx
 from pnp_ssb.forms import Problem, build_problem, concentration_ufl
 from pnp_ssb.mesh import Domain, stack_domain
@@ -115,14 +116,19 @@ def _postprocess(case, model, domain, problem, report, start, converged, failure
                     converged=converged, failure=failure, extra={"warnings": warnings})
 
 
-def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
+def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
+               state: ChargeState | None = None) -> Solution:
     """Mesh, solve with continuation and post-process a validated case (collective).
+
+    Args:
+        state: a state of charge (compositions, imposed terminal voltages) replacing the case's.
 
     Raises:
         SolverError: Newton failed; ``error.solution`` then holds the last good state.
     """
     start = time.perf_counter()
-    model = build_stack_model(case)
+    model = (build_stack_model(case, state.li_fraction, state.terminal_voltage_V) if state
+             else build_stack_model(case))
     domain = stack_domain(case, model, comm)
     problem = build_problem(case, domain, model)
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
@@ -154,6 +160,62 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def conductor_entry(model: StackModel, region: str) -> dict[str, Any]:
+    """A conductor's Fermi level, work function, composition and potential (gauge: mu~_Li+ = 0)."""
+    cell = model.cell
+    out: dict[str, Any] = {"fermi_voltage_V": cell.fermi_voltage_V[region],
+                           "work_function_eV": cell.work_function_eV[region],
+                           "potential_V": cell.vacuum_potential_V(region)}
+    if region in cell.li_fraction:
+        out["li_fraction"] = cell.li_fraction[region]
+    return out
+
+
+def cell_summary(solution: Solution) -> dict[str, Any]:
+    """Terminal voltages, OCV and every conductor contact of a cell.
+
+    A contact's total drop is phi(conductor) - phi(bulk of the electrolyte it faces); it splits
+    into the dipole step, any dielectric gap and the electrolyte's space-charge drop. The Li
+    transferred into the electrolyte per area is -sigma/e, sigma the conductor's charge.
+    """
+    from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
+
+    model, cell = solution.model, solution.model.cell
+    vt = model.scales.thermal_voltage_V
+    active = [g.active for g in cell.groups if g.active]
+    out: dict[str, Any] = {"ground": cell.ground,
+                           "terminal_voltages_V": cell.terminal_voltages_V(),
+                           "reference_work_function_eV": cell.reference_work_function_eV,
+                           "li_fraction": dict(cell.li_fraction)}
+    if len(active) == 2:
+        volts = sorted(cell.fermi_voltage_V[k] for k in active)
+        out["ocv_V"] = volts[1] - volts[0]
+    groups = [g for g in cell.groups]
+    if len(groups) == 2:
+        out["cell_voltage_V"] = (cell.fermi_voltage_V[groups[-1].regions[0]]
+                                 - cell.fermi_voltage_V[groups[0].regions[0]])
+    contacts = {}
+    names = [r.name for r in model.regions]
+    for key, sigma in solution.electrode_charge_C_m2.items():
+        if "|" not in key:
+            continue
+        a, b = key.split("|")
+        conductor, step = (a, 1) if model.region(a).is_conductor else (b, -1)
+        j = names.index(conductor) + step
+        while model.regions[j].kind == "dielectric":
+            j += step
+        facing = model.regions[j]
+        contacts[key] = {
+            "conductor": conductor, "electrolyte": facing.name,
+            "drop_to_bulk_V": cell.vacuum_potential_V(conductor) - facing.bulk_potential * vt,
+            "dipole_V": model.dipoles.get(key, 0.0) * vt,
+            "electrode_charge_C_m2": sigma,
+            "li_transferred_mol_m2": -sigma / ELEMENTARY_CHARGE_C / AVOGADRO_MOL,
+        }
+    out["contacts"] = contacts
+    return out
+
+
 def summary(solution: Solution) -> dict[str, Any]:
     """The content of summary.json."""
     case, model = solution.case, solution.model
@@ -162,6 +224,11 @@ def summary(solution: Solution) -> dict[str, Any]:
     x_cells = x_cells[x_cells > 0]
     boundaries = {}
     for side in ("left", "right"):
+        if side not in solution.layers:  # a conductor's terminal
+            region = model.regions[0 if side == "left" else -1].name
+            boundaries[side] = {"type": "terminal", "region": region,
+                                "fermi_voltage_V": model.cell.fermi_voltage_V[region]}
+            continue
         bc = case.boundaries[side]
         layer = solution.layers[side][0]
         entry: dict[str, Any] = {
@@ -182,17 +249,26 @@ def summary(solution: Solution) -> dict[str, Any]:
         boundaries[side] = entry
     interfaces = {}
     for name, sides in solution.layers.items():
-        if "|" in name:
+        if "|" in name and len(sides) == 1:  # a conductor contact: see cell.contacts
+            interfaces[name] = {"sides": {s.region: {"space_charge_drop_V": s.drop_V,
+                                                     "space_charge_width_m": s.width_m}
+                                          for s in sides}}
+        elif "|" in name:
             interfaces[name] = {
                 # phi_n(B) - phi_n(A) at the interface: the sum of both layers' drops
                 "bulk_potential_difference_V": sides[0].drop_V - sides[1].drop_V,
                 "sides": {s.region: {"space_charge_drop_V": s.drop_V,
                                      "space_charge_width_m": s.width_m} for s in sides}}
-    regions = {r.name: {"material": case.region(r.name).material,
-                        "bulk_potential_V": r.bulk_potential * vt,
-                        "debye_length_m": model.debye_length_m(r.name),
-                        "space_charge_C_m2": solution.space_charge_C_m2[r.name]}
-               for r in model.regions}
+    regions = {}
+    for r in model.regions:
+        entry = {"material": case.region(r.name).material, "kind": r.kind}
+        if r.is_electrolyte:
+            entry.update({"bulk_potential_V": r.bulk_potential * vt,
+                          "debye_length_m": model.debye_length_m(r.name),
+                          "space_charge_C_m2": solution.space_charge_C_m2[r.name]})
+        elif r.is_conductor:
+            entry.update(conductor_entry(model, r.name))
+        regions[r.name] = entry
     balance = sum(solution.electrode_charge_C_m2.values()) + sum(solution.space_charge_C_m2.values())
     return {
         "case": case.name,
@@ -214,6 +290,7 @@ def summary(solution: Solution) -> dict[str, Any]:
         "boundaries": boundaries,
         "interfaces": interfaces,
         "regions": regions,
+        **({"cell": cell_summary(solution)} if model.cell else {}),
         "charge_balance_C_m2": balance,
         "warnings": solution.extra.get("warnings", []),
         "versions": package_versions(),
@@ -296,11 +373,13 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                 if i:
                     name = f"{solution.case.regions[i - 1].name}|{region.name}"
                     marks[name] = x
-                    marks[name + ":width"] = max(s.width_m for s in solution.layers[name])
+                    marks[name + ":width"] = max((s.width_m for s in solution.layers.get(name, [])),
+                                                 default=0.0)
                 x += region.thickness_m
             for side, xs in (("left", 0.0), ("right", x_end)):
                 marks[side] = xs
-                marks[side + ":width"] = solution.layers[side][0].width_m
+                if side in solution.layers:
+                    marks[side + ":width"] = solution.layers[side][0].width_m
             stern_points = {(0.0 if side == "left" else x_end):
                             data["boundaries"][side]["electrode_potential_V"]
                             for side in solution.problem.stern_capacitance}
@@ -361,7 +440,10 @@ def resolved_case_dict(case: Case) -> dict[str, Any]:
 
 def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
     """Solve a case and write its outputs. On a solver failure, the last good state is written
-    to ``outdir/last_good`` with the failure report in its summary.json, then the error is raised."""
+    to ``outdir/last_good`` with the failure report in its summary.json, then the error is raised.
+    An ``ocv_sweep`` study runs :func:`run_sweep` and returns its last state."""
+    if case.study.type == "ocv_sweep":
+        return run_sweep(case, outdir, comm)[-1]
     try:
         solution = solve_case(case, comm)
     except SolverError as exc:
@@ -369,6 +451,72 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
         raise
     write_outputs(solution, outdir)
     return solution
+
+
+def state_dirname(ocv_V: float) -> str:
+    """Output folder of one sweep state, e.g. ocv_3.750V."""
+    return f"ocv_{ocv_V:.3f}V"
+
+
+SWEEP_COLUMNS = ("ocv_V", "regime", "newton_iterations", "wall_time_s")
+
+
+def sweep_row(ocv_V: float, regime: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One line of sweep.csv from a state's summary.json."""
+    row: dict[str, Any] = {"ocv_V": ocv_V, "regime": regime,
+                           "newton_iterations": data["newton_iterations"],
+                           "wall_time_s": data["wall_time_s"]}
+    cell = data["cell"]
+    for region, theta in sorted(cell["li_fraction"].items()):
+        row[f"theta_{region}"] = theta
+    for region, volt in cell["terminal_voltages_V"].items():
+        row[f"V_{region}_V"] = volt
+    for key, contact in cell["contacts"].items():
+        row[f"drop_{key}_V"] = contact["drop_to_bulk_V"]
+        row[f"charge_{key}_C_m2"] = contact["electrode_charge_C_m2"]
+    return row
+
+
+def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> list[Solution]:
+    """Solve every OCV of an ``ocv_sweep`` into ``outdir/ocv_<V>V/`` and tabulate sweep.csv.
+
+    Resumable: a state whose summary.json exists (written last, so only by a complete run) is
+    read back instead of solved again. The Li inventory of the case's li_fraction is conserved.
+    """
+    import json
+
+    from pnp_ssb.electrodes import state_for_ocv
+    from pnp_ssb.log import ProgressBar
+    from pnp_ssb.output import write_csv_rows
+
+    outdir = Path(outdir)
+    voltages = case.study.ocv_V or []
+    bar = ProgressBar(f"{case.name}: OCV sweep", len(voltages))
+    rows, solutions = [], []
+    for i, ocv in enumerate(voltages):
+        state = state_for_ocv(case, ocv, path=f"study.ocv_V[{i}]")
+        folder = outdir / state_dirname(ocv)
+        done = comm.bcast((folder / "summary.json").is_file() if comm.rank == 0 else None, root=0)
+        if done:
+            log.info("state %.3f V: found %s, not solved again", ocv, folder / "summary.json")
+            data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        else:
+            try:
+                solution = solve_case(case, comm, state)
+            except SolverError as exc:
+                write_outputs(exc.solution, folder / "last_good")
+                raise
+            write_outputs(solution, folder)
+            solutions.append(solution)
+            data = summary(solution)
+        rows.append(sweep_row(ocv, state.regime, data))
+        bar.update(i + 1, f"{ocv:.3f} V ({state.regime})")
+        if comm.rank == 0:
+            write_csv_rows(outdir / "sweep.csv", rows)
+    bar.close()
+    if not solutions:  # everything was resumed: solve the last state to return it
+        solutions.append(solve_case(case, comm, state_for_ocv(case, voltages[-1])))
+    return solutions
 
 
 __all__ = ["Solution", "run_case", "solve_case", "summary"]

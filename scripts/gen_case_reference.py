@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from pnp_ssb.case import (
     BoundarySpec,
     Case,
+    InterfaceSpec,
     MeshSpec,
     OutputSpec,
     RegionSpec,
@@ -93,6 +94,7 @@ SECTIONS = [
     ("[[regions]]", RegionSpec, ""),
     ("[boundaries.left] / [boundaries.right]", BoundarySpec, ""),
     ("[boundaries.NAME.stern]", SternSpec, ""),
+    ('[interfaces."A|B"]', InterfaceSpec, ""),
     ("[mesh]", MeshSpec, ""),
     ("[solver]", SolverSpec, ""),
     ("[output]", OutputSpec, ""),
@@ -103,8 +105,10 @@ def _type_name(field) -> str:
     text = str(field.annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
     for prefix in ("pnp_ssb.case.", "Annotated["):
         text = text.replace(prefix, "")
-    if "FieldInfo" in text:  # dict keyed by constrained names
+    if "FieldInfo" in text and text.startswith("dict"):  # dict keyed by constrained names
         return "table of NAME -> material table"
+    if "FieldInfo" in text:  # a constrained name
+        return "NAME" + (" or None" if "None" in text else "")
     return text.replace("|", "or").replace("Literal", "one of ")
 
 
