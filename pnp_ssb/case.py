@@ -259,7 +259,7 @@ def set_override(data: dict[str, Any], assignment: str) -> None:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text
-    parts = key.split(".")
+    parts = [p.strip().strip('"') for p in key.split(".")]  # quoted keys: interfaces."A|B"
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1

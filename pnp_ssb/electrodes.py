@@ -269,6 +269,12 @@ def _capacity_mol_m2(case: Case, region: str) -> float:
     return sites / AVOGADRO_MOL * case.region(region).thickness_m
 
 
+def li_sites_per_m2(case: Case, region: str) -> float:
+    """N L: Li sites per area of an insertion electrode (m^-2)."""
+    return case.region_materials[region].parameter("li_site_density_m3") * case.region(
+        region).thickness_m
+
+
 def li_inventory_mol_m2(case: Case, li_fraction: dict[str, float]) -> float:
     """Li held by the insertion electrodes per area, sum_k c_max,k L_k theta_k (mol/m^2)."""
     return sum(_capacity_mol_m2(case, k) * v for k, v in li_fraction.items())

@@ -65,26 +65,33 @@ def write_csv_rows(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
     write_text_atomic(path, buffer.getvalue())
 
 
-def profile_rows(profile: Profile1D) -> tuple[list[str], list[list[float | str]]]:
-    """Header and rows of profiles.csv: x_m, phi_V, c_<species>_m3..., region.
+def profile_rows(profile: Profile1D, li_fraction: Mapping[str, float] | None = None
+                 ) -> tuple[list[str], list[list[float | str]]]:
+    """Header and rows of profiles.csv: x_m, phi_V, c_<species>_m3..., theta_<region>..., region.
 
     Points on an interface appear once per adjacent region, since concentrations jump there.
+    ``theta_<region>`` is an insertion electrode's Li site fraction (blank elsewhere).
     """
     species = profile.species
-    header = ["x_m", "phi_V", *(f"c_{s}_m3" for s in species), "region"]
+    thetas = dict(li_fraction or {})
+    header = ["x_m", "phi_V", *(f"c_{s}_m3" for s in species),
+              *(f"theta_{r}" for r in thetas), "region"]
     rows: list[list[float | str]] = []
     for seg in profile.segments:
         phi = seg.psi * profile.thermal_voltage_V
         for i, x in enumerate(seg.x_m):
             rows.append([float(x), float(phi[i]),
                          *(float(seg.c_m3[s][i]) if s in seg.c_m3 else float("nan")
-                           for s in species), seg.region])
+                           for s in species),
+                         *(float(t) if r == seg.region else float("nan") for r, t in thetas.items()),
+                         seg.region])
     return header, rows
 
 
-def write_profiles_csv(path: Path, profile: Profile1D) -> None:
+def write_profiles_csv(path: Path, profile: Profile1D,
+                       li_fraction: Mapping[str, float] | None = None) -> None:
     """Atomic profiles.csv (17 significant digits)."""
-    header, rows = profile_rows(profile)
+    header, rows = profile_rows(profile, li_fraction)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -158,3 +165,36 @@ def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float],
         os.replace(tmp, path)
         written.append(path)
     return written
+
+
+BAND_STYLES = {"E_vac": ("k", "-"), "E_c": ("tab:blue", "-"), "E_v": ("tab:red", "-"),
+               "E_F": ("tab:green", "-"), "mu~_Li+": ("tab:purple", "--"),
+               "mu_Li": ("tab:orange", ":")}
+
+
+def plot_band_diagram(outdir: Path, lines: Sequence, marks: Mapping[str, float]) -> Path:
+    """bands.png: energy levels (eV) through the stack (lines from pnp_ssb.bands)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8.0, 4.5), constrained_layout=True)
+    labelled: set[str] = set()
+    for line in lines:
+        color, style = BAND_STYLES.get(line.label, ("0.4", "-"))
+        ax.plot(line.x_m * 1e9, line.energy_eV, color=color, ls=style, lw=1.4,
+                label=None if line.label in labelled else line.label)
+        labelled.add(line.label)
+    for name, x in marks.items():
+        if ":" not in name and "|" in name:
+            ax.axvline(x * 1e9, color="0.7", lw=0.7, ls="--")
+    ax.set_xlabel("x (nm)")
+    ax.set_ylabel("energy (eV) vs grounded Fermi level")
+    ax.legend(fontsize=8, ncols=3)
+    path = outdir / "bands.png"
+    tmp = outdir / ".bands.tmp.png"
+    fig.savefig(tmp, dpi=130)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path

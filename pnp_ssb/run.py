@@ -12,12 +12,13 @@ import numpy as np
 
 from pnp_ssb import __version__
 from pnp_ssb.case import Case, case_to_dict
+from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
 from pnp_ssb.electrodes import ChargeState
 from pnp_ssb.fem import MPI, PETSc, dolfinx
 from pnp_ssb.forms import Problem, build_problem, concentration_ufl
 from pnp_ssb.mesh import Domain, stack_domain
 from pnp_ssb.model import StackModel, build_stack_model
-from pnp_ssb.output import plot_profiles, write_json, write_profiles_csv, write_text_atomic
+from pnp_ssb.output import plot_band_diagram, plot_profiles, write_json, write_profiles_csv, write_text_atomic
 from pnp_ssb.postprocess import (
     Profile1D,
     SideMetrics,
@@ -120,6 +121,9 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
                state: ChargeState | None = None) -> Solution:
     """Mesh, solve with continuation and post-process a validated case (collective).
 
+    In an equilibrium study with insertion electrodes, the Li that the space-charge layers take
+    from each electrode is given back to the Li balance (:func:`conserve_li`).
+
     Args:
         state: a state of charge (compositions, imposed terminal voltages) replacing the case's.
 
@@ -127,9 +131,63 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
         SolverError: Newton failed; ``error.solution`` then holds the last good state.
     """
     start = time.perf_counter()
-    model = (build_stack_model(case, state.li_fraction, state.terminal_voltage_V) if state
-             else build_stack_model(case))
+    li = dict(state.li_fraction) if state else None
+    volts = dict(state.terminal_voltage_V) if state else None
+    model = build_stack_model(case, li, volts)
     domain = stack_domain(case, model, comm)
+    solution = _solve_model(case, model, domain, start)
+    if case.study.type == "equilibrium" and model.cell is not None:
+        solution = conserve_li(case, solution, start)
+    return solution
+
+
+LI_BALANCE_TOLERANCE = 1e-13  # in theta; far below any OCV-table resolution
+LI_BALANCE_MAX_ITERATIONS = 10
+
+
+def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
+    """Re-solve until each insertion electrode holds its given Li minus what it gave the
+    electrolyte: theta_k = theta_k,0 + sigma_k / (e N_k L_k), sigma_k the electrode's contact
+    charge (C/m^2), N_k L_k its Li sites per area. Each electrode keeps the electrons of the Li+
+    it gave, so sigma_k/e is exactly the Li it lost (fixed-point iteration, converges in a few
+    steps because the shift is ~1e-5)."""
+    from pnp_ssb.electrodes import li_sites_per_m2
+
+    cell = solution.model.cell
+    given = {k: v for k, v in cell.li_fraction.items() if v > 0.0}
+    if not given:
+        return solution
+    sites = {k: li_sites_per_m2(case, k) for k in given}
+    history = []
+    for _ in range(LI_BALANCE_MAX_ITERATIONS):
+        sigma = contact_charge_by_conductor(solution)
+        theta = {k: v + sigma.get(k, 0.0) / ELEMENTARY_CHARGE_C / sites[k] for k, v in given.items()}
+        change = max(abs(theta[k] - solution.model.cell.li_fraction[k]) for k in given)
+        history.append(change)
+        if change < LI_BALANCE_TOLERANCE:
+            break
+        model = build_stack_model(case, {**cell.li_fraction, **theta})
+        solution = _solve_model(case, model, solution.domain, start)
+    solution.extra["li_balance"] = {"given_li_fraction": given,
+                                    "li_fraction": dict(solution.model.cell.li_fraction),
+                                    "theta_updates": history}
+    log.info("Li balance: %d re-solves, last theta update %.1e", len(history) - 1, history[-1])
+    return solution
+
+
+def contact_charge_by_conductor(solution: Solution) -> dict[str, float]:
+    """Charge (C/m^2) on each conductor's contacts with non-conductors."""
+    out: dict[str, float] = {}
+    for key, sigma in solution.electrode_charge_C_m2.items():
+        if "|" in key:
+            a, b = key.split("|")
+            conductor = a if solution.model.region(a).is_conductor else b
+            out[conductor] = out.get(conductor, 0.0) + sigma
+    return out
+
+
+def _solve_model(case: Case, model: StackModel, domain: Domain, start: float) -> Solution:
+    comm = domain.mesh.comm
     problem = build_problem(case, domain, model)
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           newton_settings(case))
@@ -178,8 +236,6 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
     into the dipole step, any dielectric gap and the electrolyte's space-charge drop. The Li
     transferred into the electrolyte per area is -sigma/e, sigma the conductor's charge.
     """
-    from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
-
     model, cell = solution.model, solution.model.cell
     vt = model.scales.thermal_voltage_V
     active = [g.active for g in cell.groups if g.active]
@@ -213,6 +269,8 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
             "li_transferred_mol_m2": -sigma / ELEMENTARY_CHARGE_C / AVOGADRO_MOL,
         }
     out["contacts"] = contacts
+    if "li_balance" in solution.extra:
+        out["li_balance"] = solution.extra["li_balance"]
     return out
 
 
@@ -360,7 +418,9 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
         from pnp_ssb import materials as matdb
 
         data = summary(solution)
-        write_profiles_csv(outdir / "profiles.csv", solution.profile)
+        cell = solution.model.cell
+        write_profiles_csv(outdir / "profiles.csv", solution.profile,
+                           cell.li_fraction if cell else None)
         write_text_atomic(outdir / "case.resolved.toml",
                           dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",
@@ -384,6 +444,11 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                             data["boundaries"][side]["electrode_potential_V"]
                             for side in solution.problem.stern_capacitance}
             plot_profiles(outdir, solution.profile, marks, stern_points)
+            if cell is not None:
+                from pnp_ssb.bands import band_lines
+
+                plot_band_diagram(outdir, band_lines(solution.case, solution.profile, cell,
+                                                     cell.reference_work_function_eV), marks)
         write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
     comm.barrier()
     return outdir

@@ -116,3 +116,74 @@ def test_cli_check_and_schema(tmp_path):
     assert bad.returncode == 2 and "regions[0].thickness_m" in bad.stderr
     schema = subprocess.run([*exe, "schema"], capture_output=True, text=True, check=True)
     assert "thickness_m" in json.loads(schema.stdout)["$defs"]["RegionSpec"]["properties"]
+
+
+# --- cells: conductors, compositions, states of charge ---------------------------------------
+
+FULLER = ROOT / "cases" / "fuller_si_lipon_lco.toml"
+
+
+def fuller(overrides=()) -> str:
+    with pytest.raises(CaseError) as info:
+        load_case(FULLER, overrides)
+    return str(info.value)
+
+
+def test_ocv_outside_the_curves_range():
+    msg = fuller(["study.ocv_V=[3.0, 4.5]"])
+    assert "study.ocv_V[1] = 4.5" in msg and "at most" in msg
+
+
+def test_insertion_electrode_needs_li_fraction():
+    data = {"name": "x", "regions": [{"name": "lco", "material": "LiCoO2", "thickness_m": 5e-8},
+                                     {"name": "llzo", "material": "LLZO", "thickness_m": 5e-8}],
+            "boundaries": {"right": {"type": "reservoir"}}}
+    msg = error_of(data)
+    assert "regions[0].li_fraction: missing" in msg
+
+
+def test_li_fraction_outside_the_ocv_table():
+    msg = fuller(["regions.2.li_fraction=0.3"])
+    assert "regions[2].li_fraction = 0.3" in msg and "0.51 to 1.0" in msg
+
+
+def test_li_fraction_only_for_insertion_electrodes():
+    msg = fuller(["regions.3.li_fraction=0.5"])
+    assert "regions[3].li_fraction = 0.5" in msg and "solid_electrolyte" in msg
+
+
+def test_inconsistent_compositions_of_connected_electrodes():
+    data = {"name": "x",
+            "regions": [{"name": "se1", "material": "LLZO", "thickness_m": 5e-8},
+                        {"name": "li", "material": "Li", "thickness_m": 5e-8},
+                        {"name": "lco", "material": "LiCoO2", "thickness_m": 5e-8,
+                         "li_fraction": 0.7},
+                        {"name": "se2", "material": "LLZO", "thickness_m": 5e-8}],
+            "boundaries": {"left": {"type": "reservoir"}, "right": {"type": "reservoir"}}}
+    msg = error_of(data)
+    assert "inconsistent compositions" in msg and "li at 0 V" in msg and "lco at 3.96 V" in msg
+
+
+def test_blocking_metal_needs_a_terminal_voltage():
+    data = {"name": "x", "regions": [{"name": "pt", "material": "Pt", "thickness_m": 5e-8},
+                                     {"name": "llzo", "material": "LLZO", "thickness_m": 5e-8}],
+            "boundaries": {"right": {"type": "reservoir"}}}
+    msg = error_of(data)
+    assert "boundaries.left.voltage_V" in msg
+    assert load_case({**data, "boundaries": {"left": {"type": "terminal", "voltage_V": 0.5},
+                                             "right": {"type": "reservoir"}}})
+
+
+def test_terminal_only_on_conductors_and_dipoles_only_at_contacts():
+    data = base()
+    data["boundaries"]["left"] = {"type": "terminal", "voltage_V": 0.1}
+    assert "boundaries.left.type = 'terminal'" in error_of(data)
+    msg = fuller(['interfaces."lco|lipon".dipole_V=0.2', 'interfaces."pt|lco".dipole_V=0.1'])
+    assert "interfaces.pt|lco.dipole_V = 0.1" in msg
+
+
+def test_ocv_sweep_needs_voltages_and_two_electrodes():
+    assert "ocv_V is required" in fuller(["study.type=\"equilibrium\""])
+    data = base()
+    data["study"] = {"type": "ocv_sweep", "ocv_V": [1.0]}
+    assert "needs two electrodes" in error_of(data)
