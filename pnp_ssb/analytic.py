@@ -729,3 +729,41 @@ def ohmic_current_density_A_m2(delta_phi_V: float, length_m: float,
     sigma = nernst_einstein_conductivity_S_m(species, temperature_K, diffusivities_m2_s,
                                              mobility_exponents=mobility_exponents)
     return sigma * delta_phi_V / length_m
+
+
+# ----------------------------------------------------------------------------------------------
+# Butler–Volmer charge transfer
+# ----------------------------------------------------------------------------------------------
+
+def butler_volmer_current_A_m2(eta_V: ArrayLike, exchange_current_A_m2: float, alpha_a: float,
+                               alpha_c: float, temperature_K: float) -> FloatArray:
+    """i = i0 [exp(alpha_a e eta/kT) - exp(-alpha_c e eta/kT)] (A/m^2), eta > 0 oxidises."""
+    f = 1.0 / thermal_voltage_V(temperature_K)
+    eta = np.asarray(eta_V, dtype=float)
+    return exchange_current_A_m2 * (np.exp(alpha_a * f * eta) - np.exp(-alpha_c * f * eta))
+
+
+def charge_transfer_resistance_ohm_m2(exchange_current_A_m2: float, alpha_a: float,
+                                      alpha_c: float, temperature_K: float) -> float:
+    """R_ct = kT / (e i0 (alpha_a + alpha_c)) (Ohm m^2): the small-signal slope of Butler–Volmer."""
+    return thermal_voltage_V(temperature_K) / (exchange_current_A_m2 * (alpha_a + alpha_c))
+
+
+def butler_volmer_with_series_resistance_A_m2(voltage_V: float, series_ohm_m2: float,
+                                              exchange_current_A_m2: float, alpha_a: float,
+                                              alpha_c: float, temperature_K: float) -> float:
+    """The current i of a Butler–Volmer interface in series with an Ohmic resistance R under a
+    total voltage V: i = BV(V - i R), solved by bisection (the residual is monotone in i)."""
+    def residual(i: float) -> float:
+        return float(butler_volmer_current_A_m2(voltage_V - i * series_ohm_m2, exchange_current_A_m2,
+                                                alpha_a, alpha_c, temperature_K)) - i
+
+    bound = abs(voltage_V) / series_ohm_m2
+    lo, hi = -bound, bound
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if residual(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)

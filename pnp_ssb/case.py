@@ -154,12 +154,25 @@ class StudySpec(_Strict):
         return self
 
 
+class KineticsSpec(_Strict):
+    """Butler–Volmer charge transfer Li(electrode) <-> Li+(electrolyte) + e-(electrode):
+    i = i0 [exp(alpha_a e eta/kT) - exp(-alpha_c e eta/kT)], eta > 0 oxidises the electrode.
+    Each Li-linked defect of the electrolyte is one reaction channel with this i0."""
+
+    exchange_current_density_A_m2: PositiveFloat = Field(description="i0, A/m^2")
+    alpha_anodic: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    alpha_cathodic: Annotated[float, Field(gt=0, lt=1)] = 0.5
+
+
 class InterfaceSpec(_Strict):
     """Properties of the interface between two adjacent regions, keyed "A|B" (left|right)."""
 
     dipole_V: FiniteFloat = Field(
         0.0, description="potential step phi(B side) - phi(A side) across a conductor | "
                          "electrolyte contact (an interface dipole), V")
+    kinetics: KineticsSpec | None = Field(
+        None, description="charge transfer at an electrode | electrolyte contact (needed under "
+                          "current, i.e. in steady_state studies)")
 
 
 class OutputSpec(_Strict):
@@ -350,10 +363,11 @@ def validate_semantics(case: Case) -> None:
         raise field_error("ground", case.ground, "the name of a conductor region (metal or "
                           "insertion_electrode)")
     if case.study.type == "steady_state":
-        if any(k != "solid_electrolyte" for k in kinds):
+        if "dielectric" in kinds:
             raise field_error("study.type", "steady_state", "'equilibrium' or 'ocv_sweep' for "
-                              "stacks with conductors or dielectrics (currents through electrodes "
+                              "stacks with dielectric layers (currents across a compact layer "
                               "are not supported yet)")
+        _check_kinetics(case, kinds)
         _check_species_have_reservoirs(case)
     _check_cell(case)
 
@@ -432,6 +446,30 @@ def _check_interfaces(case: Case, kinds: list[str]) -> None:
                               "non-conductor")
 
 
+def reacting_contacts(case: Case) -> list[tuple[str, str, str]]:
+    """(interface key, conductor, electrolyte) of every contact between a Li-active conductor
+    (an insertion electrode or Li metal) and a solid electrolyte, left to right."""
+    mats = case.region_materials
+    out = []
+    for a, b in zip(case.regions, case.regions[1:], strict=False):
+        for cond, se in ((a, b), (b, a)):
+            m = mats[cond.name]
+            li_active = m.kind == "insertion_electrode" or (
+                m.kind == "metal" and "open_circuit_potential_V" in m.parameters)
+            if li_active and mats[se.name].kind == "solid_electrolyte":
+                out.append((f"{a.name}|{b.name}", cond.name, se.name))
+    return out
+
+
+def _check_kinetics(case: Case, kinds: list[str]) -> None:
+    for key, _, _ in reacting_contacts(case):
+        spec = case.interfaces.get(key)
+        if spec is None or spec.kinetics is None:
+            raise CaseError(f'interfaces."{key}".kinetics.exchange_current_density_A_m2: missing; '
+                            "a steady_state study needs the charge-transfer kinetics of every "
+                            "electrode | electrolyte contact")
+
+
 def _check_cell(case: Case) -> None:
     from pnp_ssb import electrodes
 
@@ -459,6 +497,8 @@ def neutrality_potential_V(material: matdb.Material) -> float:
 
 def _check_species_have_reservoirs(case: Case) -> None:
     mats = case.region_materials
+    if reacting_contacts(case):  # a cell: blocked species stay at their bulk level (see forms)
+        return
     for species in {s for m in mats.values() for s in m.species}:
         fed = False
         for side, region in (("left", case.regions[0]), ("right", case.regions[-1])):

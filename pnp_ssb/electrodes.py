@@ -187,6 +187,11 @@ def _group_voltage(case: Case, group: ConductorGroup, theta: dict[str, float | N
     for name in group.regions:
         if name in given:
             return given[name]
+    applied = None
+    if group.terminal is not None and group.terminal in case.boundaries:
+        applied = case.boundaries[group.terminal].voltage_V
+    if applied is not None and case.study.type == "steady_state":
+        return applied  # under current the terminal voltage is imposed
     potentials = {}
     for name in group.regions:
         i = _region_index(case, name)
@@ -200,6 +205,11 @@ def _group_voltage(case: Case, group: ConductorGroup, theta: dict[str, float | N
         raise CaseError(f"regions {' and '.join(potentials)}: inconsistent compositions; these "
                         f"conductors are electronically connected but their Li potentials differ "
                         f"({listed}), so they cannot both be in equilibrium with the electrolyte")
+    if potentials and applied is not None:
+        raise field_error(f"boundaries.{group.terminal}.voltage_V", applied,
+                          f"no voltage_V in a {case.study.type} study: the Li equilibrium of "
+                          f"region {next(iter(potentials))} sets this terminal's Fermi level "
+                          "(use study.type = 'steady_state' to apply a voltage)")
     if potentials:
         return next(iter(potentials.values()))
     if group.terminal is not None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pnp_ssb.case import BoundarySpec, Case
+from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.fem import dolfinx, ufl
 from pnp_ssb.mesh import Domain
 from pnp_ssb.model import RegionModel, SpeciesModel, StackModel
@@ -165,7 +166,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     entity_maps = []
     tests: dict[str, ufl.Argument] = {}
     if steady:
-        for name in model.species_names:
+        for name in transported_species(case, model):
             holders = [r.name for r in model.regions if any(s.name == name for s in r.species)]
             cells = np.sort(np.concatenate([domain.region_cells(r) for r in holders]))
             sub, cmap, vmap, _ = dolfinx.mesh.create_submesh(msh, tdim, cells.astype(np.int32))
@@ -237,6 +238,14 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                 w_res = constant(lambda lam, z=sp.charge, o=offset: z * lam * o)
                 bcs.append(dolfinx.fem.dirichletbc(w_res, dofs, Vk))
 
+    contacts = reacting_contacts(case, model) if steady else []
+    if contacts:
+        entities = [(k + 1, interface_entities(domain, c.key, c.electrolyte))
+                    for k, c in enumerate(contacts)]
+        dS = ufl.Measure("dS", domain=msh, subdomain_data=entities, metadata=metadata)
+        for k, contact in enumerate(contacts):
+            _add_charge_transfer(contact, dS(k + 1), model, fields, tests, constant, F_w)
+
     unknowns = [psi, *fields.values()]
     residuals = [F_psi, *(F_w[n] for n in fields)]
     return Problem(domain=domain, model=model, unknowns=unknowns, residuals=residuals, bcs=bcs,
@@ -275,6 +284,110 @@ def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: f
         bcs.append(dolfinx.fem.dirichletbc(
             constant(lambda lam, v=region.bulk_potential: ref + lam * (v - ref)), dofs, V))
     return contact_dofs
+
+
+@dataclass(frozen=True)
+class ReactingContact:
+    """An electrode | electrolyte contact with Butler–Volmer kinetics (see case.KineticsSpec).
+
+    Attributes:
+        key: interface name "A|B"; conductor, electrolyte: region names.
+        driving_V: V - U(theta) of the conductor (V): e*eta = e(V - U) - s_k mu~_k at the plane.
+        channels: the electrolyte's Li-linked species names with their Li stoichiometry s_k.
+    """
+
+    key: str
+    conductor: str
+    electrolyte: str
+    driving_V: float
+    exchange_current_density_A_m2: float
+    alpha_anodic: float
+    alpha_cathodic: float
+    channels: tuple[tuple[str, int], ...]
+
+    def current_density_A_m2(self, eta_V: np.ndarray | float, vt: float) -> np.ndarray | float:
+        """i = i0 [exp(alpha_a eta/vt) - exp(-alpha_c eta/vt)], Li+ into the electrolyte."""
+        return self.exchange_current_density_A_m2 * (np.exp(self.alpha_anodic * eta_V / vt)
+                                                     - np.exp(-self.alpha_cathodic * eta_V / vt))
+
+
+def reacting_contacts(case: Case, model: StackModel) -> list[ReactingContact]:
+    """The Butler–Volmer contacts of a steady-state cell."""
+    from pnp_ssb.case import reacting_contacts as contacts_of
+    from pnp_ssb.electrodes import open_circuit_potential_V
+
+    if case.study.type != "steady_state" or model.cell is None:
+        return []
+    out = []
+    for key, conductor, se in contacts_of(case):
+        kin = case.interfaces[key].kinetics
+        material = case.region_materials[conductor]
+        u = open_circuit_potential_V(material, model.cell.li_fraction.get(conductor))
+        if u is None:
+            continue  # a Li-free electrode cannot exchange Li: blocking
+        channels = tuple((sp.name, sp.li_stoichiometry) for sp in model.region(se).species
+                         if sp.li_stoichiometry != 0)
+        out.append(ReactingContact(key, conductor, se, model.cell.fermi_voltage_V[conductor] - u,
+                                   kin.exchange_current_density_A_m2, kin.alpha_anodic,
+                                   kin.alpha_cathodic, channels))
+    return out
+
+
+def transported_species(case: Case, model: StackModel) -> list[str]:
+    """Species with a source or sink (a reservoir, or a reacting contact for Li-linked ones):
+    these get an electrochemical-potential field. A species with neither is blocked everywhere;
+    at steady state it carries no flux, so its electrochemical potential is uniform, and it is
+    held at its bulk value (grand-canonical: exact when the layer is much thicker than its
+    space charge)."""
+    out: dict[str, None] = {}
+    for side, region in (("left", model.regions[0]), ("right", model.regions[-1])):
+        bc = case.boundaries.get(side)
+        if bc is not None and bc.type == "reservoir":
+            out.update(dict.fromkeys(sp.name for sp in region.species
+                                     if bc.species is None or sp.name in bc.species))
+    for contact in reacting_contacts(case, model):
+        out.update(dict.fromkeys(name for name, _ in contact.channels))
+    return [name for name in model.species_names if name in out]
+
+
+def interface_entities(domain: Domain, key: str, first_region: str) -> np.ndarray:
+    """Interior-facet integration entities of an interface, (cell, local facet) pairs with the
+    cell of ``first_region`` first: that side is '+' in the forms (dolfinx does not fix it)."""
+    msh = domain.mesh
+    tdim = msh.topology.dim
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    raw = dolfinx.fem.compute_integration_domains(
+        dolfinx.fem.IntegralType.interior_facet, msh.topology, domain.facets(key))
+    pairs = np.asarray(raw, dtype=np.int32).reshape(-1, 4)
+    region = np.zeros(msh.topology.index_map(tdim).size_local
+                      + msh.topology.index_map(tdim).num_ghosts, dtype=bool)
+    region[domain.region_cells(first_region)] = True
+    swap = ~region[pairs[:, 0]]
+    pairs[swap] = pairs[swap][:, [2, 3, 0, 1]]
+    return pairs.ravel()
+
+
+def _add_charge_transfer(contact: ReactingContact, dS_contact, model: StackModel,
+                         fields: dict, tests: dict, constant, F_w: dict) -> None:
+    """Add the Butler–Volmer flux of each channel to its Nernst–Planck residual.
+
+    With x into the electrolyte, the outward flux of species k is J.n = -s_k i/e, and the weak
+    form int D M grad w . grad q dx + int (J.n) q ds = 0 takes it in the scaled units of the
+    NP rows: J_res = J_SI L / (c_s (D c_b)_ref). The driving force eta/(kT/e) =
+    lam (V - U)/vt - s_k w_k vanishes in the flat state (lam = 0).
+    """
+    vt = model.scales.thermal_voltage_V
+    drive = constant(lambda lam, d=contact.driving_V / vt: lam * d)
+    scale = model.scales.length_m / model.scales.concentration_m3
+    for name, stoich in contact.channels:
+        if name not in fields:
+            continue
+        eta = drive - stoich * fields[name]("+")
+        i0 = contact.exchange_current_density_A_m2
+        current = i0 * (ufl.exp(contact.alpha_anodic * eta) - ufl.exp(-contact.alpha_cathodic * eta))
+        flux_out = -stoich * current / ELEMENTARY_CHARGE_C
+        F_w[name] += (flux_out * scale / _species_scale(model, name)
+                      * tests[name]("+") * dS_contact)
 
 
 def _species_scale(model: StackModel, name: str) -> float:

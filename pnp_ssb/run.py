@@ -15,7 +15,7 @@ from pnp_ssb.case import Case, case_to_dict
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
 from pnp_ssb.electrodes import ChargeState
 from pnp_ssb.fem import MPI, PETSc, dolfinx
-from pnp_ssb.forms import Problem, build_problem, concentration_ufl
+from pnp_ssb.forms import Problem, build_problem, concentration_ufl, reacting_contacts
 from pnp_ssb.mesh import Domain, stack_domain
 from pnp_ssb.model import StackModel, build_stack_model
 from pnp_ssb.output import plot_band_diagram, plot_profiles, write_json, write_profiles_csv, write_text_atomic
@@ -23,9 +23,11 @@ from pnp_ssb.postprocess import (
     Profile1D,
     SideMetrics,
     boundary_currents_A_m2,
+    contact_kinetics,
     electrode_charges_C_m2,
     gather_profile_1d,
     layer_metrics_1d,
+    overpotential_split,
     space_charge_C_m2,
 )
 from pnp_ssb.solver import (
@@ -108,13 +110,16 @@ def _postprocess(case, model, domain, problem, report, start, converged, failure
     warnings = physics_warnings(profile, model)
     for text in warnings:
         log.warning("%s", text)
+    contacts = reacting_contacts(case, model)
+    extra = {"warnings": warnings, "contacts": contacts,
+             "kinetics": contact_kinetics(profile, contacts, problem.load)}
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
                     profile=profile, layers=layer_metrics_1d(profile, model),
                     electrode_charge_C_m2=electrode_charges_C_m2(problem),
                     space_charge_C_m2=space_charge_C_m2(problem),
                     current_density_A_m2=boundary_currents_A_m2(problem),
                     num_dofs=_num_dofs(problem), wall_time_s=time.perf_counter() - start,
-                    converged=converged, failure=failure, extra={"warnings": warnings})
+                    converged=converged, failure=failure, extra=extra)
 
 
 def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
@@ -268,10 +273,38 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
             "electrode_charge_C_m2": sigma,
             "li_transferred_mol_m2": -sigma / ELEMENTARY_CHARGE_C / AVOGADRO_MOL,
         }
+    for kin, spec in zip(solution.extra.get("kinetics", []), solution.extra.get("contacts", []),
+                         strict=True):
+        contacts[kin.key].update({
+            "current_density_A_m2": kin.current_density_A_m2,
+            "channel_current_A_m2": kin.channel_current_A_m2,
+            "overpotential_V": kin.channel_overpotential_V,
+            "exchange_current_density_A_m2": spec.exchange_current_density_A_m2,
+            "charge_transfer_resistance_ohm_m2": vt / (
+                spec.exchange_current_density_A_m2 * (spec.alpha_anodic + spec.alpha_cathodic)
+                * len(spec.channels))})
     out["contacts"] = contacts
+    out.update(polarisation_summary(solution))
     if "li_balance" in solution.extra:
         out["li_balance"] = solution.extra["li_balance"]
     return out
+
+
+def polarisation_summary(solution: Solution) -> dict[str, Any]:
+    """Current and overpotential split of a two-contact cell under current (else empty)."""
+    kinetics = solution.extra.get("kinetics", [])
+    contacts = solution.extra.get("contacts", [])
+    if len(kinetics) != 2:
+        return {}
+    left = kinetics[0]
+    channel = max(left.channel_current_A_m2, key=lambda k: abs(left.channel_current_A_m2[k]))
+    stoich = dict(contacts[0].channels)[channel]
+    load = solution.problem.load
+    polarisation = load * (contacts[1].driving_V - contacts[0].driving_V)
+    return {"current_density_A_m2": left.current_density_A_m2,
+            "polarisation_V": polarisation,
+            "overpotential_split_V": {"channel": channel, **overpotential_split(
+                solution.profile, kinetics, channel, stoich)}}
 
 
 def summary(solution: Solution) -> dict[str, Any]:

@@ -52,3 +52,14 @@ def test_electrode_with_li_balance(solve):
 
 def test_metal_compact_layer_and_dipole(solve):
     compare(solve, metal_gap_electrolyte(0.5e-9, 0.3, dipole_V=0.05))
+
+
+def test_butler_volmer_contact_under_bias(solve):
+    from tests.verification.test_butler_volmer import li_contact
+
+    data = li_contact(0.1, 1e-2, 0.4, 0.6)
+    compare(solve, data)
+    parallel = solve(data, comm=MPI.COMM_WORLD)
+    serial = solve(data, comm=MPI.COMM_SELF)
+    assert parallel.extra["kinetics"][0].current_density_A_m2 == pytest.approx(
+        serial.extra["kinetics"][0].current_density_A_m2, rel=1e-9)
