@@ -145,8 +145,16 @@ class StudySpec(_Strict):
         None, description="ocv_sweep only: cell voltages (cathode - anode) to solve, with the Li "
                           "inventory of the regions' li_fraction conserved")
 
+    current_density_A_m2: FiniteFloat | None = Field(
+        None, description="steady_state of a two-electrode cell only: current control; the Li+ "
+                          "current density entering the electrolyte at the left electrode "
+                          "(A/m^2, > 0: Li+ moves left to right), with the right terminal's "
+                          "voltage solved for")
+
     @model_validator(mode="after")
     def _sweep(self) -> "StudySpec":
+        if self.current_density_A_m2 is not None and self.type != "steady_state":
+            raise ValueError("current_density_A_m2 applies to study.type = 'steady_state' only")
         if (self.type == "ocv_sweep") != (self.ocv_V is not None):
             raise ValueError("ocv_V is required by, and only allowed in, study.type = 'ocv_sweep'")
         if self.ocv_V is not None and not self.ocv_V:
@@ -369,6 +377,17 @@ def validate_semantics(case: Case) -> None:
                               "are not supported yet)")
         _check_kinetics(case, kinds)
         _check_species_have_reservoirs(case)
+        right = case.boundaries.get("right")
+        if (case.study.current_density_A_m2 is not None and right is not None
+                and right.voltage_V is not None):
+            raise field_error("boundaries.right.voltage_V", right.voltage_V,
+                              "no voltage_V under current control (study.current_density_A_m2): "
+                              "the right terminal's voltage is solved for")
+        if case.study.current_density_A_m2 is not None and len(reacting_contacts(case)) != 2:
+            raise field_error("study.current_density_A_m2", case.study.current_density_A_m2,
+                              "no current control here: it needs a cell with two electrode | "
+                              "electrolyte contacts (found "
+                              f"{len(reacting_contacts(case))})")
     _check_cell(case)
 
 

@@ -140,10 +140,75 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
     volts = dict(state.terminal_voltage_V) if state else None
     model = build_stack_model(case, li, volts)
     domain = stack_domain(case, model, comm)
+    if case.study.current_density_A_m2 is not None:
+        return solve_current_control(case, model, domain, start)
     solution = _solve_model(case, model, domain, start)
     if case.study.type == "equilibrium" and model.cell is not None:
         solution = conserve_li(case, solution, start)
     return solution
+
+
+CURRENT_TOLERANCE = 1e-9  # relative, on the current density
+CURRENT_MAX_ITERATIONS = 40
+
+
+def solve_current_control(case: Case, model: StackModel, domain: Domain, start: float) -> Solution:
+    """Current control of a two-electrode cell: find the right terminal's voltage V at which the
+    Li+ current into the electrolyte at the left contact equals study.current_density_A_m2.
+
+    The current decreases strictly with V, so a secant iteration, turned into a safeguarded
+    regula falsi (Illinois) once the root is bracketed, converges from the equilibrium voltage.
+    Each evaluation is a full steady-state solve (with its own continuation).
+    """
+    target = case.study.current_density_A_m2
+    from pnp_ssb.electrodes import open_circuit_potential_V
+
+    right_group = model.cell.groups[-1]
+    region = right_group.regions[0]
+    active = right_group.active
+    v_eq = (open_circuit_potential_V(case.region_materials[active],
+                                     model.cell.li_fraction.get(active)) if active
+            else model.cell.fermi_voltage_V[region])
+
+    def current_at(v: float) -> tuple[float, Solution]:
+        m = build_stack_model(case, None, {region: v})
+        sol = _solve_model(case, m, domain, start)
+        return sol.extra["kinetics"][0].current_density_A_m2 - target, sol
+
+    scale = max(abs(target), 1e-30)
+    a, (fa, sol) = v_eq, current_at(v_eq)
+    b = v_eq - 0.01 * (1 if target > 0 else -1)
+    fb, sol = current_at(b)
+    bracket = None
+    history = [(a, fa + target), (b, fb + target)]
+    for _ in range(CURRENT_MAX_ITERATIONS):
+        if abs(fb) < CURRENT_TOLERANCE * scale:
+            break
+        if fa * fb < 0:
+            bracket = (a, fa, b, fb)
+        if bracket is not None:
+            lo, flo, hi, fhi = bracket
+            c = hi - fhi * (hi - lo) / (fhi - flo)
+        else:  # secant, at most 0.5 V per step, towards the root
+            c = b - fb * (b - a) / (fb - fa) if fb != fa else b - 0.01
+            c = min(max(c, b - 0.5), b + 0.5)
+        fc, sol = current_at(c)
+        history.append((c, fc + target))
+        if bracket is not None:
+            lo, flo, hi, fhi = bracket
+            bracket = (hi, fhi, c, fc) if fc * fhi < 0 else (lo, 0.5 * flo, c, fc)
+        a, fa, b, fb = b, fb, c, fc
+    else:
+        err = SolverError(f"current control did not reach {target:g} A/m^2 in "
+                          f"{CURRENT_MAX_ITERATIONS} voltage iterations (last {b:.6g} V, current "
+                          f"{fb + target:.6g} A/m^2)", sol.report)
+        err.solution = sol
+        raise err
+    sol.extra["current_control"] = {"target_A_m2": target, "voltage_V": b,
+                                    "iterations": [{"voltage_V": v, "current_A_m2": i}
+                                                   for v, i in history]}
+    log.info("current control: %g A/m^2 at %.6f V (%d solves)", target, b, len(history))
+    return sol
 
 
 LI_BALANCE_TOLERANCE = 1e-13  # in theta; far below any OCV-table resolution
@@ -285,6 +350,8 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
                 * len(spec.channels))})
     out["contacts"] = contacts
     out.update(polarisation_summary(solution))
+    if "current_control" in solution.extra:
+        out["current_control"] = solution.extra["current_control"]
     if "li_balance" in solution.extra:
         out["li_balance"] = solution.extra["li_balance"]
     return out

@@ -187,3 +187,16 @@ def test_ocv_sweep_needs_voltages_and_two_electrodes():
     data = base()
     data["study"] = {"type": "ocv_sweep", "ocv_V": [1.0]}
     assert "needs two electrodes" in error_of(data)
+
+
+def test_current_control_needs_a_free_terminal_and_kinetics():
+    bias = ROOT / "cases" / "li_llzo_li_bias.toml"
+    with pytest.raises(CaseError) as info:
+        load_case(bias, ["study.current_density_A_m2=10.0"])
+    assert "boundaries.right.voltage_V = 0.3" in str(info.value)
+    from pnp_ssb.tomlio import read_toml
+
+    data = read_toml(bias)
+    del data["interfaces"]["llzo|li_right"]
+    msg = error_of(data)
+    assert 'interfaces."llzo|li_right".kinetics.exchange_current_density_A_m2: missing' in msg
