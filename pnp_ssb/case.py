@@ -140,7 +140,7 @@ class StudySpec(_Strict):
     """'equilibrium': Poisson with every Li-linked defect at one electrochemical potential
     (grand-canonical, the Li reference); 'steady_state': full Poisson–Nernst–Planck with fluxes."""
 
-    type: Literal["equilibrium", "steady_state", "ocv_sweep"] = "equilibrium"
+    type: Literal["equilibrium", "steady_state", "ocv_sweep", "transient"] = "equilibrium"
     ocv_V: list[FiniteFloat] | None = Field(
         None, description="ocv_sweep only: cell voltages (cathode - anode) to solve, with the Li "
                           "inventory of the regions' li_fraction conserved")
@@ -151,10 +151,30 @@ class StudySpec(_Strict):
                           "(A/m^2, > 0: Li+ moves left to right), with the right terminal's "
                           "voltage solved for")
 
+    end_time_s: PositiveFloat | None = Field(None, description="transient only: final time, s")
+    initial_step_s: PositiveFloat = Field(1e-9, description="transient: first time step, s")
+    max_step_s: PositiveFloat | None = Field(
+        None, description="transient: largest time step, s (default end_time_s / 50)")
+    control: Literal["voltage", "current", "open_circuit"] = Field(
+        "voltage", description="transient: what the right terminal (or, without conductors, the "
+                               "boundary potentials) holds for t > 0")
+    output_times_s: list[PositiveFloat] = Field(
+        default_factory=list, description="transient: times at which a full state is written")
+    checkpoint_every_steps: Annotated[int, Field(ge=1)] = Field(
+        20, description="transient: steps between checkpoints (a restart resumes from the last)")
+
     @model_validator(mode="after")
     def _sweep(self) -> "StudySpec":
-        if self.current_density_A_m2 is not None and self.type != "steady_state":
-            raise ValueError("current_density_A_m2 applies to study.type = 'steady_state' only")
+        transient = self.type == "transient"
+        if (self.end_time_s is not None) != transient:
+            raise ValueError("end_time_s is required by, and only allowed in, "
+                             "study.type = 'transient'")
+        if transient and self.control == "current" and self.current_density_A_m2 is None:
+            raise ValueError("control = 'current' needs current_density_A_m2")
+        if (self.current_density_A_m2 is not None and self.type != "steady_state"
+                and not (transient and self.control == "current")):
+            raise ValueError("current_density_A_m2 applies to a steady_state study or a "
+                             "transient with control = 'current'")
         if (self.type == "ocv_sweep") != (self.ocv_V is not None):
             raise ValueError("ocv_V is required by, and only allowed in, study.type = 'ocv_sweep'")
         if self.ocv_V is not None and not self.ocv_V:
@@ -370,7 +390,7 @@ def validate_semantics(case: Case) -> None:
             [r.name for r in case.regions].index(case.ground)] not in ("metal", "insertion_electrode")):
         raise field_error("ground", case.ground, "the name of a conductor region (metal or "
                           "insertion_electrode)")
-    if case.study.type == "steady_state":
+    if case.study.type in ("steady_state", "transient"):
         if "dielectric" in kinds:
             raise field_error("study.type", "steady_state", "'equilibrium' or 'ocv_sweep' for "
                               "stacks with dielectric layers (currents across a compact layer "
@@ -378,12 +398,13 @@ def validate_semantics(case: Case) -> None:
         _check_kinetics(case, kinds)
         _check_species_have_reservoirs(case)
         right = case.boundaries.get("right")
-        if (case.study.current_density_A_m2 is not None and right is not None
-                and right.voltage_V is not None):
+        controlled = case.study.current_density_A_m2 is not None or (
+            case.study.type == "transient" and case.study.control != "voltage")
+        if controlled and right is not None and right.voltage_V is not None:
             raise field_error("boundaries.right.voltage_V", right.voltage_V,
                               "no voltage_V under current control (study.current_density_A_m2): "
                               "the right terminal's voltage is solved for")
-        if case.study.current_density_A_m2 is not None and len(reacting_contacts(case)) != 2:
+        if controlled and len(reacting_contacts(case)) != 2:
             raise field_error("study.current_density_A_m2", case.study.current_density_A_m2,
                               "no current control here: it needs a cell with two electrode | "
                               "electrolyte contacts (found "
@@ -516,8 +537,8 @@ def neutrality_potential_V(material: matdb.Material) -> float:
 
 def _check_species_have_reservoirs(case: Case) -> None:
     mats = case.region_materials
-    if reacting_contacts(case):  # a cell: blocked species stay at their bulk level (see forms)
-        return
+    if reacting_contacts(case) or case.study.type == "transient":
+        return  # a cell's blocked species stay at their bulk level; a transient conserves them
     for species in {s for m in mats.values() for s in m.species}:
         fed = False
         for side, region in (("left", case.regions[0]), ("right", case.regions[-1])):

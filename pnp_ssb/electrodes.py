@@ -205,12 +205,12 @@ def _group_voltage(case: Case, group: ConductorGroup, theta: dict[str, float | N
         raise CaseError(f"regions {' and '.join(potentials)}: inconsistent compositions; these "
                         f"conductors are electronically connected but their Li potentials differ "
                         f"({listed}), so they cannot both be in equilibrium with the electrolyte")
-    if potentials and applied is not None:
+    if potentials and applied is not None and case.study.type != "transient":
         raise field_error(f"boundaries.{group.terminal}.voltage_V", applied,
                           f"no voltage_V in a {case.study.type} study: the Li equilibrium of "
                           f"region {next(iter(potentials))} sets this terminal's Fermi level "
                           "(use study.type = 'steady_state' to apply a voltage)")
-    if potentials:
+    if potentials:  # (in a transient, t = 0 is this equilibrium; voltage_V applies for t > 0)
         return next(iter(potentials.values()))
     if group.terminal is not None:
         bc = case.boundaries.get(group.terminal)

@@ -62,6 +62,12 @@ class Problem:
     boundary_dofs: dict[str, np.ndarray]
     boundary_species_dofs: dict[tuple[str, str], np.ndarray]
     interface_dofs: dict[str, np.ndarray] = field(default_factory=dict)
+    species_tests: dict[str, ufl.Argument] = field(default_factory=dict)
+    electrodes: dict[str, "ElectrodeField"] = field(default_factory=dict)
+    fermi_voltage: dict[str, dolfinx.fem.Constant] = field(default_factory=dict)
+    conductor_potential: dict[str, list] = field(default_factory=dict)
+    contacts: list = field(default_factory=list)
+    contact_current: dict[str, ufl.Form] = field(default_factory=dict)
     load_updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = field(
         default_factory=list)
     load: float = 0.0
@@ -140,7 +146,8 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     fdim = tdim - 1
     msh.topology.create_connectivity(fdim, tdim)
     vt = model.scales.thermal_voltage_V
-    steady = case.study.type == "steady_state"
+    steady = case.study.type in ("steady_state", "transient")  # species fields and fluxes
+    transient = case.study.type == "transient"
     metadata = {"quadrature_degree": QUADRATURE_DEGREE}
     dx = ufl.Measure("dx", domain=msh, subdomain_data=domain.cell_tags, metadata=metadata)
     ds = ufl.Measure("ds", domain=msh, subdomain_data=domain.facet_tags, metadata=metadata)
@@ -208,7 +215,9 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     boundary_species_dofs: dict[tuple[str, str], np.ndarray] = {}
     electrode: dict[str, dolfinx.fem.Constant] = {}
     stern: dict[str, float] = {}
-    interface_dofs = _conductor_conditions(domain, model, V, constant, ref, bcs)
+    conductor_constants: dict[str, list] = {}
+    interface_dofs = _conductor_conditions(domain, model, V, constant, ref, bcs,
+                                           conductor_constants)
     for side, region in (("left", model.regions[0]), ("right", model.regions[-1])):
         if not region.is_electrolyte:
             continue  # a conductor's terminal: its potential is already fixed
@@ -239,25 +248,41 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                 bcs.append(dolfinx.fem.dirichletbc(w_res, dofs, Vk))
 
     contacts = reacting_contacts(case, model) if steady else []
+    electrodes: dict[str, ElectrodeField] = {}
+    fermi: dict[str, dolfinx.fem.Constant] = {}
+    contact_current: dict[str, ufl.Form] = {}
+    if transient:
+        for contact in contacts:
+            if contact.conductor not in electrodes and contact.electrode_tables is not None:
+                electrodes[contact.conductor] = _electrode_field(
+                    case, domain, model, contact.conductor, dx, entity_maps)
+            fermi.setdefault(contact.conductor, dolfinx.fem.Constant(
+                msh, model.cell.fermi_voltage_V[contact.conductor] / vt))
     if contacts:
         entities = [(k + 1, interface_entities(domain, c.key, c.electrolyte))
                     for k, c in enumerate(contacts)]
         dS = ufl.Measure("dS", domain=msh, subdomain_data=entities, metadata=metadata)
         for k, contact in enumerate(contacts):
-            _add_charge_transfer(contact, dS(k + 1), model, fields, tests, constant, F_w)
+            current = _add_charge_transfer(contact, dS(k + 1), model, fields, tests, constant,
+                                           F_w, electrodes.get(contact.conductor),
+                                           fermi.get(contact.conductor))
+            contact_current[contact.key] = current * dS(k + 1)
 
-    unknowns = [psi, *fields.values()]
-    residuals = [F_psi, *(F_w[n] for n in fields)]
+    unknowns = [psi, *fields.values(), *(e.field for e in electrodes.values())]
+    residuals = [F_psi, *(F_w[n] for n in fields), *(e.residual for e in electrodes.values())]
     return Problem(domain=domain, model=model, unknowns=unknowns, residuals=residuals, bcs=bcs,
                    entity_maps=entity_maps, species_fields=fields, species_vertex_maps=vmaps,
                    bulk_potential=bulk, electrode_potential=electrode, stern_capacitance=stern,
                    dx=dx, ds=ds, poisson_volume=poisson_volume, species_residuals=F_w,
                    boundary_dofs=boundary_dofs, boundary_species_dofs=boundary_species_dofs,
-                   interface_dofs=interface_dofs, load_updates=updates)
+                   interface_dofs=interface_dofs, load_updates=updates,
+                   species_tests=tests, electrodes=electrodes, fermi_voltage=fermi,
+                   conductor_potential=conductor_constants, contacts=contacts,
+                   contact_current=contact_current)
 
 
 def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: float,
-                          bcs: list) -> dict[str, np.ndarray]:
+                          bcs: list, record: dict[str, list]) -> dict[str, np.ndarray]:
     """Fix psi in every conductor, psi(lam) = ref + lam (psi_cond - ref); at a conductor
     contact with a dipole, the contact node carries psi_cond +- dipole. Returns the contact
     dofs of each conductor | non-conductor interface (for the electrode charges)."""
@@ -270,9 +295,11 @@ def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: f
             continue
         conductor, sign = (a, 1.0) if a.is_conductor else (b, -1.0)
         dofs = dolfinx.fem.locate_dofs_topological(V, tdim - 1, domain.facets(key))
-        value = conductor.bulk_potential + sign * model.dipoles.get(key, 0.0)
-        bcs.append(dolfinx.fem.dirichletbc(
-            constant(lambda lam, v=value: ref + lam * (v - ref)), dofs, V))
+        step = sign * model.dipoles.get(key, 0.0)
+        value = conductor.bulk_potential + step
+        const = constant(lambda lam, v=value: ref + lam * (v - ref))
+        record.setdefault(conductor.name, []).append((const, step))
+        bcs.append(dolfinx.fem.dirichletbc(const, dofs, V))
         contact_dofs[key] = dofs
         taken = np.union1d(taken, dofs)
     for region in model.regions:
@@ -281,8 +308,9 @@ def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: f
         dofs = dolfinx.fem.locate_dofs_topological(V, tdim, domain.region_cells(region.name))
         dofs = np.setdiff1d(dofs, taken).astype(np.int32)
         taken = np.union1d(taken, dofs)
-        bcs.append(dolfinx.fem.dirichletbc(
-            constant(lambda lam, v=region.bulk_potential: ref + lam * (v - ref)), dofs, V))
+        const = constant(lambda lam, v=region.bulk_potential: ref + lam * (v - ref))
+        record.setdefault(region.name, []).append((const, 0.0))
+        bcs.append(dolfinx.fem.dirichletbc(const, dofs, V))
     return contact_dofs
 
 
@@ -304,6 +332,7 @@ class ReactingContact:
     alpha_anodic: float
     alpha_cathodic: float
     channels: tuple[tuple[str, int], ...]
+    electrode_tables: tuple | None = None  # (U(theta) table) of an insertion electrode
 
     def current_density_A_m2(self, eta_V: np.ndarray | float, vt: float) -> np.ndarray | float:
         """i = i0 [exp(alpha_a eta/vt) - exp(-alpha_c eta/vt)], Li+ into the electrolyte."""
@@ -316,7 +345,7 @@ def reacting_contacts(case: Case, model: StackModel) -> list[ReactingContact]:
     from pnp_ssb.case import reacting_contacts as contacts_of
     from pnp_ssb.electrodes import open_circuit_potential_V
 
-    if case.study.type != "steady_state" or model.cell is None:
+    if case.study.type not in ("steady_state", "transient") or model.cell is None:
         return []
     out = []
     for key, conductor, se in contacts_of(case):
@@ -327,9 +356,11 @@ def reacting_contacts(case: Case, model: StackModel) -> list[ReactingContact]:
             continue  # a Li-free electrode cannot exchange Li: blocking
         channels = tuple((sp.name, sp.li_stoichiometry) for sp in model.region(se).species
                          if sp.li_stoichiometry != 0)
+        tables = ((material.tables["open_circuit_potential_V"],)
+                  if material.kind == "insertion_electrode" else None)
         out.append(ReactingContact(key, conductor, se, model.cell.fermi_voltage_V[conductor] - u,
                                    kin.exchange_current_density_A_m2, kin.alpha_anodic,
-                                   kin.alpha_cathodic, channels))
+                                   kin.alpha_cathodic, channels, tables))
     return out
 
 
@@ -347,6 +378,8 @@ def transported_species(case: Case, model: StackModel) -> list[str]:
                                      if bc.species is None or sp.name in bc.species))
     for contact in reacting_contacts(case, model):
         out.update(dict.fromkeys(name for name, _ in contact.channels))
+    if case.study.type == "transient":  # every species moves; blocked ones keep their amount
+        out.update(dict.fromkeys(model.species_names))
     return [name for name in model.species_names if name in out]
 
 
@@ -368,17 +401,28 @@ def interface_entities(domain: Domain, key: str, first_region: str) -> np.ndarra
 
 
 def _add_charge_transfer(contact: ReactingContact, dS_contact, model: StackModel,
-                         fields: dict, tests: dict, constant, F_w: dict) -> None:
-    """Add the Butler–Volmer flux of each channel to its Nernst–Planck residual.
+                         fields: dict, tests: dict, constant, F_w: dict,
+                         electrode: "ElectrodeField | None" = None,
+                         fermi: dolfinx.fem.Constant | None = None):
+    """Add the Butler–Volmer flux of each channel to its Nernst–Planck residual (and, in a
+    transient with a resolved electrode, the Li it takes to the electrode's residual).
 
-    With x into the electrolyte, the outward flux of species k is J.n = -s_k i/e, and the weak
+    With x into the electrolyte, the outward flux of species k is J.n = -s_k i_k/e, and the weak
     form int D M grad w . grad q dx + int (J.n) q ds = 0 takes it in the scaled units of the
-    NP rows: J_res = J_SI L / (c_s (D c_b)_ref). The driving force eta/(kT/e) =
-    lam (V - U)/vt - s_k w_k vanishes in the flat state (lam = 0).
+    NP rows: J_res = J_SI L / (c_s (D c_b)_ref). The driving force eta_k/(kT/e) =
+    lam (V - U)/vt - s_k w_k vanishes in the flat state (lam = 0); in a transient,
+    (V - U(theta_plane))/vt - s_k w_k with V a constant the time loop controls. The electrode
+    loses sum_k i_k/e of Li through the contact. Returns the total current sum_k i_k (A/m^2).
     """
     vt = model.scales.thermal_voltage_V
-    drive = constant(lambda lam, d=contact.driving_V / vt: lam * d)
+    if fermi is None:
+        drive = constant(lambda lam, d=contact.driving_V / vt: lam * d)
+    elif electrode is None:  # Li metal: U = 0
+        drive = fermi
+    else:
+        drive = fermi - table_ufl(contact.electrode_tables[0], electrode.theta("-")) / vt
     scale = model.scales.length_m / model.scales.concentration_m3
+    li_out = 0
     for name, stoich in contact.channels:
         if name not in fields:
             continue
@@ -388,6 +432,69 @@ def _add_charge_transfer(contact: ReactingContact, dS_contact, model: StackModel
         flux_out = -stoich * current / ELEMENTARY_CHARGE_C
         F_w[name] += (flux_out * scale / _species_scale(model, name)
                       * tests[name]("+") * dS_contact)
+        li_out = li_out + current / ELEMENTARY_CHARGE_C
+    if electrode is not None:
+        electrode.residual += (li_out * model.scales.length_m / electrode.row_scale
+                               * electrode.test("-") * dS_contact)
+    return li_out * ELEMENTARY_CHARGE_C
+
+
+def table_ufl(table, theta):
+    """A piecewise-linear table of theta as a UFL expression: the first value plus clipped
+    ramps, constant beyond the ends (continuous, so Newton sees a well-defined slope)."""
+    t, v = table.theta, table.value
+    out = v[0]
+    for j in range(len(t) - 1):
+        slope = (v[j + 1] - v[j]) / (t[j + 1] - t[j])
+        out = out + slope * ufl.max_value(ufl.min_value(theta - t[j], t[j + 1] - t[j]), 0.0)
+    return out
+
+
+@dataclass
+class ElectrodeField:
+    """Li in an insertion electrode during a transient: u = logit(theta) on its submesh.
+
+    Residual (scaled by L^2/D_e): int (L^2/D)(theta - theta_n)/dt r dx + int theta(1 - theta)
+    grad u . grad r dx + int (J_Li,out L/(N D)) r dS = 0, i.e. N dtheta/dt = div(D N grad theta).
+    """
+
+    region: str
+    field: dolfinx.fem.Function
+    test: ufl.Argument
+    residual: object
+    diffusivity_m2_s: float
+    li_sites_m3: float
+    tag: int
+
+    @property
+    def theta(self):
+        """theta = 1/(1 + exp(-u)) (tanh form, overflow-free)."""
+        return 0.5 * (1.0 + ufl.tanh(0.5 * self.field))
+
+    @property
+    def row_scale(self) -> float:
+        """N D: turns an SI Li flux into the scaled electrode row."""
+        return self.li_sites_m3 * self.diffusivity_m2_s
+
+
+def _electrode_field(case: Case, domain: Domain, model: StackModel, region: str, dx,
+                     entity_maps: list) -> ElectrodeField:
+    msh = domain.mesh
+    tdim = msh.topology.dim
+    material = case.region_materials[region]
+    sub, cmap, _, _ = dolfinx.mesh.create_submesh(msh, tdim, domain.region_cells(region))
+    entity_maps.append(cmap)
+    Ve = dolfinx.fem.functionspace(sub, ("Lagrange", 1))
+    u = dolfinx.fem.Function(Ve, name=f"logit_theta_{region}")
+    theta0 = model.cell.li_fraction[region]
+    u.x.array[:] = np.log(theta0 / (1.0 - theta0))
+    r = ufl.TestFunction(Ve)
+    tag = domain.region_tags[region]
+    ef = ElectrodeField(region, u, r, 0, material.parameter("chemical_diffusivity_m2_s"),
+                        material.parameter("li_site_density_m3"), tag)
+    th = ef.theta
+    ef.residual = th * (1 - th) * ufl.inner(ufl.grad(u), ufl.grad(r)) * dx(tag)
+    return ef
 
 
 def _species_scale(model: StackModel, name: str) -> float:

@@ -495,7 +495,8 @@ def _species_on_parent(solution: Solution) -> dict[str, dolfinx.fem.Function]:
     problem = solution.problem
     V = problem.psi.function_space
     out = {}
-    for (name, w), emap in zip(problem.species_fields.items(), problem.entity_maps, strict=True):
+    species_maps = problem.entity_maps[:len(problem.species_fields)]  # electrodes' maps follow
+    for (name, w), emap in zip(problem.species_fields.items(), species_maps, strict=True):
         parent_cells = emap.sub_topology_to_topology(
             np.arange(emap.sub_topology.index_map(emap.dim).size_local
                       + emap.sub_topology.index_map(emap.dim).num_ghosts, dtype=np.int32), False)
@@ -609,6 +610,10 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
     An ``ocv_sweep`` study runs :func:`run_sweep` and returns its last state."""
     if case.study.type == "ocv_sweep":
         return run_sweep(case, outdir, comm)[-1]
+    if case.study.type == "transient":
+        from pnp_ssb.transient import run_transient
+
+        return run_transient(case, outdir, comm)
     try:
         solution = solve_case(case, comm)
     except SolverError as exc:

@@ -32,6 +32,10 @@ class NewtonSettings:
     continuation_initial_step: float = 1.0
     continuation_min_step: float = 1e-4
     continuation_max_steps: int = 200
+    # Transients: accept a state whose residual norm (scaled rows) has fallen below this and
+    # stopped decreasing: what is left is round-off in the electrochemical potential of a
+    # depleted species (c ~ e^-90 c_b), whose value changes no concentration.
+    stagnation_residual: float | None = None
 
 
 @dataclass
@@ -133,6 +137,10 @@ class NewtonSolver:
             return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
         if update < self.settings.step_tolerance:
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
+        floor = self.settings.stagnation_residual
+        if (floor is not None and it >= 3 and fnorm < floor
+                and fnorm > 0.5 * min(self._residuals[-3:-1])):
+            return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS
         if it >= self.settings.max_iterations:
             return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
         return PETSc.SNES.ConvergedReason.ITERATING

@@ -1,0 +1,423 @@
+"""Transients: backward-Euler time stepping with adaptive steps, checkpoints and restarts.
+
+State at t = 0: a cell at equilibrium at its compositions (every terminal at its equilibrium
+Fermi level), or, without conductors, the flat neutral state. For t > 0 the control applies:
+
+- 'voltage': the right terminal holds boundaries.right.voltage_V (without conductors: the case's
+  boundary potentials are switched on, a potential step);
+- 'current': in every step the right terminal's voltage is found (secant / regula falsi) such
+  that the Li+ current into the electrolyte at the left contact is study.current_density_A_m2;
+- 'open_circuit': the same with zero current (relaxation).
+
+Mass terms added to the steady residuals (scaled units of forms.py), lumped at the vertices:
+species (L^2/S_k)(c_k - c_k^n)/dt, electrodes (L^2/D)(theta - theta^n)/dt. The contact fluxes
+appear with opposite signs in the electrolyte and electrode rows, so a closed cell conserves Li
+to solver tolerance.
+
+Outputs in DIR: timeseries.csv (one row per step, rewritten atomically), the final state as in
+any run, states at output_times_s in DIR/t_<time>s/, and DIR/checkpoint/ (per-rank arrays plus
+the step counter) from which an interrupted run resumes.
+"""
+
+import csv
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pnp_ssb.case import Case
+from pnp_ssb.constants import AVOGADRO_MOL
+from pnp_ssb.fem import MPI, dolfinx, ufl
+from pnp_ssb.forms import Problem, _species_scale, build_problem, concentration_ufl
+from pnp_ssb.log import ProgressBar
+from pnp_ssb.mesh import stack_domain
+from pnp_ssb.model import StackModel, build_stack_model
+from pnp_ssb.output import write_csv_rows, write_text_atomic
+from pnp_ssb.postprocess import (
+    electrode_charges_C_m2,
+    gather_profile_1d,
+    interface_measure,
+    layer_metrics_1d,
+)
+from pnp_ssb.solver import (
+    NewtonSettings,
+    NewtonSolver,
+    SolveReport,
+    SolverError,
+    solve_with_continuation,
+)
+
+log = logging.getLogger(__name__)
+
+GROWTH_EASY = 1.5  # dt factor after a step that took <= EASY_ITERATIONS Newton iterations
+EASY_ITERATIONS = 6
+CUT_FACTOR = 0.25  # dt factor after a failed step
+MIN_STEP_FRACTION = 1e-8  # of the first step: below this, the run stops with a report
+CURRENT_TOLERANCE = 1e-8  # relative, current control within a step
+STAGNATION_RESIDUAL = 1e-6  # scaled rows are O(1) in the bulk; round-off sits near 1e-7
+
+
+@dataclass
+class TimeStepper:
+    """The transient problem: unknowns, their values at the previous step, and 1/dt."""
+
+    case: Case
+    model: StackModel
+    problem: Problem
+    previous: list[dolfinx.fem.Function]
+    inv_dt: dolfinx.fem.Constant
+    solver: NewtonSolver
+    report: SolveReport
+
+    def newton(self) -> int:
+        """One Newton solve of the current step; its iterations (SolverError if it fails)."""
+        attempt = self.solver.solve(1.0)
+        self.report.attempts.append(attempt)
+        if not attempt.converged:
+            raise SolverError(f"Newton failed (PETSc reason {attempt.reason}, "
+                              f"residuals {attempt.residual_norms[-3:]})", self.report)
+        return attempt.iterations
+
+    def snapshot(self) -> list[np.ndarray]:
+        """Copies of every unknown's local values (ghosts included)."""
+        return [u.x.array.copy() for u in self.problem.unknowns]
+
+    def restore(self, arrays: list[np.ndarray]) -> None:
+        """Put saved values back into the unknowns."""
+        for u, a in zip(self.problem.unknowns, arrays, strict=True):
+            u.x.array[:] = a
+
+    def accept(self) -> None:
+        """The current state becomes the previous one."""
+        for u, p in zip(self.problem.unknowns, self.previous, strict=True):
+            p.x.array[:] = u.x.array
+
+    # -- control of the right terminal ----------------------------------------------------
+
+    def set_right_voltage(self, voltage_V: float) -> None:
+        """Fermi voltage (vs the Li reference) of the right conductor group: its BV drive and
+        its fixed potential phi = V - (Phi - Phi_Li)/e (+ the contact dipole step)."""
+        cell = self.model.cell
+        vt = self.model.scales.thermal_voltage_V
+        for region in cell.groups[-1].regions:
+            if region in self.problem.fermi_voltage:
+                self.problem.fermi_voltage[region].value = voltage_V / vt
+            psi = (voltage_V - (cell.work_function_eV[region] - cell.reference_work_function_eV)) / vt
+            for const, step in self.problem.conductor_potential.get(region, []):
+                const.value = psi + step
+
+    def contact_current_A_m2(self, key: str) -> float:
+        """Li+ current density into the electrolyte at a contact (collective)."""
+        comm = self.problem.domain.mesh.comm
+        form = dolfinx.fem.form(self.problem.contact_current[key],
+                                entity_maps=self.problem.entity_maps or None)
+        value = comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
+        return value / interface_measure(self.problem, key)
+
+    def li_inventory_mol_m2(self) -> float:
+        """Li per area in the electrodes (N theta) and in the electrolytes (sum_k s_k c_k)
+        (collective; Li metal electrodes are reservoirs and are not counted)."""
+        p, model = self.problem, self.model
+        comm = p.domain.mesh.comm
+        dx = lumped_measure(p)  # the discrete conserved quantity of the lumped mass terms
+        total = 0.0
+        for e in p.electrodes.values():
+            form = dolfinx.fem.form(e.li_sites_m3 * e.theta * dx(e.tag),
+                                    entity_maps=p.entity_maps or None)
+            total += dolfinx.fem.assemble_scalar(form)
+        for region in model.electrolytes:
+            expr = 0
+            for sp in region.species:
+                if sp.li_stoichiometry:
+                    w = p.species_fields.get(sp.name, 0.0)
+                    c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name])
+                    expr = expr + sp.li_stoichiometry * c * model.scales.concentration_m3
+            if not isinstance(expr, int):
+                form = dolfinx.fem.form(expr * dx(p.domain.region_tags[region.name]),
+                                        entity_maps=p.entity_maps or None)
+                total += dolfinx.fem.assemble_scalar(form)
+        return comm.allreduce(total, op=MPI.SUM) * model.scales.length_m / AVOGADRO_MOL
+
+
+def lumped_measure(problem: Problem) -> ufl.Measure:
+    """dx with the vertex rule: lumped mass. Each node's row sees only its own concentration,
+    so rows of a depleted species are not swamped by the round-off of large neighbours."""
+    return ufl.Measure("dx", domain=problem.domain.mesh, subdomain_data=problem.domain.cell_tags,
+                       metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
+
+
+def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
+                    inv_dt: dolfinx.fem.Constant) -> None:
+    """Append the backward-Euler accumulation terms to the residuals (in place)."""
+    L2 = model.scales.length_m**2
+    dx = lumped_measure(problem)
+    psi_n = previous[0]
+    prev_w = dict(zip(problem.species_fields, previous[1:1 + len(problem.species_fields)],
+                      strict=True))
+    for i, name in enumerate(problem.species_fields):
+        w, q = problem.species_fields[name], problem.species_tests[name]
+        term = 0
+        for region in model.electrolytes:
+            sp = next((s for s in region.species if s.name == name), None)
+            if sp is None:
+                continue
+            bulk = problem.bulk_potential[region.name]
+            c = concentration_ufl(sp, problem.psi, w, bulk)
+            c_n = concentration_ufl(sp, psi_n, prev_w[name], bulk)
+            term += (L2 / _species_scale(model, name) * (c - c_n) * inv_dt * q
+                     * dx(problem.domain.region_tags[region.name]))
+        problem.species_residuals[name] += term
+        problem.residuals[1 + i] += term
+    offset = 1 + len(problem.species_fields)
+    for j, e in enumerate(problem.electrodes.values()):
+        u_n = previous[offset + j]
+        theta_n = 0.5 * (1.0 + ufl.tanh(0.5 * u_n))
+        term = L2 / e.diffusivity_m2_s * (e.theta - theta_n) * inv_dt * e.test * dx(e.tag)
+        e.residual += term
+        problem.residuals[offset + j] += term
+
+
+def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings) -> TimeStepper:
+    """Mesh, forms with mass terms, and the initial state at t = 0 (collective)."""
+    model = build_stack_model(case)
+    domain = stack_domain(case, model, comm)
+    problem = build_problem(case, domain, model)
+    previous = [dolfinx.fem.Function(u.function_space) for u in problem.unknowns]
+    inv_dt = dolfinx.fem.Constant(domain.mesh, 0.0)
+    _add_mass_terms(problem, model, previous, inv_dt)
+    # t = 0: the equilibrium at the case's compositions, with the electrodes' Li held fixed
+    # (with 1/dt = 0 their Li level would otherwise float)
+    fixed = [dolfinx.fem.dirichletbc(e.field.copy(), np.arange(
+        e.field.function_space.dofmap.index_map.size_local
+        + e.field.function_space.dofmap.index_map.num_ghosts, dtype=np.int32))
+        for e in problem.electrodes.values()]
+    if model.cell is not None:
+        start = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs + fixed,
+                             problem.entity_maps, settings)
+        solve_with_continuation(start, problem.set_load, label=f"{case.name}: t = 0")
+    else:
+        problem.set_load(0.0)  # the flat state is exact; the step comes at t = 0+
+    solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
+                          settings)
+    stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, SolveReport())
+    stepper.accept()
+    return stepper
+
+
+def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float) -> dict:
+    row = {"time_s": t, "dt_s": dt, "newton_iterations": its}
+    p = stepper.problem
+    if stepper.model.cell is not None:
+        row["voltage_V"] = voltage - _left_voltage(stepper)
+    for key in p.contact_current:
+        row[f"current_{key}_A_m2"] = stepper.contact_current_A_m2(key)
+    for key, sigma in electrode_charges_C_m2(p).items():
+        row[f"charge_{key}_C_m2"] = sigma
+    profile = gather_profile_1d(p)
+    for key, sides in layer_metrics_1d(profile, stepper.model).items():
+        for side in sides:
+            row[f"drop_{key}_{side.region}_V"] = side.drop_V
+    row["li_inventory_mol_m2"] = stepper.li_inventory_mol_m2()
+    return row
+
+
+def _left_voltage(stepper: TimeStepper) -> float:
+    cell = stepper.model.cell
+    return cell.fermi_voltage_V[cell.groups[0].regions[0]]
+
+
+def _checkpoint(stepper: TimeStepper, folder: Path, meta: dict) -> None:
+    """Per-rank unknowns and (rank 0) the step counter, written atomically."""
+    comm = stepper.problem.domain.mesh.comm
+    if comm.rank == 0:
+        folder.mkdir(parents=True, exist_ok=True)
+    comm.barrier()
+    tmp = folder / f".rank{comm.rank}.tmp.npz"
+    np.savez(tmp, *stepper.snapshot())
+    os.replace(tmp, folder / f"rank{comm.rank}.npz")
+    comm.barrier()
+    if comm.rank == 0:
+        write_text_atomic(folder / "meta.json", json.dumps({**meta, "ranks": comm.size}))
+
+
+def fingerprint(case: Case) -> str:
+    """Hash of everything that defines the trajectory (not the end time or output settings):
+    a checkpoint is resumed only by the same problem."""
+    import hashlib
+
+    from pnp_ssb.case import case_to_dict
+
+    data = case_to_dict(case)
+    for key in ("end_time_s", "output_times_s", "checkpoint_every_steps"):
+        data["study"].pop(key, None)
+    data.pop("output", None)
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _resume(stepper: TimeStepper, folder: Path) -> dict | None:
+    """Load a checkpoint of the same run (same case, ranks and sizes), else None (collective)."""
+    comm = stepper.problem.domain.mesh.comm
+    meta = None
+    if comm.rank == 0 and (folder / "meta.json").is_file():
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta = comm.bcast(meta, root=0)
+    if (meta is None or meta.get("ranks") != comm.size
+            or meta.get("case") != fingerprint(stepper.case)):
+        if meta is not None:
+            log.info("checkpoint in %s is of another run: starting from t = 0", folder)
+        return None
+    with np.load(folder / f"rank{comm.rank}.npz") as data:
+        arrays = [data[f"arr_{i}"] for i in range(len(data.files))]
+    ok = len(arrays) == len(stepper.problem.unknowns) and all(
+        a.shape == u.x.array.shape for a, u in zip(arrays, stepper.problem.unknowns, strict=False))
+    if not comm.allreduce(ok, op=MPI.LAND):
+        return None
+    stepper.restore(arrays)
+    stepper.accept()
+    return meta
+
+
+def _read_rows(path: Path, count: int) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[:count]
+    return [{k: float(v) if v != "" else math.nan for k, v in r.items()} for r in rows]
+
+
+def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD):
+    """Integrate a transient study and write its outputs (collective). Returns the final
+    Solution. Raises SolverError when the step falls below its minimum (the last good state
+    is written to DIR/last_good, the time series up to it is kept)."""
+    from pnp_ssb.run import _postprocess, newton_settings, write_outputs
+
+    outdir = Path(outdir)
+    study = case.study
+    start_wall = time.perf_counter()
+    settings = dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
+    stepper = build_stepper(case, comm, settings)
+    cell = stepper.model.cell
+    right = case.boundaries.get("right")
+    if cell is not None:
+        v_start = cell.fermi_voltage_V[cell.groups[-1].regions[0]]
+        v_target = right.voltage_V if (study.control == "voltage" and right is not None
+                                       and right.voltage_V is not None) else v_start
+    else:
+        v_start = v_target = 0.0
+    end = study.end_time_s
+    max_step = study.max_step_s or end / 50
+    checkpoint_dir = outdir / "checkpoint"
+    meta = _resume(stepper, checkpoint_dir)
+    if meta is not None:
+        t, dt, step, voltage = meta["time_s"], meta["dt_s"], meta["step"], meta["voltage_V"]
+        rows = (_read_rows(outdir / "timeseries.csv", meta["rows"]) if comm.rank == 0 else [])
+        log.info("resuming %s at t = %.6g s (step %d)", case.name, t, step)
+    else:
+        t, dt, step, voltage = 0.0, study.initial_step_s, 0, v_start
+        rows = [_row(stepper, 0.0, 0.0, 0, v_start)]
+    if cell is None:
+        stepper.problem.set_load(1.0)  # the boundary potentials switch on at t = 0+
+    pending_outputs = sorted(x for x in study.output_times_s if x > t)
+    bar = ProgressBar(f"{case.name}: time", end)
+    total_its = 0
+    while t < end * (1 - 1e-12):
+        stop_at = min([end, *pending_outputs])
+        dt = min(dt, max_step, stop_at - t)
+        saved = stepper.snapshot()
+        try:
+            voltage, its = _step(stepper, dt, study, voltage, v_target)
+        except SolverError:
+            stepper.restore(saved)
+            dt *= CUT_FACTOR
+            if dt < MIN_STEP_FRACTION * study.initial_step_s:
+                exc = SolverError(f"{case.name}: the time step fell below "
+                                  f"{MIN_STEP_FRACTION * study.initial_step_s:.3g} s at "
+                                  f"t = {t:.6g} s", stepper.report)
+                exc.solution = _postprocess(case, stepper.model, stepper.problem.domain,
+                                            stepper.problem, exc.report, start_wall, False,
+                                            str(exc))
+                write_outputs(exc.solution, outdir / "last_good")
+                raise exc from None
+            log.info("t = %.6g s: step failed, dt -> %.3g s", t, dt)
+            continue
+        t += dt
+        step += 1
+        total_its += its
+        stepper.accept()
+        rows.append(_row(stepper, t, dt, its, voltage))
+        bar.update(t, f"dt {dt:.2g} s, {its} its")
+        if pending_outputs and t >= pending_outputs[0] * (1 - 1e-12):
+            sol = _postprocess(case, stepper.model, stepper.problem.domain, stepper.problem,
+                               stepper.report, start_wall, True, "")
+            write_outputs(sol, outdir / f"t_{pending_outputs.pop(0):.6g}s")
+        if its <= EASY_ITERATIONS:
+            dt *= GROWTH_EASY
+        if comm.rank == 0:
+            write_csv_rows(outdir / "timeseries.csv", rows)
+        if step % study.checkpoint_every_steps == 0 or t >= end * (1 - 1e-12):
+            _checkpoint(stepper, checkpoint_dir, {"time_s": t, "dt_s": dt, "step": step,
+                                                  "voltage_V": voltage, "rows": len(rows),
+                                                  "case": fingerprint(case)})
+    bar.close()
+    if comm.rank == 0:
+        write_csv_rows(outdir / "timeseries.csv", rows)
+    report = stepper.report
+    solution = _postprocess(case, stepper.model, stepper.problem.domain, stepper.problem, report,
+                            start_wall, True, "")
+    solution.extra["transient"] = {"end_time_s": t, "steps": step,
+                                   "newton_iterations": total_its, "rows": rows}
+    write_outputs(solution, outdir)
+    log.info("%s: t = %.6g s in %d steps, %d Newton iterations", case.name, t, step, total_its)
+    return solution
+
+
+def _step(stepper: TimeStepper, dt: float, study, voltage: float,
+          v_target: float) -> tuple[float, int]:
+    """One backward-Euler step; returns (right terminal voltage, Newton iterations)."""
+    stepper.inv_dt.value = 1.0 / dt
+    if stepper.model.cell is None or study.control == "voltage":
+        if stepper.model.cell is not None:
+            stepper.set_right_voltage(v_target)
+        return v_target, stepper.newton()
+    target = study.current_density_A_m2 if study.control == "current" else 0.0
+    key = next(iter(stepper.problem.contact_current))
+    saved = stepper.snapshot()
+    its_total = 0
+
+    def mismatch(v: float) -> float:
+        nonlocal its_total
+        stepper.restore(saved)
+        stepper.set_right_voltage(v)
+        its_total += stepper.newton()
+        return stepper.contact_current_A_m2(key) - target
+
+    scale = max(abs(target), 1e-12)
+    a, fa = voltage, mismatch(voltage)
+    if abs(fa) < CURRENT_TOLERANCE * scale:
+        return a, its_total
+    b = a - 1e-3 * (1 if fa > 0 else -1)
+    fb = mismatch(b)
+    bracket = None
+    for _ in range(60):
+        if abs(fb) < CURRENT_TOLERANCE * scale:
+            return b, its_total
+        if fa * fb < 0:
+            bracket = (a, fa, b, fb)
+        if bracket is not None:
+            lo, flo, hi, fhi = bracket
+            c = hi - fhi * (hi - lo) / (fhi - flo)
+        else:
+            c = b - fb * (b - a) / (fb - fa) if fb != fa else b - 1e-3
+            c = min(max(c, b - 0.2), b + 0.2)
+        fc = mismatch(c)
+        if bracket is not None:
+            lo, flo, hi, fhi = bracket
+            bracket = (hi, fhi, c, fc) if fc * fhi < 0 else (lo, 0.5 * flo, c, fc)
+        a, fa, b, fb = b, fb, c, fc
+    raise SolverError(f"current control did not converge in a step of {dt:.3g} s",
+                      stepper.report)
