@@ -6,7 +6,9 @@ Fermi level), or, without conductors, the flat neutral state. For t > 0 the cont
 - 'voltage': the right terminal holds boundaries.right.voltage_V (without conductors: the case's
   boundary potentials are switched on, a potential step);
 - 'current': in every step the right terminal's voltage is found (secant / regula falsi) such
-  that the Li+ current into the electrolyte at the left contact is study.current_density_A_m2;
+  that the terminal current, Faradaic plus double-layer charging, is
+  study.current_density_A_m2 (> 0: current flows through the cell from left to right, as the
+  Li+ current entering the electrolyte at the left contact does at steady state);
 - 'open_circuit': the same with zero current (relaxation).
 
 Mass terms added to the steady residuals (scaled units of forms.py), lumped at the vertices:
@@ -74,11 +76,15 @@ class TimeStepper:
     inv_dt: dolfinx.fem.Constant
     solver: NewtonSolver
     report: SolveReport
+    sigma_previous: float | None = None  # right contact's charge at the previous step (C/m^2)
+    last_step_newton_max: int = 0  # most Newton iterations of one solve in the last step
+    terminal_current: float | None = None  # under current control (A/m^2, left to right)
 
     def newton(self) -> int:
         """One Newton solve of the current step; its iterations (SolverError if it fails)."""
         attempt = self.solver.solve(1.0)
         self.report.attempts.append(attempt)
+        self.last_step_newton_max = max(self.last_step_newton_max, attempt.iterations)
         if not attempt.converged:
             raise SolverError(f"Newton failed (PETSc reason {attempt.reason}, "
                               f"residuals {attempt.residual_norms[-3:]})", self.report)
@@ -215,6 +221,9 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float) ->
     p = stepper.problem
     if stepper.model.cell is not None:
         row["voltage_V"] = voltage - _left_voltage(stepper)
+    if stepper.case.study.control != "voltage":
+        row["terminal_current_A_m2"] = (stepper.terminal_current if t > 0
+                                        else 0.0) if stepper.terminal_current is not None else 0.0
     for key in p.contact_current:
         row[f"current_{key}_A_m2"] = stepper.contact_current_A_m2(key)
     for key, sigma in electrode_charges_C_m2(p).items():
@@ -329,6 +338,7 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
         stop_at = min([end, *pending_outputs])
         dt = min(dt, max_step, stop_at - t)
         saved = stepper.snapshot()
+        stepper.last_step_newton_max = 0
         try:
             voltage, its = _step(stepper, dt, study, voltage, v_target)
         except SolverError:
@@ -349,13 +359,16 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
         step += 1
         total_its += its
         stepper.accept()
+        if stepper.problem.contact_current:
+            stepper.sigma_previous = electrode_charges_C_m2(stepper.problem)[
+                list(stepper.problem.contact_current)[-1]]
         rows.append(_row(stepper, t, dt, its, voltage))
         bar.update(t, f"dt {dt:.2g} s, {its} its")
         if pending_outputs and t >= pending_outputs[0] * (1 - 1e-12):
             sol = _postprocess(case, stepper.model, stepper.problem.domain, stepper.problem,
                                stepper.report, start_wall, True, "")
             write_outputs(sol, outdir / f"t_{pending_outputs.pop(0):.6g}s")
-        if its <= EASY_ITERATIONS:
+        if stepper.last_step_newton_max <= EASY_ITERATIONS:
             dt *= GROWTH_EASY
         if comm.rank == 0:
             write_csv_rows(outdir / "timeseries.csv", rows)
@@ -385,26 +398,36 @@ def _step(stepper: TimeStepper, dt: float, study, voltage: float,
             stepper.set_right_voltage(v_target)
         return v_target, stepper.newton()
     target = study.current_density_A_m2 if study.control == "current" else 0.0
-    key = next(iter(stepper.problem.contact_current))
+    key = list(stepper.problem.contact_current)[-1]  # the right electrode's contact
+    sigma_n = electrode_charges_C_m2(stepper.problem)[key] if stepper.sigma_previous is None \
+        else stepper.sigma_previous
     saved = stepper.snapshot()
     its_total = 0
 
     def mismatch(v: float) -> float:
+        """Terminal current minus its target: the wire current into the right conductor is
+        d(sigma_R)/dt + i_F,R (its charge grows by what the wire brings, and falls by the Li+
+        it sends into the electrolyte); galvanostatic control holds it at -I."""
         nonlocal its_total
         stepper.restore(saved)
         stepper.set_right_voltage(v)
         its_total += stepper.newton()
-        return stepper.contact_current_A_m2(key) - target
+        sigma = electrode_charges_C_m2(stepper.problem)[key]
+        wire_in = (sigma - sigma_n) / dt + stepper.contact_current_A_m2(key)
+        stepper.terminal_current = -wire_in
+        log.debug("current control: V = %.9f, terminal current %.6g", v, -wire_in)
+        return -wire_in - target
 
-    scale = max(abs(target), 1e-12)
+    # d(sigma)/dt carries the round-off of sigma (~1e-12 relative) divided by dt
+    tol = max(CURRENT_TOLERANCE * abs(target), 1e-12 * max(abs(sigma_n), 1e-3) / dt, 1e-14)
     a, fa = voltage, mismatch(voltage)
-    if abs(fa) < CURRENT_TOLERANCE * scale:
+    if abs(fa) < tol:
         return a, its_total
-    b = a - 1e-3 * (1 if fa > 0 else -1)
+    b = a - 1e-3 * (1 if fa < 0 else -1)  # the current falls as V rises
     fb = mismatch(b)
     bracket = None
     for _ in range(60):
-        if abs(fb) < CURRENT_TOLERANCE * scale:
+        if abs(fb) < tol or abs(b - a) < 1e-13:
             return b, its_total
         if fa * fb < 0:
             bracket = (a, fa, b, fb)

@@ -63,3 +63,29 @@ def test_butler_volmer_contact_under_bias(solve):
     serial = solve(data, comm=MPI.COMM_SELF)
     assert parallel.extra["kinetics"][0].current_density_A_m2 == pytest.approx(
         serial.extra["kinetics"][0].current_density_A_m2, rel=1e-9)
+
+
+def test_transient_cell(tmp_path):
+    """A closed-cell voltage step: the same time series on all ranks as in serial."""
+    import csv
+
+    from pnp_ssb.case import load_case
+    from pnp_ssb.run import run_case
+    from tests.verification.test_transient import closed_cell
+
+    data = closed_cell(1e-3)
+    data["boundaries"]["right"]["voltage_V"] = 0.25
+    shared = MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None, root=0)
+    run_case(load_case(data), f"{shared}/parallel", MPI.COMM_WORLD)
+    run_case(load_case(data), tmp_path / "serial", MPI.COMM_SELF)
+
+    def last_row(path):
+        with open(path, encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return len(rows), {k: float(v) for k, v in rows[-1].items()}
+
+    n_par, par = last_row(f"{shared}/parallel/timeseries.csv")
+    n_ser, ser = last_row(tmp_path / "serial" / "timeseries.csv")
+    assert n_par == n_ser
+    for key, value in ser.items():
+        assert par[key] == pytest.approx(value, rel=1e-7, abs=1e-12), key

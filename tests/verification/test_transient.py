@@ -1,0 +1,132 @@
+"""Transients: double-layer charging, Li conservation, Faraday's law, restart.
+
+Tolerances: the charging of a Gouy–Chapman layer through the bulk is, in linear response and
+for L >> lambda_D, q(t) = q_eq (1 - exp(-t/tau)) with tau = lambda_D L / D; the corrections are
+O(lambda_D/L) = 0.6% here and the backward-Euler error at dt <= tau/40 is of the same order, so
+we assert 1%. Conservation of Li in a closed cell is exact for the scheme (lumped mass, fluxes
+with opposite signs), so we assert 1e-8 relative, the issue's bound.
+"""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pnp_ssb import analytic
+from pnp_ssb.case import load_case
+from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
+from pnp_ssb.electrodes import li_sites_per_m2
+from pnp_ssb.run import run_case
+from tests.conftest import electrolyte_case
+
+C, EPS, T, D, L = 1e25, 20.0, 300.0, 1e-13, 200e-9
+
+
+def read_rows(path: Path) -> dict[str, np.ndarray]:
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {k: np.array([float(r[k]) if r[k] else np.nan for r in rows]) for k in rows[0]}
+
+
+def charging_case(tau: float) -> dict:
+    data = electrolyte_case(left={"type": "blocking", "potential_vs_bulk_V": 0.005},
+                            right={"type": "reservoir"}, name="charging")
+    data["study"] = {"type": "transient", "end_time_s": 3 * tau, "initial_step_s": 1e-9,
+                     "max_step_s": tau / 40}
+    return data
+
+
+def test_double_layer_charges_with_the_rc_time(tmp_path):
+    lam = analytic.gouy_chapman_debye_length_m(C, EPS, T)
+    tau = lam * L / D
+    run_case(load_case(charging_case(tau)), tmp_path)
+    rows = read_rows(tmp_path / "timeseries.csv")
+    q_eq = analytic.gouy_chapman_surface_charge_C_m2(0.005, C, EPS, T)
+    for f in (1.0, 2.0):
+        q = np.interp(f * tau, rows["time_s"], rows["charge_left_C_m2"])
+        assert q / q_eq == pytest.approx(1 - np.exp(-f), abs=1e-2)
+    assert rows["charge_left_C_m2"][-1] / q_eq == pytest.approx(1 - np.exp(-3), abs=1e-2)
+
+
+def closed_cell(end_s: float, **study) -> dict:
+    return {
+        "name": "closed_cell", "temperature_K": 298.15,
+        "study": {"type": "transient", "end_time_s": end_s, "initial_step_s": 1e-9, **study},
+        "regions": [{"name": "pt", "material": "Pt", "thickness_m": 50e-9},
+                    {"name": "lco", "material": "LiCoO2", "thickness_m": 100e-9,
+                     "li_fraction": 0.6},
+                    {"name": "lipon", "material": "LiPON", "thickness_m": 200e-9},
+                    {"name": "si", "material": "LimSi", "thickness_m": 50e-9, "li_fraction": 0.5},
+                    {"name": "cu", "material": "Cu", "thickness_m": 50e-9}],
+        "boundaries": {"left": {"type": "terminal"}, "right": {"type": "terminal"}},
+        "interfaces": {"lco|lipon": {"kinetics": {"exchange_current_density_A_m2": 4.7}},
+                       "lipon|si": {"kinetics": {"exchange_current_density_A_m2": 5.8}}},
+        "output": {"figures": False, "fields": "none"},
+    }
+
+
+def test_closed_cell_conserves_li_under_a_voltage_step(tmp_path):
+    data = closed_cell(2.0)
+    data["boundaries"]["right"]["voltage_V"] = 0.25  # from 0.3086 V at equilibrium
+    sol = run_case(load_case(data), tmp_path)
+    rows = read_rows(tmp_path / "timeseries.csv")
+    li = rows["li_inventory_mol_m2"]
+    assert np.max(np.abs(li - li[0])) < 1e-8 * li[0]
+    # Li moved from LiCoO2 to Si: the current entering the electrolyte at the cathode is > 0
+    assert rows["current_lco|lipon_A_m2"][-1] > 0
+    assert rows["current_lco|lipon_A_m2"][-1] == pytest.approx(
+        -rows["current_lipon|si_A_m2"][-1], rel=1e-2)
+    assert sol.converged
+
+
+def test_galvanostatic_step_obeys_faraday(tmp_path):
+    """Under current control the terminal current I is Faradaic plus double-layer charging at
+    each contact: i_F,L = I - d(sigma_L)/dt. The cathode loses exactly the Li its Faradaic
+    current carries (the scheme's own balance, to the Newton residual floor of the first
+    steps: 1e-5), which is (I t - d sigma_L)/F (the
+    control's tolerance, 1e-6)."""
+    current, t_end = 1.0, 10.0  # A/m^2 through the cell from left (cathode) to right
+    case = load_case(closed_cell(t_end, control="current", current_density_A_m2=current,
+                                 max_step_s=1.0))
+    sol = run_case(case, tmp_path)
+    rows = read_rows(tmp_path / "timeseries.csv")
+    assert rows["time_s"][-1] == pytest.approx(t_end)
+    # first steps (dt ~ 1e-9 s): the control tolerance is the round-off of d(sigma)/dt
+    np.testing.assert_allclose(rows["terminal_current_A_m2"][1:], current, rtol=1e-4)
+    faraday = AVOGADRO_MOL * ELEMENTARY_CHARGE_C
+    lco = sol.problem.electrodes["lco"]
+    from pnp_ssb.fem import dolfinx
+    from pnp_ssb.transient import lumped_measure
+
+    theta_sum = dolfinx.fem.assemble_scalar(dolfinx.fem.form(
+        lco.theta * lumped_measure(sol.problem)(lco.tag), entity_maps=sol.problem.entity_maps))
+    sites = li_sites_per_m2(case, "lco")
+    lost = (0.6 * case.region("lco").thickness_m / sol.problem.model.scales.length_m
+            - theta_sum) * sites / (case.region("lco").thickness_m
+                                    / sol.problem.model.scales.length_m) / AVOGADRO_MOL
+    i_f = rows["current_lco|lipon_A_m2"]
+    carried = float(np.sum(rows["dt_s"][1:] * i_f[1:])) / faraday
+    assert lost == pytest.approx(carried, rel=1e-5)  # Newton's residual floor in early steps
+    d_sigma = rows["charge_lco|lipon_C_m2"][-1] - rows["charge_lco|lipon_C_m2"][0]
+    delivered = float(np.sum(rows["dt_s"][1:] * rows["terminal_current_A_m2"][1:]))
+    assert delivered == pytest.approx(current * t_end, rel=1e-6)
+    assert lost == pytest.approx((delivered - d_sigma) / faraday, rel=1e-5)
+    assert rows["voltage_V"][-1] < rows["voltage_V"][0]  # charging: V(anode) - V(cathode) falls
+
+
+def test_restart_continues_the_same_trajectory(tmp_path):
+    lam = analytic.gouy_chapman_debye_length_m(C, EPS, T)
+    tau = lam * L / D
+    straight = charging_case(tau)
+    straight["study"]["output_times_s"] = [tau]
+    run_case(load_case(straight), tmp_path / "straight")
+    first = charging_case(tau)
+    first["study"]["end_time_s"] = tau
+    run_case(load_case(first), tmp_path / "resumed")
+    run_case(load_case(charging_case(tau)), tmp_path / "resumed")  # resumes at t = tau
+    a = read_rows(tmp_path / "straight" / "timeseries.csv")
+    b = read_rows(tmp_path / "resumed" / "timeseries.csv")
+    assert len(a["time_s"]) == len(b["time_s"])
+    np.testing.assert_allclose(b["time_s"], a["time_s"], rtol=1e-12)
+    np.testing.assert_allclose(b["charge_left_C_m2"], a["charge_left_C_m2"], rtol=1e-9, atol=1e-15)
