@@ -160,6 +160,10 @@ class StudySpec(_Strict):
                                "boundary potentials) holds for t > 0")
     output_times_s: list[PositiveFloat] = Field(
         default_factory=list, description="transient: times at which a full state is written")
+    start_from: str | None = Field(
+        None, description="transient: output directory of an earlier transient run of the same "
+                          "stack; its last checkpoint is the state at t = 0 (e.g. relax after a "
+                          "charge)")
     checkpoint_every_steps: Annotated[int, Field(ge=1)] = Field(
         20, description="transient: steps between checkpoints (a restart resumes from the last)")
 
@@ -169,6 +173,12 @@ class StudySpec(_Strict):
         if (self.end_time_s is not None) != transient:
             raise ValueError("end_time_s is required by, and only allowed in, "
                              "study.type = 'transient'")
+        if self.start_from is not None and not transient:
+            raise ValueError("start_from applies to study.type = 'transient' only")
+        if self.start_from is not None and not (Path(self.start_from) / "checkpoint"
+                                                / "meta.json").is_file():
+            raise ValueError(f"start_from = {self.start_from!r}: no checkpoint/meta.json there "
+                             "(expected the output directory of a finished transient run)")
         if transient and self.control == "current" and self.current_density_A_m2 is None:
             raise ValueError("control = 'current' needs current_density_A_m2")
         if (self.current_density_A_m2 is not None and self.type != "steady_state"

@@ -83,9 +83,15 @@ def profile_rows(profile: Profile1D, li_fraction: Mapping[str, float] | None = N
             rows.append([float(x), float(phi[i]),
                          *(float(seg.c_m3[s][i]) if s in seg.c_m3 else float("nan")
                            for s in species),
-                         *(float(t) if r == seg.region else float("nan") for r, t in thetas.items()),
+                         *(_theta_at(seg, i, t) if r == seg.region else float("nan")
+                           for r, t in thetas.items()),
                          seg.region])
     return header, rows
+
+
+def _theta_at(seg, i: int, uniform: float) -> float:
+    """theta of a resolved electrode at point i, else the electrode's uniform value."""
+    return float(seg.theta[i]) if seg.theta is not None else float(uniform)
 
 
 def write_profiles_csv(path: Path, profile: Profile1D,
@@ -195,6 +201,34 @@ def plot_band_diagram(outdir: Path, lines: Sequence, marks: Mapping[str, float])
     path = outdir / "bands.png"
     tmp = outdir / ".bands.tmp.png"
     fig.savefig(tmp, dpi=130)
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def plot_timeseries(outdir: Path, rows: Sequence[Mapping[str, float]]) -> Path:
+    """timeseries.png: cell voltage, currents and contact drops against time (log axis)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = np.array([r["time_s"] for r in rows[1:]])
+    groups = [("voltage", "V", [k for k in rows[-1] if k == "voltage_V"]),
+              ("current", "A/m$^2$", [k for k in rows[-1] if "current" in k]),
+              ("space-charge drop", "V", [k for k in rows[-1] if k.startswith("drop_")])]
+    groups = [g for g in groups if g[2]]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(7.0, 2.4 * len(groups)), sharex=True,
+                             constrained_layout=True, squeeze=False)
+    for ax, (title, unit, keys) in zip(axes[:, 0], groups, strict=True):
+        for key in keys:
+            ax.semilogx(t, [r[key] for r in rows[1:]], lw=1.3, label=key)
+        ax.set_ylabel(f"{title} ({unit})")
+        ax.legend(fontsize=7)
+    axes[-1, 0].set_xlabel("t (s)")
+    path = outdir / "timeseries.png"
+    tmp = outdir / ".timeseries.tmp.png"
+    fig.savefig(tmp, dpi=120)
     plt.close(fig)
     os.replace(tmp, path)
     return path

@@ -24,6 +24,7 @@ class Segment:
     psi: np.ndarray
     w: dict[str, np.ndarray]
     c_m3: dict[str, np.ndarray]
+    theta: np.ndarray | None = None  # Li site fraction of a resolved insertion electrode
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
         dofs = dolfinx.fem.locate_dofs_topological(V, tdim, domain.region_cells(region.name))
         local[region.name] = _owned_values(problem.psi, dofs)
     w_local = {name: _owned_values(f) for name, f in problem.species_fields.items()}
+    w_local.update({f"theta:{name}": _owned_values(e.field) for name, e in
+                    problem.electrodes.items()})
     gathered = comm.allgather((local, w_local))
     ls = domain.length_scale_m
     segments = []
@@ -90,7 +93,13 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
             psi = np.full_like(psi, ref + problem.load * (region.bulk_potential - ref))
         c = {sp.name: sp.concentration(region.activity(sp, psi, w[sp.name]))
              * model.scales.concentration_m3 for sp in region.species}
-        segments.append(Segment(region.name, x * ls, psi, w, c))
+        theta = None
+        if f"theta:{region.name}" in w_local:
+            xu = np.concatenate([g[1][f"theta:{region.name}"][0] for g in gathered])
+            vu = np.concatenate([g[1][f"theta:{region.name}"][1] for g in gathered])
+            xu, first_u = np.unique(xu, return_index=True)
+            theta = 0.5 * (1.0 + np.tanh(0.5 * np.interp(x, xu, vu[first_u])))
+        segments.append(Segment(region.name, x * ls, psi, w, c, theta))
     return Profile1D(tuple(segments), model.scales.thermal_voltage_V)
 
 

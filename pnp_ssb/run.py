@@ -299,6 +299,14 @@ def conductor_entry(model: StackModel, region: str) -> dict[str, Any]:
     return out
 
 
+def _mean_theta(solution: Solution, region: str, uniform: float) -> float:
+    """A resolved electrode's mean Li fraction (transients), else its uniform value."""
+    seg = solution.profile.segment(region)
+    if seg.theta is None:
+        return uniform
+    return float(np.trapezoid(seg.theta, seg.x_m) / (seg.x_m[-1] - seg.x_m[0]))
+
+
 def cell_summary(solution: Solution) -> dict[str, Any]:
     """Terminal voltages, OCV and every conductor contact of a cell.
 
@@ -312,7 +320,8 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
     out: dict[str, Any] = {"ground": cell.ground,
                            "terminal_voltages_V": cell.terminal_voltages_V(),
                            "reference_work_function_eV": cell.reference_work_function_eV,
-                           "li_fraction": dict(cell.li_fraction)}
+                           "li_fraction": {k: _mean_theta(solution, k, v)
+                                           for k, v in cell.li_fraction.items()}}
     if len(active) == 2:
         volts = sorted(cell.fermi_voltage_V[k] for k in active)
         out["ocv_V"] = volts[1] - volts[0]

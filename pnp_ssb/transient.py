@@ -40,7 +40,7 @@ from pnp_ssb.forms import Problem, _species_scale, build_problem, concentration_
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.mesh import stack_domain
 from pnp_ssb.model import StackModel, build_stack_model
-from pnp_ssb.output import write_csv_rows, write_text_atomic
+from pnp_ssb.output import plot_timeseries, write_csv_rows, write_text_atomic
 from pnp_ssb.postprocess import (
     electrode_charges_C_m2,
     gather_profile_1d,
@@ -270,15 +270,16 @@ def fingerprint(case: Case) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _resume(stepper: TimeStepper, folder: Path) -> dict | None:
-    """Load a checkpoint of the same run (same case, ranks and sizes), else None (collective)."""
+def _resume(stepper: TimeStepper, folder: Path, any_case: bool = False) -> dict | None:
+    """Load a checkpoint of the same run (same case, ranks and sizes), else None (collective).
+    With ``any_case`` the checkpoint may come from another run of the same stack."""
     comm = stepper.problem.domain.mesh.comm
     meta = None
     if comm.rank == 0 and (folder / "meta.json").is_file():
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     meta = comm.bcast(meta, root=0)
     if (meta is None or meta.get("ranks") != comm.size
-            or meta.get("case") != fingerprint(stepper.case)):
+            or (meta.get("case") != fingerprint(stepper.case) and not any_case)):
         if meta is not None:
             log.info("checkpoint in %s is of another run: starting from t = 0", folder)
         return None
@@ -322,6 +323,18 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
     max_step = study.max_step_s or end / 50
     checkpoint_dir = outdir / "checkpoint"
     meta = _resume(stepper, checkpoint_dir)
+    if meta is None and study.start_from is not None:
+        start = _resume(stepper, Path(study.start_from) / "checkpoint", any_case=True)
+        if start is None:
+            raise ValueError(f"study.start_from = {study.start_from!r}: its checkpoint does not "
+                             f"fit this stack on {comm.size} rank(s) (same regions, mesh and "
+                             "number of ranks are needed)")
+        v_start = start["voltage_V"]
+        stepper.sigma_previous = None
+        if cell is not None and (study.control != "voltage" or right.voltage_V is None):
+            v_target = v_start
+        if cell is not None:
+            stepper.set_right_voltage(v_start)
     if meta is not None:
         t, dt, step, voltage = meta["time_s"], meta["dt_s"], meta["step"], meta["voltage_V"]
         rows = (_read_rows(outdir / "timeseries.csv", meta["rows"]) if comm.rank == 0 else [])
@@ -379,6 +392,8 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
     bar.close()
     if comm.rank == 0:
         write_csv_rows(outdir / "timeseries.csv", rows)
+        if case.output.figures and len(rows) > 2:
+            plot_timeseries(outdir, rows)
     report = stepper.report
     solution = _postprocess(case, stepper.model, stepper.problem.domain, stepper.problem, report,
                             start_wall, True, "")

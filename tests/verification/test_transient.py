@@ -130,3 +130,28 @@ def test_restart_continues_the_same_trajectory(tmp_path):
     assert len(a["time_s"]) == len(b["time_s"])
     np.testing.assert_allclose(b["time_s"], a["time_s"], rtol=1e-12)
     np.testing.assert_allclose(b["charge_left_C_m2"], a["charge_left_C_m2"], rtol=1e-9, atol=1e-15)
+
+
+def test_open_circuit_relaxation_after_a_charge(tmp_path):
+    """Charge at 2 A/m^2 for 5 s, then open the circuit: the terminal current stays zero, the
+    electrodes' Li evens out, the voltage relaxes to U(theta_anode) - U(theta_cathode) of the
+    mean compositions (the OCV in the gauge of the ground at the left), and Li is conserved."""
+    charge = closed_cell(5.0, control="current", current_density_A_m2=2.0, max_step_s=0.5)
+    run_case(load_case(charge), tmp_path / "charge")
+    relax = closed_cell(200.0, control="open_circuit", max_step_s=20.0,
+                        start_from=str(tmp_path / "charge"))
+    case = load_case(relax)
+    sol = run_case(case, tmp_path / "relax")
+    a = read_rows(tmp_path / "charge" / "timeseries.csv")
+    b = read_rows(tmp_path / "relax" / "timeseries.csv")
+    assert abs(b["li_inventory_mol_m2"][-1] - a["li_inventory_mol_m2"][0]) < 1e-8 * a[
+        "li_inventory_mol_m2"][0]
+    assert np.max(np.abs(b["terminal_current_A_m2"])) < 1e-3
+    mats = case.region_materials
+    theta = {k: sol.profile.segment(k).theta for k in ("lco", "si")}
+    for k, th in theta.items():
+        assert np.ptp(th) < 1e-4, k  # relaxed: uniform
+    ocv = (mats["si"].tables["open_circuit_potential_V"](theta["si"].mean())
+           - mats["lco"].tables["open_circuit_potential_V"](theta["lco"].mean()))
+    assert b["voltage_V"][-1] == pytest.approx(ocv, abs=1e-4)
+    assert b["voltage_V"][0] == pytest.approx(a["voltage_V"][-1], abs=1e-12)
