@@ -158,3 +158,19 @@ def test_current_control_inverts_voltage_control():
     assert controlled.extra["current_control"]["voltage_V"] == pytest.approx(0.3, abs=1e-8)
     split = controlled.extra["kinetics"]
     assert split[0].current_density_A_m2 == pytest.approx(i, rel=1e-8)
+
+
+def test_zero_current_steady_state_satisfies_the_li_identity():
+    """At zero bias the full steady-state system (Butler–Volmer at both contacts, both defects
+    transported) settles where mu_Li = mu~_Li+ + mu~_e at every contact: eta = 0 and no
+    current, to solver tolerance, and the profile is the equilibrium one."""
+    steady = solve_case(load_case(CASES / "li_llzo_li_bias.toml",
+                                  [*QUIET, "boundaries.right.voltage_V=0.0"]))
+    for kin in steady.extra["kinetics"]:
+        for eta in kin.channel_overpotential_V.values():
+            assert abs(eta) < 1e-9
+        assert abs(kin.current_density_A_m2) < 1e-6
+    equilibrium = solve_case(load_case(CASES / "li_llzo_li.toml", QUIET))
+    a = steady.profile.segment("llzo").psi
+    b = equilibrium.profile.segment("llzo").psi
+    assert np.max(np.abs(a - b)) < 1e-8
