@@ -37,6 +37,16 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def save_figure(fig, path: Path, dpi: int = 130) -> None:
+    """Save a matplotlib figure atomically (temporary name, then rename) and close it."""
+    import matplotlib.pyplot as plt
+
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
     """Atomic JSON (NaN/inf written as null)."""
     def clean(obj):
@@ -165,10 +175,7 @@ def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float],
             ax.set_ylabel("phi (V)" if kind == "potential" else "c (m$^{-3}$)")
         axes[0].legend(fontsize=8)
         path = outdir / f"{kind}.png"
-        tmp = outdir / f".{kind}.tmp.png"
-        fig.savefig(tmp, dpi=130)
-        plt.close(fig)
-        os.replace(tmp, path)
+        save_figure(fig, path)
         written.append(path)
     return written
 
@@ -199,10 +206,7 @@ def plot_band_diagram(outdir: Path, lines: Sequence, marks: Mapping[str, float])
     ax.set_ylabel("energy (eV) vs grounded Fermi level")
     ax.legend(fontsize=8, ncols=3)
     path = outdir / "bands.png"
-    tmp = outdir / ".bands.tmp.png"
-    fig.savefig(tmp, dpi=130)
-    plt.close(fig)
-    os.replace(tmp, path)
+    save_figure(fig, path)
     return path
 
 
@@ -227,8 +231,5 @@ def plot_timeseries(outdir: Path, rows: Sequence[Mapping[str, float]]) -> Path:
         ax.legend(fontsize=7)
     axes[-1, 0].set_xlabel("t (s)")
     path = outdir / "timeseries.png"
-    tmp = outdir / ".timeseries.tmp.png"
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    os.replace(tmp, path)
+    save_figure(fig, path)
     return path

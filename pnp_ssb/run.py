@@ -30,6 +30,7 @@ from pnp_ssb.postprocess import (
     overpotential_split,
     space_charge_C_m2,
 )
+from pnp_ssb.rootfind import RootNotFoundError, monotone_root
 from pnp_ssb.solver import (
     NewtonSettings,
     NewtonSolver,
@@ -175,35 +176,23 @@ def solve_current_control(case: Case, model: StackModel, domain: Domain, start: 
         sol = _solve_model(case, m, domain, start)
         return sol.extra["kinetics"][0].current_density_A_m2 - target, sol
 
-    scale = max(abs(target), 1e-30)
-    a, (fa, sol) = v_eq, current_at(v_eq)
-    b = v_eq - 0.01 * (1 if target > 0 else -1)
-    fb, sol = current_at(b)
-    bracket = None
-    history = [(a, fa + target), (b, fb + target)]
-    for _ in range(CURRENT_MAX_ITERATIONS):
-        if abs(fb) < CURRENT_TOLERANCE * scale:
-            break
-        if fa * fb < 0:
-            bracket = (a, fa, b, fb)
-        if bracket is not None:
-            lo, flo, hi, fhi = bracket
-            c = hi - fhi * (hi - lo) / (fhi - flo)
-        else:  # secant, at most 0.5 V per step, towards the root
-            c = b - fb * (b - a) / (fb - fa) if fb != fa else b - 0.01
-            c = min(max(c, b - 0.5), b + 0.5)
-        fc, sol = current_at(c)
-        history.append((c, fc + target))
-        if bracket is not None:
-            lo, flo, hi, fhi = bracket
-            bracket = (hi, fhi, c, fc) if fc * fhi < 0 else (lo, 0.5 * flo, c, fc)
-        a, fa, b, fb = b, fb, c, fc
-    else:
-        err = SolverError(f"current control did not reach {target:g} A/m^2 in "
-                          f"{CURRENT_MAX_ITERATIONS} voltage iterations (last {b:.6g} V, current "
-                          f"{fb + target:.6g} A/m^2)", sol.report)
-        err.solution = sol
-        raise err
+    solutions: list[Solution] = []
+
+    def mismatch(v: float) -> float:
+        m = build_stack_model(case, None, {region: v})
+        solutions.append(_solve_model(case, m, domain, start))
+        return solutions[-1].extra["kinetics"][0].current_density_A_m2 - target
+
+    try:
+        root = monotone_root(mismatch, v_eq, 0.01, CURRENT_TOLERANCE * max(abs(target), 1e-30),
+                             max_jump=0.5, max_evaluations=CURRENT_MAX_ITERATIONS)
+    except RootNotFoundError as exc:
+        err = SolverError(f"current control did not reach {target:g} A/m^2: {exc}",
+                          solutions[-1].report)
+        err.solution = solutions[-1]
+        raise err from None
+    b, history = root.x, [(v, f + target) for v, f in root.history]
+    sol = solutions[-1]  # the root is always the last voltage evaluated
     sol.extra["current_control"] = {"target_A_m2": target, "voltage_V": b,
                                     "iterations": [{"voltage_V": v, "current_A_m2": i}
                                                    for v, i in history]}

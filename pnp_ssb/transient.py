@@ -47,6 +47,7 @@ from pnp_ssb.postprocess import (
     interface_measure,
     layer_metrics_1d,
 )
+from pnp_ssb.rootfind import RootNotFoundError, monotone_root
 from pnp_ssb.solver import (
     NewtonSettings,
     NewtonSolver,
@@ -435,27 +436,10 @@ def _step(stepper: TimeStepper, dt: float, study, voltage: float,
 
     # d(sigma)/dt carries the round-off of sigma (~1e-12 relative) divided by dt
     tol = max(CURRENT_TOLERANCE * abs(target), 1e-12 * max(abs(sigma_n), 1e-3) / dt, 1e-14)
-    a, fa = voltage, mismatch(voltage)
-    if abs(fa) < tol:
-        return a, its_total
-    b = a - 1e-3 * (1 if fa < 0 else -1)  # the current falls as V rises
-    fb = mismatch(b)
-    bracket = None
-    for _ in range(60):
-        if abs(fb) < tol or abs(b - a) < 1e-13:
-            return b, its_total
-        if fa * fb < 0:
-            bracket = (a, fa, b, fb)
-        if bracket is not None:
-            lo, flo, hi, fhi = bracket
-            c = hi - fhi * (hi - lo) / (fhi - flo)
-        else:
-            c = b - fb * (b - a) / (fb - fa) if fb != fa else b - 1e-3
-            c = min(max(c, b - 0.2), b + 0.2)
-        fc = mismatch(c)
-        if bracket is not None:
-            lo, flo, hi, fhi = bracket
-            bracket = (hi, fhi, c, fc) if fc * fhi < 0 else (lo, 0.5 * flo, c, fc)
-        a, fa, b, fb = b, fb, c, fc
-    raise SolverError(f"current control did not converge in a step of {dt:.3g} s",
-                      stepper.report)
+    try:
+        root = monotone_root(mismatch, voltage, 1e-3, tol, max_jump=0.2, max_evaluations=60,
+                             x_tolerance=1e-13)
+    except RootNotFoundError as exc:
+        raise SolverError(f"current control did not converge in a step of {dt:.3g} s: {exc}",
+                          stepper.report) from None
+    return root.x, its_total  # the root is the last voltage evaluated: the state is its solve
