@@ -6,6 +6,7 @@ gauge of the potentials is mu~_Li+ = 0 in the electrolytes (pnp_ssb.electrodes).
     E_vac(x) = Phi_Li - e phi(x)                 (phi = 0: Li metal at the Li reference)
     E_c = E_vac - EA,  E_v = E_c - Eg             (where the material gives EA and Eg)
     E_F = -e V                                    (each conductor)
+    E_Fn = -e U_SE + kT w_e                       (electrolytes with electronic carriers)
     mu~_Li+ = 0  (electrolytes),  mu_Li = -e U(theta)  (Li-active conductors)
 
 all shifted by +e V_ground. At equilibrium mu_Li = mu~_Li+ + mu~_e makes mu_Li and E_F coincide
@@ -50,6 +51,11 @@ def band_lines(case: Case, profile: Profile1D, cell: CellState | None,
         flat = np.ones_like(seg.x_m)
         if mat.kind == "solid_electrolyte":
             lines.append(BandLine("mu~_Li+", seg.region, seg.x_m, 0.0 * flat + shift))
+            region = case.region(seg.region)
+            if region.electronic != "none":  # the electrons' quasi-Fermi level
+                w_e = seg.w.get("electron", np.zeros_like(seg.x_m))
+                e_fn = -region.li_potential_V + w_e * profile.thermal_voltage_V + shift
+                lines.append(BandLine("E_Fn", seg.region, seg.x_m, e_fn))
         elif cell is not None:
             lines.append(BandLine("E_F", seg.region, seg.x_m,
                                   -cell.fermi_voltage_V[seg.region] * flat + shift))

@@ -45,6 +45,16 @@ class RegionSpec(_Strict):
     li_fraction: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None, description="insertion electrodes only: Li site fraction theta (1); in an "
                           "ocv_sweep it fixes the Li inventory")
+    electronic: Literal["none", "extrinsic", "graded"] = Field(
+        "none", description="solid electrolytes: electrons and holes from the band structure "
+                            "(electron_affinity_eV, band_gap_eV, effective_dos_*_m3). "
+                            "'extrinsic': mu_Li fixed by li_potential_V, so the electrons follow "
+                            "Li+ (mu~_e = mu_Li - mu~_Li+, no electronic current); 'graded': "
+                            "electrons and holes move (electron/hole_diffusivity_m2_s) and take "
+                            "each electrode's Fermi level at its contact")
+    li_potential_V: FiniteFloat | None = Field(
+        None, description="with electronic carriers: the electrolyte's Li potential vs Li/Li+ "
+                          "in its bulk, mu_Li = -e U, which places its Fermi level")
     overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="material parameters replaced for this region, by dotted path "
@@ -400,6 +410,11 @@ def validate_semantics(case: Case) -> None:
             [r.name for r in case.regions].index(case.ground)] not in ("metal", "insertion_electrode")):
         raise field_error("ground", case.ground, "the name of a conductor region (metal or "
                           "insertion_electrode)")
+    for i, region in enumerate(case.regions):
+        if region.electronic == "graded" and case.study.type in ("equilibrium", "ocv_sweep"):
+            raise field_error(f"regions[{i}].electronic", "graded", "'extrinsic' or 'none' in "
+                              f"a {case.study.type} study: graded carriers carry a current "
+                              "between electrodes at different Fermi levels (use steady_state)")
     if case.study.type in ("steady_state", "transient"):
         if "dielectric" in kinds:
             raise field_error("study.type", "steady_state", "'equilibrium' or 'ocv_sweep' for "
@@ -445,6 +460,21 @@ def _check_region_material(i: int, region: RegionSpec, material: matdb.Material)
         raise field_error(f"{where}.li_fraction", region.li_fraction,
                           f"no li_fraction: {region.material} is a {kind}, not an "
                           "insertion_electrode")
+    if region.electronic != "none":
+        if kind != "solid_electrolyte":
+            raise field_error(f"{where}.electronic", region.electronic,
+                              f"'none': {region.material} is a {kind}, not a solid_electrolyte")
+        if region.li_potential_V is None:
+            raise CaseError(f"{where}.li_potential_V: missing; electronic carriers need the "
+                            "electrolyte's Li potential vs Li/Li+ to place its Fermi level")
+        needed = ["electron_affinity_eV", "band_gap_eV", "effective_dos_conduction_m3",
+                  "effective_dos_valence_m3"]
+        if region.electronic == "graded":
+            needed += ["electron_diffusivity_m2_s", "hole_diffusivity_m2_s"]
+        for key in needed:
+            if key not in material.parameters:
+                raise CaseError(f"{where} (material {region.material!r}): parameters.{key} "
+                                f"missing; electronic = {region.electronic!r} needs it")
     if kind == "metal" and "work_function_eV" not in material.parameters:
         raise CaseError(f"{where} (material {region.material!r}): parameters.work_function_eV "
                         "missing; a metal needs it")

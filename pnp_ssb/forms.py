@@ -197,7 +197,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
         F_psi += A * region.relative_permittivity * ufl.inner(ufl.grad(psi), ufl.grad(v)) * dx(tag)
         if not region.is_electrolyte:
             continue
-        w = {name: fields[name] for name in fields}
+        w = carrier_potentials(region, fields)
         F_psi -= charge_density_ufl(region, psi, w, bulk[region.name]) * v * dx(tag)
         for sp in region.species:
             if sp.name not in fields:
@@ -246,6 +246,9 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                 boundary_species_dofs[(side, sp.name)] = dofs
                 w_res = constant(lambda lam, z=sp.charge, o=offset: z * lam * o)
                 bcs.append(dolfinx.fem.dirichletbc(w_res, dofs, Vk))
+
+    if steady:
+        _carrier_contacts(case, domain, model, fields, vmaps, constant, bcs, boundary_species_dofs)
 
     contacts = reacting_contacts(case, model) if steady else []
     electrodes: dict[str, ElectrodeField] = {}
@@ -380,7 +383,54 @@ def transported_species(case: Case, model: StackModel) -> list[str]:
         out.update(dict.fromkeys(name for name, _ in contact.channels))
     if case.study.type == "transient":  # every species moves; blocked ones keep their amount
         out.update(dict.fromkeys(model.species_names))
+    for region in model.electrolytes:
+        for sp in region.species:
+            if sp.carrier and region.electronic == "graded":
+                out[sp.name] = None  # they take the electrodes' Fermi levels at the contacts
+            elif sp.carrier:
+                out.pop(sp.name, None)  # extrinsic: tied to Li+ (see carrier_potentials)
     return [name for name in model.species_names if name in out]
+
+
+def carrier_potentials(region: RegionModel, fields: dict) -> dict:
+    """w of every species of a region for the charge density: its field if it has one; for
+    extrinsic electrons and holes, local equilibrium Li = Li+ + e- at fixed mu_Li,
+    w_e = -mu~_Li+/kT = -w_k/s_k of the region's first transported Li-linked defect, w_h = -w_e."""
+    w = {name: f for name, f in fields.items()}
+    if region.electronic != "extrinsic":
+        return w
+    ref = next((sp for sp in region.species if sp.li_stoichiometry and sp.name in fields), None)
+    w_li = fields[ref.name] / ref.li_stoichiometry if ref is not None else 0.0
+    for sp in region.species:
+        if sp.carrier:
+            w[sp.name] = -w_li if sp.carrier == "electron" else w_li
+    return w
+
+
+def _carrier_contacts(case: Case, domain: Domain, model: StackModel, fields: dict, vmaps: dict,
+                      constant, bcs: list, species_dofs: dict) -> None:
+    """Graded electrons and holes take the Fermi level of the conductor they touch (the
+    Schottky analogue): w_e = (E_F,electrode - E_F,bulk)/kT = (U_SE - V)/vt, w_h = -w_e."""
+    fdim = domain.mesh.topology.dim - 1
+    vt = model.scales.thermal_voltage_V
+    for a, b in zip(model.regions, model.regions[1:], strict=False):
+        key = f"{a.name}|{b.name}"
+        for conductor, se in ((a, b), (b, a)):
+            if not (conductor.is_conductor and se.is_electrolyte and se.electronic == "graded"):
+                continue
+            u_se = case.region(se.name).li_potential_V
+            w_e = (u_se - model.cell.fermi_voltage_V[conductor.name]) / vt
+            for sp in se.species:
+                if not sp.carrier or sp.name not in fields:
+                    continue
+                vmap, sub = vmaps[sp.name]
+                facets = submesh_facets(domain, vmap, sub, domain.facets(key))
+                dofs = dolfinx.fem.locate_dofs_topological(fields[sp.name].function_space, fdim,
+                                                           facets)
+                target = w_e if sp.carrier == "electron" else -w_e
+                species_dofs[(key, sp.name)] = dofs
+                bcs.append(dolfinx.fem.dirichletbc(
+                    constant(lambda lam, t=target: lam * t), dofs, fields[sp.name].function_space))
 
 
 def interface_entities(domain: Domain, key: str, first_region: str) -> np.ndarray:

@@ -73,6 +73,7 @@ class SpeciesModel:
     site_density: float
     bulk_concentration: float
     diffusivity_m2_s: float
+    carrier: str = ""  # "electron" or "hole" for electronic carriers of an electrolyte
 
     @property
     def bulk_activity(self) -> float:
@@ -102,6 +103,7 @@ class RegionModel:
     bulk_potential: float
     species: tuple[SpeciesModel, ...]
     kind: str = "solid_electrolyte"
+    electronic: str = "none"  # "extrinsic" or "graded" when electrons and holes are modelled
 
     @property
     def is_conductor(self) -> bool:
@@ -200,6 +202,35 @@ class StackModel:
                               self.scales.temperature_K)
 
 
+ELECTRON, HOLE = "electron", "hole"
+
+
+def electronic_carriers(material, li_potential_V: float, vt: float,
+                        c_s: float) -> tuple[SpeciesModel, SpeciesModel]:
+    """Electrons and holes of an electrolyte from its band edges (Boltzmann statistics).
+
+    In eV vs the Fermi level of the Li reference (the gauge mu~_Li+ = 0), the bulk has
+    E_vac = Phi_Li - e phi0, E_c = E_vac - EA, E_v = E_c - Eg and, with mu_Li = -e U fixed,
+    E_F = mu_Li - mu~_Li+ = -e U. Then n_b = N_c exp((E_F - E_c)/kT), p_b = N_v exp((E_v - E_F)/kT).
+    Their electrochemical potentials w are measured from E_F (w = 0 in the bulk).
+    """
+    from pnp_ssb.electrodes import reference_work_function_eV
+
+    p = material.parameters
+    e_c = reference_work_function_eV() - neutrality_potential_V(material) - p[
+        "electron_affinity_eV"].value
+    e_v = e_c - p["band_gap_eV"].value
+    e_f = -li_potential_V
+    tiny = 1e-300  # keeps ln(c/N) finite for a carrier frozen out by a wide gap
+    n_c, n_v = p["effective_dos_conduction_m3"].value, p["effective_dos_valence_m3"].value
+    n_b = max(n_c * math.exp(max((e_f - e_c) / vt, -690.0)), tiny)
+    p_b = max(n_v * math.exp(max((e_v - e_f) / vt, -690.0)), tiny)
+    d_n = p["electron_diffusivity_m2_s"].value if "electron_diffusivity_m2_s" in p else 0.0
+    d_p = p["hole_diffusivity_m2_s"].value if "hole_diffusivity_m2_s" in p else 0.0
+    return (SpeciesModel(ELECTRON, -1, 0, "boltzmann", 0, n_c / c_s, n_b / c_s, d_n, ELECTRON),
+            SpeciesModel(HOLE, 1, 0, "boltzmann", 0, n_v / c_s, p_b / c_s, d_p, HOLE))
+
+
 def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
                       terminal_voltage_V: dict[str, float] | None = None) -> StackModel:
     """Resolve a validated case into scaled region models.
@@ -228,8 +259,11 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
                          diffusivity_m2_s=sp.diffusivity_m2_s.value)
             for name, sp in mat.species.items())
         bulk = neutrality_potential_V(mat) / vt if mat.kind == "solid_electrolyte" else math.nan
+        if region.electronic != "none":
+            species = species + electronic_carriers(mat, region.li_potential_V, vt, c_s)
         regions.append(RegionModel(name=region.name,
                                    relative_permittivity=mat.parameter("relative_permittivity"),
-                                   bulk_potential=bulk, species=species, kind=mat.kind))
+                                   bulk_potential=bulk, species=species, kind=mat.kind,
+                                   electronic=region.electronic))
     dipoles = {key: spec.dipole_V / vt for key, spec in case.interfaces.items() if spec.dipole_V}
     return StackModel(scales, tuple(regions), cell if cell.groups else None, dipoles)

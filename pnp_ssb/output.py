@@ -182,7 +182,7 @@ def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float],
 
 BAND_STYLES = {"E_vac": ("k", "-"), "E_c": ("tab:blue", "-"), "E_v": ("tab:red", "-"),
                "E_F": ("tab:green", "-"), "mu~_Li+": ("tab:purple", "--"),
-               "mu_Li": ("tab:orange", ":")}
+               "mu_Li": ("tab:orange", ":"), "E_Fn": ("tab:olive", "-.")}
 
 
 def plot_band_diagram(outdir: Path, lines: Sequence, marks: Mapping[str, float]) -> Path:

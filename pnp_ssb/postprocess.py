@@ -232,13 +232,15 @@ def boundary_currents_A_m2(problem: Problem) -> dict[str, float]:
     comm = problem.domain.mesh.comm
     model = problem.model
     out: dict[str, float] = {side: 0.0 for side in problem.boundary_dofs}
+    out.update({side: 0.0 for side, _ in problem.boundary_species_dofs})
     vectors = {name: _reaction_vector(problem, form)
                for name, form in problem.species_residuals.items()}
     charge = {sp.name: sp.charge for r in model.regions for sp in r.species}
     for (side, name), dofs in problem.boundary_species_dofs.items():
         flux = -_sum_owned(vectors[name], dofs, comm) * _species_scale(model, name) * (
             model.scales.concentration_m3 / model.scales.length_m)
-        out[side] += charge[name] * ELEMENTARY_CHARGE_C * flux / boundary_measure(problem, side)
+        size = interface_measure(problem, side) if "|" in side else boundary_measure(problem, side)
+        out[side] += charge[name] * ELEMENTARY_CHARGE_C * flux / size
     return out
 
 

@@ -89,3 +89,18 @@ def test_transient_cell(tmp_path):
     assert n_par == n_ser
     for key, value in ser.items():
         assert par[key] == pytest.approx(value, rel=1e-7, abs=1e-12), key
+
+
+def test_graded_electrons(solve):
+    from tests.verification.test_electronic import band_material
+
+    data = {"name": "graded", "temperature_K": 300.0, "study": {"type": "steady_state"},
+            "regions": [{"name": "li", "material": "Li", "thickness_m": 20e-9},
+                        {"name": "se", "material": "se", "thickness_m": 200e-9,
+                         "electronic": "graded", "li_potential_V": 0.0}],
+            "materials": {"se": band_material()},
+            "boundaries": {"left": {"type": "terminal", "voltage_V": 0.05},
+                           "right": {"type": "reservoir"}},
+            "interfaces": {"li|se": {"kinetics": {"exchange_current_density_A_m2": 1e-3}}},
+            "output": {"figures": False, "fields": "none"}}
+    compare(solve, data)

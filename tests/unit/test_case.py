@@ -200,3 +200,17 @@ def test_current_control_needs_a_free_terminal_and_kinetics():
     del data["interfaces"]["llzo|li_right"]
     msg = error_of(data)
     assert 'interfaces."llzo|li_right".kinetics.exchange_current_density_A_m2: missing' in msg
+
+
+def test_electronic_carriers_need_band_data_and_a_fermi_level():
+    data = base()
+    data["regions"][0]["electronic"] = "extrinsic"
+    assert "regions[0].li_potential_V: missing" in error_of(data)
+    data["regions"][0]["li_potential_V"] = 0.5
+    assert "parameters.electron_affinity_eV missing" in error_of(data)
+    from tests.verification.test_electronic import band_material
+
+    data["materials"]["se"] = band_material()
+    assert load_case(data)
+    data["regions"][0]["electronic"] = "graded"
+    assert "regions[0].electronic = 'graded'" in error_of(data)  # equilibrium study
