@@ -20,6 +20,7 @@ from tests.conftest import BINARY, electrolyte_material
 CASES = Path(__file__).resolve().parents[2] / "cases"
 E_PER_NM2 = ELEMENTARY_CHARGE_C / 1e-18
 QUIET = ["output.figures=false", 'output.fields="none"']
+CASE_LI_THICKNESS_M = 20e-9  # the left Li layer of cases/li_llzo_li.toml
 
 
 def test_li_llzo_li_reproduces_swift_2021():
@@ -31,6 +32,18 @@ def test_li_llzo_li_reproduces_swift_2021():
         sigma = sol.electrode_charge_C_m2[key] / E_PER_NM2
         assert sigma == pytest.approx(-5.327, rel=5e-3)
     assert sol.model.cell.terminal_voltages_V() == {"li_left": 0.0, "li_right": 0.0}
+    # docs/notes/swift2021_model.md: the exact first-integral solution of their model gives
+    # phi(x1 = 1.627 nm) = 1.5841 V, phi(0.8826 nm) = 1.24 V and C = |sigma/phi_b| = 52.63 uF/cm^2
+    # (the default mesh: ~1e-3 V and 1e-3 relative)
+    x0 = CASE_LI_THICKNESS_M
+
+    def phi(x):
+        return float(sol.phi_V([x0 + x], "llzo")[0] - sol.phi_V([x0], "llzo")[0])
+
+    assert phi(1.627e-9) == pytest.approx(1.5841, abs=1e-3)
+    assert phi(0.8826e-9) == pytest.approx(1.24, abs=1e-3)
+    capacitance_uF_cm2 = abs(sol.electrode_charge_C_m2["li_left|llzo"] / 1.6216) * 100
+    assert capacitance_uF_cm2 == pytest.approx(52.63, rel=2e-3)
 
 
 def metal_gap_electrolyte(gap_m: float | None, drop_V: float, dipole_V: float = 0.0) -> dict:

@@ -78,6 +78,9 @@ def test_closed_cell_conserves_li_under_a_voltage_step(tmp_path):
     assert rows["current_lco|lipon_A_m2"][-1] == pytest.approx(
         -rows["current_lipon|si_A_m2"][-1], rel=1e-2)
     assert sol.converged
+    # the whole cell stays neutral: electrode charges + electrolyte space charge
+    charges = [*sol.electrode_charge_C_m2.values(), *sol.space_charge_C_m2.values()]
+    assert abs(sum(charges)) < 1e-9 * max(abs(q) for q in charges)
 
 
 def test_galvanostatic_step_obeys_faraday(tmp_path):
