@@ -416,9 +416,9 @@ def validate_semantics(case: Case) -> None:
                               f"a {case.study.type} study: graded carriers carry a current "
                               "between electrodes at different Fermi levels (use steady_state)")
     if case.study.type in ("steady_state", "transient"):
-        if "dielectric" in kinds:
-            raise field_error("study.type", "steady_state", "'equilibrium' or 'ocv_sweep' for "
-                              "stacks with dielectric layers (currents across a compact layer "
+        if "dielectric" in kinds and case.study.type == "transient":
+            raise field_error("study.type", "transient", "'equilibrium' or 'steady_state' for "
+                              "stacks with dielectric layers (transients across a compact layer "
                               "are not supported yet)")
         _check_kinetics(case, kinds)
         _check_species_have_reservoirs(case)
@@ -528,16 +528,29 @@ def _check_interfaces(case: Case, kinds: list[str]) -> None:
 
 def reacting_contacts(case: Case) -> list[tuple[str, str, str]]:
     """(interface key, conductor, electrolyte) of every contact between a Li-active conductor
-    (an insertion electrode or Li metal) and a solid electrolyte, left to right."""
+    (an insertion electrode or Li metal) and a solid electrolyte, left to right. A dielectric
+    (compact) layer may sit between them: the key is then the dielectric | electrolyte
+    interface, where the reaction plane is."""
     mats = case.region_materials
+    names = [r.name for r in case.regions]
+
+    def li_active(name: str) -> bool:
+        m = mats[name]
+        return m.kind == "insertion_electrode" or (
+            m.kind == "metal" and "open_circuit_potential_V" in m.parameters)
+
     out = []
-    for a, b in zip(case.regions, case.regions[1:], strict=False):
-        for cond, se in ((a, b), (b, a)):
-            m = mats[cond.name]
-            li_active = m.kind == "insertion_electrode" or (
-                m.kind == "metal" and "open_circuit_potential_V" in m.parameters)
-            if li_active and mats[se.name].kind == "solid_electrolyte":
-                out.append((f"{a.name}|{b.name}", cond.name, se.name))
+    for i in range(len(names) - 1):
+        a, b = names[i], names[i + 1]
+        for se, step in ((b, -1), (a, +1)):
+            if mats[se].kind != "solid_electrolyte":
+                continue
+            j = names.index(se) + step  # the neighbour facing this interface, then through a gap
+            if not 0 <= j < len(names) or {names[j], se} != {a, b}:
+                continue
+            k = j + step if mats[names[j]].kind == "dielectric" else j
+            if 0 <= k < len(names) and mats[names[k]].kind != "dielectric" and li_active(names[k]):
+                out.append((f"{a}|{b}", names[k], se))
     return out
 
 

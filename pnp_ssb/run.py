@@ -338,7 +338,8 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
         }
     for kin, spec in zip(solution.extra.get("kinetics", []), solution.extra.get("contacts", []),
                          strict=True):
-        contacts[kin.key].update({
+        contacts.setdefault(kin.key, {"conductor": spec.conductor,
+                                      "electrolyte": spec.electrolyte}).update({
             "current_density_A_m2": kin.current_density_A_m2,
             "channel_current_A_m2": kin.channel_current_A_m2,
             "overpotential_V": kin.channel_overpotential_V,
