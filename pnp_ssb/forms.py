@@ -504,8 +504,10 @@ def table_ufl(table, theta):
 class ElectrodeField:
     """Li in an insertion electrode during a transient: u = logit(theta) on its submesh.
 
-    Residual (scaled by L^2/D_e): int (L^2/D)(theta - theta_n)/dt r dx + int theta(1 - theta)
-    grad u . grad r dx + int (J_Li,out L/(N D)) r dS = 0, i.e. N dtheta/dt = div(D N grad theta).
+    Residual (scaled by L^2/D_ref): int (L^2/D_ref)(theta - theta_n)/dt r dx
+    + int (D(theta)/D_ref) theta(1 - theta) grad u . grad r dx + int (J_Li,out L/(N D_ref)) r dS
+    = 0, i.e. N dtheta/dt = div(D(theta) N grad theta); D_ref is the material's
+    chemical_diffusivity_m2_s, D(theta) its table of the same name if it has one.
     """
 
     region: str
@@ -543,7 +545,10 @@ def _electrode_field(case: Case, domain: Domain, model: StackModel, region: str,
     ef = ElectrodeField(region, u, r, 0, material.parameter("chemical_diffusivity_m2_s"),
                         material.parameter("li_site_density_m3"), tag)
     th = ef.theta
-    ef.residual = th * (1 - th) * ufl.inner(ufl.grad(u), ufl.grad(r)) * dx(tag)
+    # D(theta)/D_ref when the material tabulates it (the rows are scaled by the constant D_ref)
+    table = material.tables.get("chemical_diffusivity_m2_s")
+    relative = table_ufl(table, th) / ef.diffusivity_m2_s if table is not None else 1.0
+    ef.residual = relative * th * (1 - th) * ufl.inner(ufl.grad(u), ufl.grad(r)) * dx(tag)
     return ef
 
 
