@@ -35,6 +35,7 @@ import numpy as np
 
 from pnp_ssb.case import Case
 from pnp_ssb.constants import AVOGADRO_MOL
+from pnp_ssb.electrodes import work_function_eV
 from pnp_ssb.fem import MPI, dolfinx, ufl
 from pnp_ssb.forms import Problem, _species_scale, build_problem, concentration_ufl
 from pnp_ssb.log import ProgressBar
@@ -80,6 +81,8 @@ class TimeStepper:
     sigma_previous: float | None = None  # right contact's charge at the previous step (C/m^2)
     last_step_newton_max: int = 0  # most Newton iterations of one solve in the last step
     terminal_current: float | None = None  # under current control (A/m^2, left to right)
+    fermi_voltage_V: dict = dataclasses.field(default_factory=dict)  # per conductor region
+    work_function_eV: dict = dataclasses.field(default_factory=dict)  # per conductor region
 
     def newton(self) -> int:
         """One Newton solve of the current step; its iterations (SolverError if it fails)."""
@@ -110,14 +113,35 @@ class TimeStepper:
     def set_right_voltage(self, voltage_V: float) -> None:
         """Fermi voltage (vs the Li reference) of the right conductor group: its BV drive and
         its fixed potential phi = V - (Phi - Phi_Li)/e (+ the contact dipole step)."""
-        cell = self.model.cell
         vt = self.model.scales.thermal_voltage_V
-        for region in cell.groups[-1].regions:
+        for region in self.model.cell.groups[-1].regions:
+            self.fermi_voltage_V[region] = voltage_V
             if region in self.problem.fermi_voltage:
                 self.problem.fermi_voltage[region].value = voltage_V / vt
-            psi = (voltage_V - (cell.work_function_eV[region] - cell.reference_work_function_eV)) / vt
+        self.apply_conductor_potentials()
+
+    def apply_conductor_potentials(self) -> None:
+        """psi = (V - (Phi - Phi_Li)/e)/vt in every conductor (+ dipole steps at contacts)."""
+        cell = self.model.cell
+        vt = self.model.scales.thermal_voltage_V
+        for region, volts in self.fermi_voltage_V.items():
+            psi = (volts - (self.work_function_eV[region] - cell.reference_work_function_eV)) / vt
             for const, step in self.problem.conductor_potential.get(region, []):
                 const.value = psi + step
+
+    def update_work_functions(self) -> None:
+        """Phi(theta) of each resolved electrode at its contact composition, for the next step
+        (explicit: one step behind; Phi changes on the slow time scale of solid diffusion)."""
+        if not self.problem.electrodes:
+            return
+        profile = gather_profile_1d(self.problem)
+        for region in self.problem.electrodes:
+            seg = profile.segment(region)
+            contact = next(c for c in self.problem.contacts if c.conductor == region)
+            theta_s = seg.theta[-1] if contact.key.startswith(f"{region}|") else seg.theta[0]
+            self.work_function_eV[region] = work_function_eV(
+                self.case.region_materials[region], float(theta_s))
+        self.apply_conductor_potentials()
 
     def contact_current_A_m2(self, key: str) -> float:
         """Li+ current density into the electrolyte at a contact (collective)."""
@@ -213,6 +237,9 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings) -> TimeS
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           settings)
     stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, SolveReport())
+    if model.cell is not None:
+        stepper.fermi_voltage_V = dict(model.cell.fermi_voltage_V)
+        stepper.work_function_eV = dict(model.cell.work_function_eV)
     stepper.accept()
     return stepper
 
@@ -336,9 +363,13 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
             v_target = v_start
         if cell is not None:
             stepper.set_right_voltage(v_start)
+    if meta is not None or study.start_from is not None:
+        stepper.update_work_functions()  # Phi(theta) of the loaded state
     if meta is not None:
         t, dt, step, voltage = meta["time_s"], meta["dt_s"], meta["step"], meta["voltage_V"]
         rows = (_read_rows(outdir / "timeseries.csv", meta["rows"]) if comm.rank == 0 else [])
+        if cell is not None:
+            stepper.set_right_voltage(voltage)
         log.info("resuming %s at t = %.6g s (step %d)", case.name, t, step)
     else:
         t, dt, step, voltage = 0.0, study.initial_step_s, 0, v_start
@@ -373,6 +404,7 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
         step += 1
         total_its += its
         stepper.accept()
+        stepper.update_work_functions()
         if stepper.problem.contact_current:
             stepper.sigma_previous = electrode_charges_C_m2(stepper.problem)[
                 list(stepper.problem.contact_current)[-1]]
