@@ -332,7 +332,8 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
     """Integrate a transient study and write its outputs (collective). Returns the final
     Solution. Raises SolverError when the step falls below its minimum (the last good state
     is written to DIR/last_good, the time series up to it is kept)."""
-    from pnp_ssb.run import _postprocess, newton_settings, write_outputs
+    from pnp_ssb.results import write_outputs
+    from pnp_ssb.solution import newton_settings, postprocess_solution
 
     outdir = Path(outdir)
     study = case.study
@@ -393,7 +394,7 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
                 exc = SolverError(f"{case.name}: the time step fell below "
                                   f"{MIN_STEP_FRACTION * study.initial_step_s:.3g} s at "
                                   f"t = {t:.6g} s", stepper.report)
-                exc.solution = _postprocess(case, stepper.model, stepper.problem.domain,
+                exc.solution = postprocess_solution(case, stepper.model, stepper.problem.domain,
                                             stepper.problem, exc.report, start_wall, False,
                                             str(exc))
                 write_outputs(exc.solution, outdir / "last_good")
@@ -411,7 +412,7 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
         rows.append(_row(stepper, t, dt, its, voltage))
         bar.update(t, f"dt {dt:.2g} s, {its} its")
         if pending_outputs and t >= pending_outputs[0] * (1 - 1e-12):
-            sol = _postprocess(case, stepper.model, stepper.problem.domain, stepper.problem,
+            sol = postprocess_solution(case, stepper.model, stepper.problem.domain, stepper.problem,
                                stepper.report, start_wall, True, "")
             write_outputs(sol, outdir / f"t_{pending_outputs.pop(0):.6g}s")
         if stepper.last_step_newton_max <= EASY_ITERATIONS:
@@ -428,7 +429,7 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
         if case.output.figures and len(rows) > 2:
             plot_timeseries(outdir, rows)
     report = stepper.report
-    solution = _postprocess(case, stepper.model, stepper.problem.domain, stepper.problem, report,
+    solution = postprocess_solution(case, stepper.model, stepper.problem.domain, stepper.problem, report,
                             start_wall, True, "")
     solution.extra["transient"] = {"end_time_s": t, "steps": step,
                                    "newton_iterations": total_its, "rows": rows}
