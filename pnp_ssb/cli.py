@@ -1,4 +1,4 @@
-"""The `pnp-ssb` command line: check, schema, materials, run."""
+"""The `pnp-ssb` command line: check, schema, materials, run, cpd."""
 
 import argparse
 import json
@@ -27,6 +27,17 @@ def _parser() -> argparse.ArgumentParser:
             c.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub.add_parser("schema", help="print the JSON schema of case files")
     sub.add_parser("materials", help="list the materials database")
+    c = sub.add_parser("cpd", help="KPFM contact potential difference of a run (or OCV sweep)")
+    c.add_argument("run_dir", help="output directory of `pnp-ssb run`")
+    c.add_argument("--reference", help="run directory of the reference state (SOC = 0) for dCPD")
+    c.add_argument("--base", help="inert region used as base (default: Si_base, else a metal)")
+    c.add_argument("--tip-work-function-eV", type=float, default=5.0,
+                   help="work function of the tip, eV (cancels after base referencing)")
+    c.add_argument("--psf-width-m", type=float, default=0.0,
+                   help="standard deviation of the tip's Gaussian point-spread function, m")
+    c.add_argument("--measured", help="measured profile, CSV with columns x_m, cpd_V")
+    c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
+    c.add_argument("-o", "--output", required=True, help="output directory")
     return p
 
 
@@ -41,6 +52,19 @@ def main(argv: list[str] | None = None) -> int:
         from pnp_ssb.materials import describe_materials
 
         sys.stdout.write(describe_materials() + "\n")
+        return 0
+    if args.command == "cpd":
+        from pnp_ssb.kpfm import KPFMError, run_cpd
+
+        try:
+            results = run_cpd(args.run_dir, args.output, reference=args.reference,
+                              base=args.base, tip_work_function_eV=args.tip_work_function_eV,
+                              psf_width_m=args.psf_width_m, measured=args.measured,
+                              fit_shift=args.fit_shift)
+        except (KPFMError, CaseError) as exc:
+            log.error("%s", exc)
+            return EXIT_BAD_INPUT
+        log.info("wrote %s (%d state(s), base %s)", args.output, len(results), results[0].base)
         return 0
     try:
         case = load_case(args.case, args.overrides)

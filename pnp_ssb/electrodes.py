@@ -119,8 +119,10 @@ def work_function_eV(material: matdb.Material, theta: float | None) -> float:
     return material.parameter("work_function_eV")
 
 
-def conductor_groups(case: Case) -> tuple[ConductorGroup, ...]:
-    """Maximal runs of contiguous conductor regions of a 1D stack."""
+def conductor_groups(case: Case, theta: dict[str, float | None] | None = None
+                     ) -> tuple[ConductorGroup, ...]:
+    """Maximal runs of contiguous conductor regions of a 1D stack (``theta`` overrides the
+    case's compositions when deciding which electrodes hold Li)."""
     mats = case.region_materials
     names = [r.name for r in case.regions]
     runs: list[list[int]] = []
@@ -134,16 +136,17 @@ def conductor_groups(case: Case) -> tuple[ConductorGroup, ...]:
     for run in runs:
         touching = [i for i in run if any(0 <= j < len(names) and is_electrolyte(mats[names[j]])
                                           for j in (i - 1, i + 1))]
-        active = [names[i] for i in touching if _li_active(case, names[i])]
+        active = [names[i] for i in touching if _li_active(case, names[i], theta)]
         terminal = "left" if run[0] == 0 else "right" if run[-1] == len(names) - 1 else None
         groups.append(ConductorGroup(tuple(names[i] for i in run), active[0] if active else None,
                                      terminal))
     return tuple(groups)
 
 
-def _li_active(case: Case, region: str) -> bool:
+def _li_active(case: Case, region: str, theta: dict | None = None) -> bool:
     material = case.region_materials[region]
-    return open_circuit_potential_V(material, case.region(region).li_fraction) is not None
+    value = (theta or {}).get(region, case.region(region).li_fraction)
+    return open_circuit_potential_V(material, value) is not None
 
 
 def _region_index(case: Case, name: str) -> int:
@@ -168,7 +171,7 @@ def cell_state(case: Case, li_fraction: dict[str, float] | None = None,
     theta = {r.name: r.li_fraction for r in case.regions
              if mats[r.name].kind == "insertion_electrode"}
     theta.update(li_fraction or {})
-    groups = conductor_groups(case)
+    groups = conductor_groups(case, theta)
     fermi: dict[str, float] = {}
     for group in groups:
         voltage = _group_voltage(case, group, theta, terminal_voltage_V or {})

@@ -233,3 +233,36 @@ def plot_timeseries(outdir: Path, rows: Sequence[Mapping[str, float]]) -> Path:
     path = outdir / "timeseries.png"
     save_figure(fig, path)
     return path
+
+
+def plot_cpd(outdir: Path, results: Sequence, measured: tuple | None = None) -> Path:
+    """cpd.png (one run: CPD and base-referenced CPD), dcpd_sweep.png (every state's dCPD), or
+    cpd_vs_measured.png (model and aligned measurement)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8.0, 4.2), constrained_layout=True)
+    sweep = len(results) > 1 and measured is None
+    for res in results:
+        x_nm = res.run.x_m * 1e9
+        if sweep:
+            label = f"{res.run.ocv_V:.3g} V" if res.run.ocv_V is not None else res.run.path.name
+            ax.plot(x_nm, res.dcpd_V, lw=1.3, label=label)
+        else:
+            ax.plot(x_nm, res.cpd_base_V, lw=1.4, label=f"CPD - CPD({res.base})")
+            if res.dcpd_V is not None and measured is None:
+                ax.plot(x_nm, res.dcpd_V, lw=1.2, ls="--", label="dCPD vs reference")
+    if measured is not None:
+        ax.plot(measured[0] * 1e9, measured[1], "k.", ms=3, label="measured (aligned)")
+    run = results[-1].run
+    for b in run.regions[1:]:
+        ax.axvline(run.x_m[np.flatnonzero(run.region == b)[0]] * 1e9, color="0.7", lw=0.7, ls=":")
+    ax.set_xlabel("x (nm)")
+    ax.set_ylabel("dCPD (V)" if sweep else "CPD (V)")
+    ax.legend(fontsize=8, ncols=2)
+    name = "dcpd_sweep.png" if sweep else ("cpd_vs_measured.png" if measured is not None
+                                           else "cpd.png")
+    save_figure(fig, outdir / name)
+    return outdir / name

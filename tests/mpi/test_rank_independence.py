@@ -104,3 +104,21 @@ def test_graded_electrons(solve):
             "interfaces": {"li|se": {"kinetics": {"exchange_current_density_A_m2": 1e-3}}},
             "output": {"figures": False, "fields": "none"}}
     compare(solve, data)
+
+
+def test_cpd_writes_once_and_matches(tmp_path):
+    """`pnp-ssb cpd` under MPI: rank 0 writes, and the profile equals the serial computation."""
+    from pathlib import Path
+
+    from pnp_ssb.case import load_case
+    from pnp_ssb.kpfm import compute_cpd, read_run, run_cpd
+    from pnp_ssb.run import run_case
+
+    case_dir = Path(__file__).resolve().parents[2] / "cases"
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    run_case(load_case(case_dir / "li_llzo_li.toml", ["output.figures=false"]), shared / "run")
+    results = run_cpd(shared / "run", shared / "cpd")
+    MPI.COMM_WORLD.barrier()
+    serial = compute_cpd(read_run(shared / "run"))
+    np.testing.assert_allclose(results[0].cpd_base_V, serial.cpd_base_V, atol=1e-12)
+    assert (shared / "cpd" / "cpd.csv").is_file()
