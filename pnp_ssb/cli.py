@@ -1,4 +1,4 @@
-"""The `pnp-ssb` command line: check, schema, materials, run, cpd."""
+"""The `pnp-ssb` command line: check, schema, materials, run, cpd, resistance."""
 
 import argparse
 import json
@@ -16,13 +16,15 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pnp-ssb", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     for name, help_text in (("check", "validate a case file (no mesh, no MPI work)"),
-                            ("run", "solve a case and write its outputs")):
+                            ("run", "solve a case and write its outputs"),
+                            ("resistance", "interface resistances of a two-electrode cell at "
+                                           "open circuit (Ohm cm^2)")):
         c = sub.add_parser(name, help=help_text)
         c.add_argument("case", help="case file (TOML)")
         c.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE", help="override a case entry, e.g. "
                        "boundaries.left.potential_vs_bulk_V=0.3 (repeatable)")
-        if name == "run":
+        if name in ("run", "resistance"):
             c.add_argument("-o", "--output", required=True, help="output directory")
             c.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub.add_parser("schema", help="print the JSON schema of case files")
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         log.info("case %s is valid: %d region(s), study %s", case.name, len(case.regions),
                  case.study.type)
         return 0
+    if args.command == "resistance":
+        return _resistance(case, args.output, log)
     from pnp_ssb.run import run_case
     from pnp_ssb.solver import SolverError
 
@@ -85,6 +89,34 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NOT_CONVERGED
     log.info("wrote %s (converged in %d Newton iterations, %.2f s)", args.output,
              solution.report.newton_iterations, solution.wall_time_s)
+    return 0
+
+
+def _resistance(case, output: str, log) -> int:
+    from pathlib import Path
+
+    from pnp_ssb.log import world_rank
+    from pnp_ssb.output import write_json
+    from pnp_ssb.resistance import dc_resistances
+    from pnp_ssb.solver import SolverError
+
+    try:
+        result = dc_resistances(case)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    except SolverError as exc:
+        log.error("%s", exc)
+        return EXIT_NOT_CONVERGED
+    if world_rank() == 0:
+        Path(output).mkdir(parents=True, exist_ok=True)
+        write_json(Path(output) / "resistance.json", result.as_dict())
+    for key, values in result.per_interface.items():
+        log.info("%s: R_ct %.4g, R_scl %.4g, DC slope %.4g Ohm cm^2", key,
+                 values["charge_transfer_ohm_cm2"], values["space_charge_ohm_cm2"],
+                 values["dc_slope_ohm_cm2"])
+    log.info("electrolyte bulk %.4g Ohm cm^2, cell total %.4g Ohm cm^2",
+             result.electrolyte_bulk_ohm_cm2, result.total_ohm_cm2)
     return 0
 
 

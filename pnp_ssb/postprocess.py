@@ -299,11 +299,15 @@ def overpotential_split(profile: Profile1D, kinetics: list[ContactKinetics], cha
     mu = seg.w[channel] * profile.thermal_voltage_V / stoich
     lo, hi = x[0] + 0.25 * (x[-1] - x[0]), x[0] + 0.75 * (x[-1] - x[0])
     mid = (x >= lo) & (x <= hi)
-    slope = np.polyfit(x[mid], mu[mid], 1)[0]
+    slope, intercept = np.polyfit(x[mid], mu[mid], 1)
     total = right.li_ion_potential_V[channel] - left.li_ion_potential_V[channel]
     bulk = float(slope * (x[-1] - x[0]))
+    scl_left = float(slope * x[0] + intercept - mu[0])
+    scl_right = float(mu[-1] - slope * x[-1] - intercept)
     return {"charge_transfer_left_V": -left.channel_overpotential_V[channel],
             "charge_transfer_right_V": right.channel_overpotential_V[channel],
             "electrolyte_bulk_V": bulk,
             "space_charge_V": float(total - bulk),
+            "space_charge_left_V": scl_left,
+            "space_charge_right_V": scl_right,
             "electrolyte_total_V": float(total)}

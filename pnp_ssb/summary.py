@@ -97,6 +97,10 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
             "charge_transfer_resistance_ohm_m2": vt / (
                 spec.exchange_current_density_A_m2 * (spec.alpha_anodic + spec.alpha_cathodic)
                 * len(spec.channels))})
+    from pnp_ssb.resistance import contact_resistances
+
+    for key, values in contact_resistances(solution).items():
+        contacts.setdefault(key, {}).update({"resistance": values})
     out["contacts"] = contacts
     out.update(polarisation_summary(solution))
     if "current_control" in solution.extra:
