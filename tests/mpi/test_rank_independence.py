@@ -122,3 +122,18 @@ def test_cpd_writes_once_and_matches(tmp_path):
     serial = compute_cpd(read_run(shared / "run"))
     np.testing.assert_allclose(results[0].cpd_base_V, serial.cpd_base_V, atol=1e-12)
     assert (shared / "cpd" / "cpd.csv").is_file()
+
+
+def test_dc_resistances():
+    from pathlib import Path
+
+    from pnp_ssb.case import load_case
+    from pnp_ssb.resistance import dc_resistances
+
+    case = load_case(Path(__file__).resolve().parents[2] / "cases" / "li_llzo_li_bias.toml")
+    parallel = dc_resistances(case, MPI.COMM_WORLD).as_dict()
+    serial = dc_resistances(case, MPI.COMM_SELF).as_dict()
+    assert parallel["total_ohm_cm2"] == pytest.approx(serial["total_ohm_cm2"], rel=1e-8)
+    for key, values in serial["interfaces"].items():
+        for name, value in values.items():
+            assert parallel["interfaces"][key][name] == pytest.approx(value, rel=1e-8, abs=1e-12)
