@@ -1,4 +1,4 @@
-"""The `pnp-ssb` command line: check, schema, materials, run, cpd, resistance."""
+"""The `pnp-ssb` command line: check, schema, materials, run, cpd, resistance, screen."""
 
 import argparse
 import json
@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--measured", help="measured profile, CSV with columns x_m, cpd_V")
     c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
     c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
+    c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
+    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
     return p
 
 
@@ -54,6 +57,19 @@ def main(argv: list[str] | None = None) -> int:
         from pnp_ssb.materials import describe_materials
 
         sys.stdout.write(describe_materials() + "\n")
+        return 0
+    if args.command == "screen":
+        from pnp_ssb.screening import load_spec, run_screen
+
+        try:
+            spec = load_spec(args.spec)
+        except CaseError as exc:
+            log.error("%s", exc)
+            return EXIT_BAD_INPUT
+        result = run_screen(spec, args.output)
+        log.info("wrote %s: %d pairs, %d stacks; best pair %s | %s (%.3g Ohm cm^2)", args.output,
+                 len(result.pairs), len(result.stacks), result.pairs[0]["electrode"],
+                 result.pairs[0]["electrolyte"], result.pairs[0]["asr_ohm_cm2"])
         return 0
     if args.command == "cpd":
         from pnp_ssb.kpfm import KPFMError, run_cpd

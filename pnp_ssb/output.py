@@ -266,3 +266,33 @@ def plot_cpd(outdir: Path, results: Sequence, measured: tuple | None = None) -> 
                                            else "cpd.png")
     save_figure(fig, outdir / name)
     return outdir / name
+
+
+def plot_screen_heatmap(outdir: Path, rows: Sequence[Mapping], electrodes: Sequence[str],
+                        electrolytes: Sequence[str]) -> Path:
+    """heatmap.png: the interface potential drop (V) and R_scl (Ohm cm^2, log colour) of every
+    electrode | electrolyte pair."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by = {(r["electrode"], r["electrolyte"]): r for r in rows}
+    drop = np.array([[by[(e, s)]["drop_V"] for s in electrolytes] for e in electrodes])
+    rscl = np.array([[by[(e, s)]["r_scl_ohm_cm2"] for s in electrolytes] for e in electrodes])
+    fig, axes = plt.subplots(1, 2, figsize=(4 + 2.2 * len(electrolytes), 1.5 + 0.6 * len(electrodes)),
+                             constrained_layout=True)
+    panels = ((drop, "contact drop (V)", "coolwarm"),
+              (np.sign(rscl) * np.log10(1 + np.abs(rscl)), "sign(R) log10(1 + |R_scl| / Ohm cm^2)",
+               "viridis"))
+    for ax, (data, title, cmap) in zip(axes, panels, strict=True):
+        im = ax.imshow(data, cmap=cmap, aspect="auto")
+        ax.set_xticks(range(len(electrolytes)), electrolytes, rotation=30)
+        ax.set_yticks(range(len(electrodes)), electrodes)
+        for (i, j), value in np.ndenumerate(data):
+            ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=7)
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    path = outdir / "heatmap.png"
+    save_figure(fig, path)
+    return path

@@ -18,6 +18,7 @@ import numpy as np
 
 from pnp_ssb.case import Case, load_case
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
+from pnp_ssb.forms import MOBILITY_FLOOR
 from pnp_ssb.model import RegionModel, StackModel
 from pnp_ssb.postprocess import Profile1D
 
@@ -53,8 +54,10 @@ def space_charge_resistance_ohm_m2(profile: Profile1D, model: StackModel, region
     or end (right) (Ohm m^2). Positive for a depleted layer, negative for an accumulated one."""
     region = model.region(region_name)
     seg = profile.segment(region_name)
-    sigma = conductivity_S_m(region, model, seg.c_m3)
     sigma_b = bulk_conductivity_S_m(region, model)
+    # the model's own mobility floor: a fully depleted layer (c ~ e^-60 c_b) is reported as
+    # 1e-10 of the bulk conductivity, i.e. effectively blocking, instead of infinity
+    sigma = np.maximum(conductivity_S_m(region, model, seg.c_m3), MOBILITY_FLOOR * sigma_b)
     x = seg.x_m
     mid = 0.5 * (x[0] + x[-1])
     half = x <= mid if at_start else x >= mid

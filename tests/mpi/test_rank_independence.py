@@ -137,3 +137,18 @@ def test_dc_resistances():
     for key, values in serial["interfaces"].items():
         for name, value in values.items():
             assert parallel["interfaces"][key][name] == pytest.approx(value, rel=1e-8, abs=1e-12)
+
+
+def test_screen_is_rank_independent(tmp_path):
+    from pathlib import Path
+
+    from pnp_ssb.screening import load_spec, run_screen
+
+    spec = load_spec(Path(__file__).resolve().parents[2] / "cases" / "screens"
+                     / "electrodes_x_electrolytes.toml")
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    run_screen(spec, shared / "parallel", MPI.COMM_WORLD)
+    run_screen(spec, tmp_path / "serial", MPI.COMM_SELF)
+    MPI.COMM_WORLD.barrier()
+    assert (shared / "parallel" / "pairs.csv").read_text() == (
+        tmp_path / "serial" / "pairs.csv").read_text()
