@@ -157,8 +157,10 @@ def _solve_model(case: Case, model: StackModel, domain: Domain, start: float) ->
         report = solve_with_continuation(solver, problem.set_load, label=f"{case.name}: load")
     except SolverError as exc:
         exc.solution = postprocess_solution(case, model, domain, problem, exc.report, start, False,
-                                    str(exc))
+                                            str(exc))
         raise
+    finally:
+        solver.close()
     solution = postprocess_solution(case, model, domain, problem, report, start, True, "")
     log.info("case %s: converged in %d Newton iterations (%d continuation steps), %.2f s",
              case.name, report.newton_iterations, report.converged_steps, solution.wall_time_s)

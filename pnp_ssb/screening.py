@@ -148,7 +148,9 @@ def run_screen(spec: ScreenSpec, outdir: str | Path, comm=None) -> ScreenResult:
     todo = [(k, e, se) for k, (e, se) in enumerate(pairs(spec))
             if not (folder / f"{e.name}__{se}.json").is_file()]
     todo = comm.bcast(todo if comm.rank == 0 else None, root=0)
-    sub = comm.Split(color=comm.rank, key=0)  # one-rank groups: pairs are small 1D problems
+    # one-rank groups: pairs are small 1D problems. The group is not freed here: meshes built on
+    # it may outlive this call until garbage collection
+    sub = comm.Split(color=comm.rank, key=0)
     for k, electrode, electrolyte in todo:
         if k % comm.size != comm.rank:
             continue
@@ -156,7 +158,6 @@ def run_screen(spec: ScreenSpec, outdir: str | Path, comm=None) -> ScreenResult:
         write_json(folder / f"{electrode.name}__{electrolyte}.json", row)
         log.info("pair %s | %s: drop %.3f V, R_scl %.3g Ohm cm^2", electrode.name, electrolyte,
                  row["drop_V"], row["r_scl_ohm_cm2"])
-    sub.Free()
     comm.barrier()
     rows = [json.loads((folder / f"{e.name}__{se}.json").read_text(encoding="utf-8"))
             for e, se in pairs(spec)]

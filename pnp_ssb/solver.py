@@ -125,6 +125,17 @@ class NewtonSolver:
         snes.setConvergenceTest(self._converged)
         snes.setMonitor(lambda _snes, _it, fnorm: self._residuals.append(float(fnorm)))
 
+    def close(self) -> None:
+        """Destroy the PETSc objects now. The SNES holds our Python callbacks, a reference cycle
+        through C that the garbage collector cannot see: without this every solve would keep its
+        matrices and MPI communicators (MPICH allows 2048) alive."""
+        problem = self.problem
+        for name in ("_snes", "_A", "_b", "_x", "_P_mat"):
+            obj = getattr(problem, name, None)
+            if obj is not None:
+                obj.destroy()
+                setattr(problem, name, None)
+
     def _converged(self, snes, it: int, norms) -> int:
         _xnorm, _ynorm, fnorm = norms
         if not math.isfinite(fnorm):

@@ -231,7 +231,10 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings) -> TimeS
     if model.cell is not None:
         start = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs + fixed,
                              problem.entity_maps, settings)
-        solve_with_continuation(start, problem.set_load, label=f"{case.name}: t = 0")
+        try:
+            solve_with_continuation(start, problem.set_load, label=f"{case.name}: t = 0")
+        finally:
+            start.close()
     else:
         problem.set_load(0.0)  # the flat state is exact; the step comes at t = 0+
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
@@ -332,14 +335,26 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
     """Integrate a transient study and write its outputs (collective). Returns the final
     Solution. Raises SolverError when the step falls below its minimum (the last good state
     is written to DIR/last_good, the time series up to it is kept)."""
-    from pnp_ssb.results import write_outputs
-    from pnp_ssb.solution import newton_settings, postprocess_solution
+    from pnp_ssb.solution import newton_settings
 
     outdir = Path(outdir)
-    study = case.study
     start_wall = time.perf_counter()
     settings = dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
     stepper = build_stepper(case, comm, settings)
+    try:
+        return _integrate(stepper, outdir, start_wall)
+    finally:
+        stepper.solver.close()  # PETSc objects and communicators now, not at exit
+
+
+def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
+    """The time loop of :func:`run_transient` (see there)."""
+    from pnp_ssb.results import write_outputs
+    from pnp_ssb.solution import postprocess_solution
+
+    case = stepper.case
+    comm = stepper.problem.domain.mesh.comm
+    study = case.study
     cell = stepper.model.cell
     right = case.boundaries.get("right")
     if cell is not None:
