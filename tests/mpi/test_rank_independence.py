@@ -152,3 +152,30 @@ def test_screen_is_rank_independent(tmp_path):
     MPI.COMM_WORLD.barrier()
     assert (shared / "parallel" / "pairs.csv").read_text() == (
         tmp_path / "serial" / "pairs.csv").read_text()
+
+
+CASE_FILES = sorted((__import__("pathlib").Path(__file__).resolve().parents[2] / "cases")
+                    .glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
+def test_every_bundled_case_is_rank_independent(path, tmp_path):
+    """Each bundled case on all ranks and on one: the same electrode charges and currents."""
+    import json
+    from pathlib import Path
+
+    from pnp_ssb.case import load_case
+    from pnp_ssb.run import run_case, state_dirname
+
+    case = load_case(path, ["output.figures=false", 'output.fields="none"'])
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    parallel = run_case(case, shared / "parallel", MPI.COMM_WORLD)
+    serial = run_case(case, tmp_path / "serial", MPI.COMM_SELF)
+    assert parallel.converged and serial.converged
+    for key, sigma in serial.electrode_charge_C_m2.items():
+        assert parallel.electrode_charge_C_m2[key] == pytest.approx(sigma, rel=1e-7, abs=1e-12)
+    if case.study.type == "ocv_sweep":
+        last = state_dirname(case.study.ocv_V[-1])
+        a = json.loads((shared / "parallel" / last / "summary.json").read_text())
+        b = json.loads((tmp_path / "serial" / last / "summary.json").read_text())
+        assert a["cell"]["terminal_voltages_V"] == pytest.approx(b["cell"]["terminal_voltages_V"])
