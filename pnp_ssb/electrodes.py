@@ -277,9 +277,7 @@ def _electrodes(case: Case) -> tuple[str, str]:
 
 def _capacity_mol_m2(case: Case, region: str) -> float:
     """c_max L: Li sites per area of an insertion electrode (mol/m^2)."""
-    material = case.region_materials[region]
-    sites = material.parameter("li_site_density_m3")
-    return sites / AVOGADRO_MOL * case.region(region).thickness_m
+    return li_sites_per_m2(case, region) / AVOGADRO_MOL
 
 
 def li_sites_per_m2(case: Case, region: str) -> float:

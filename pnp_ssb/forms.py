@@ -71,6 +71,14 @@ class Problem:
     load_updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = field(
         default_factory=list)
     load: float = 0.0
+    cache: dict = field(default_factory=dict)  # compiled forms and fixed measures, by name
+
+    def compiled(self, name: str, build: Callable[[], ufl.Form]):
+        """A form compiled once per problem (post-processing in a time loop would otherwise
+        recompile it at every call)."""
+        if name not in self.cache:
+            self.cache[name] = dolfinx.fem.form(build(), entity_maps=self.entity_maps or None)
+        return self.cache[name]
 
     def set_load(self, lam: float) -> None:
         """Set every load-dependent constant to its value at ``lam``."""
@@ -256,7 +264,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     contact_current: dict[str, ufl.Form] = {}
     if transient:
         for contact in contacts:
-            if contact.conductor not in electrodes and contact.electrode_tables is not None:
+            if contact.conductor not in electrodes and contact.ocv_table is not None:
                 electrodes[contact.conductor] = _electrode_field(
                     case, domain, model, contact.conductor, dx, entity_maps)
             fermi.setdefault(contact.conductor, dolfinx.fem.Constant(
@@ -335,7 +343,7 @@ class ReactingContact:
     alpha_anodic: float
     alpha_cathodic: float
     channels: tuple[tuple[str, int], ...]
-    electrode_tables: tuple | None = None  # (U(theta) table) of an insertion electrode
+    ocv_table: object | None = None  # U(theta) of an insertion electrode (materials.Table)
 
     def current_density_A_m2(self, eta_V: np.ndarray | float, vt: float) -> np.ndarray | float:
         """i = i0 [exp(alpha_a eta/vt) - exp(-alpha_c eta/vt)], Li+ into the electrolyte."""
@@ -359,11 +367,11 @@ def reacting_contacts(case: Case, model: StackModel) -> list[ReactingContact]:
             continue  # a Li-free electrode cannot exchange Li: blocking
         channels = tuple((sp.name, sp.li_stoichiometry) for sp in model.region(se).species
                          if sp.li_stoichiometry != 0)
-        tables = ((material.tables["open_circuit_potential_V"],)
-                  if material.kind == "insertion_electrode" else None)
+        table = (material.tables["open_circuit_potential_V"]
+                 if material.kind == "insertion_electrode" else None)
         out.append(ReactingContact(key, conductor, se, model.cell.fermi_voltage_V[conductor] - u,
                                    kin.exchange_current_density_A_m2, kin.alpha_anodic,
-                                   kin.alpha_cathodic, channels, tables))
+                                   kin.alpha_cathodic, channels, table))
     return out
 
 
@@ -470,7 +478,7 @@ def _add_charge_transfer(contact: ReactingContact, dS_contact, model: StackModel
     elif electrode is None:  # Li metal: U = 0
         drive = fermi
     else:
-        drive = fermi - table_ufl(contact.electrode_tables[0], electrode.theta("-")) / vt
+        drive = fermi - table_ufl(contact.ocv_table, electrode.theta("-")) / vt
     scale = model.scales.length_m / model.scales.concentration_m3
     li_out = 0
     for name, stoich in contact.channels:

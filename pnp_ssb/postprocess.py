@@ -163,18 +163,19 @@ def _sum_owned(vector: dolfinx.la.Vector, dofs: np.ndarray, comm: MPI.Comm) -> f
     return comm.allreduce(local, op=MPI.SUM)
 
 
-def _reaction_vector(problem: Problem, form) -> dolfinx.la.Vector:
-    compiled = dolfinx.fem.form(form, entity_maps=problem.entity_maps or None)
-    vec = dolfinx.fem.assemble_vector(compiled)
+def _reaction_vector(problem: Problem, name: str, form) -> dolfinx.la.Vector:
+    vec = dolfinx.fem.assemble_vector(problem.compiled(name, lambda: form))
     vec.scatter_reverse(dolfinx.la.InsertMode.add)
     return vec
 
 
 def boundary_measure(problem: Problem, side: str) -> float:
     """Size of a boundary in scaled units (1 for a 1D end point) (collective)."""
-    tag = problem.domain.boundary_tags[side]
-    value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(1.0 * problem.ds(tag)))
-    return problem.domain.mesh.comm.allreduce(value, op=MPI.SUM)
+    if f"measure:{side}" not in problem.cache:  # geometry: fixed for the problem's lifetime
+        tag = problem.domain.boundary_tags[side]
+        value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(1.0 * problem.ds(tag)))
+        problem.cache[f"measure:{side}"] = problem.domain.mesh.comm.allreduce(value, op=MPI.SUM)
+    return problem.cache[f"measure:{side}"]
 
 
 def electrode_charges_C_m2(problem: Problem) -> dict[str, float]:
@@ -185,7 +186,7 @@ def electrode_charges_C_m2(problem: Problem) -> dict[str, float]:
     flux, exact for the discrete solution, rather than a differentiated potential.
     """
     comm = problem.domain.mesh.comm
-    vec = _reaction_vector(problem, problem.poisson_volume)
+    vec = _reaction_vector(problem, "poisson_volume", problem.poisson_volume)
     scale = problem.model.scales.charge_per_area_C_m2
     out = {side: _sum_owned(vec, dofs, comm) * scale / boundary_measure(problem, side)
            for side, dofs in problem.boundary_dofs.items()}
@@ -196,11 +197,13 @@ def electrode_charges_C_m2(problem: Problem) -> dict[str, float]:
 
 def interface_measure(problem: Problem, key: str) -> float:
     """Size of an interface in scaled units (1 for a 1D contact point) (collective)."""
-    domain = problem.domain
-    dS = ufl.Measure("dS", domain=domain.mesh, subdomain_data=domain.facet_tags)
-    value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(
-        dolfinx.fem.Constant(domain.mesh, 1.0) * dS(domain.interface_tags[key])))
-    return domain.mesh.comm.allreduce(value, op=MPI.SUM)
+    if f"measure:{key}" not in problem.cache:  # geometry: fixed for the problem's lifetime
+        domain = problem.domain
+        dS = ufl.Measure("dS", domain=domain.mesh, subdomain_data=domain.facet_tags)
+        value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(
+            dolfinx.fem.Constant(domain.mesh, 1.0) * dS(domain.interface_tags[key])))
+        problem.cache[f"measure:{key}"] = domain.mesh.comm.allreduce(value, op=MPI.SUM)
+    return problem.cache[f"measure:{key}"]
 
 
 def space_charge_C_m2(problem: Problem) -> dict[str, float]:
@@ -233,7 +236,7 @@ def boundary_currents_A_m2(problem: Problem) -> dict[str, float]:
     model = problem.model
     out: dict[str, float] = {side: 0.0 for side in problem.boundary_dofs}
     out.update({side: 0.0 for side, _ in problem.boundary_species_dofs})
-    vectors = {name: _reaction_vector(problem, form)
+    vectors = {name: _reaction_vector(problem, f"species:{name}", form)
                for name, form in problem.species_residuals.items()}
     charge = {sp.name: sp.charge for r in model.regions for sp in r.species}
     for (side, name), dofs in problem.boundary_species_dofs.items():

@@ -188,12 +188,4 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
     return solution
 
 
-
-def state_dirname(ocv_V: float) -> str:
-    """Output folder of one sweep state (see pnp_ssb.sweep)."""
-    from pnp_ssb.sweep import state_dirname as name
-
-    return name(ocv_V)
-
-
 __all__ = ["Solution", "run_case", "solve_case", "summary"]

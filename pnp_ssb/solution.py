@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from pnp_ssb.case import Case
-from pnp_ssb.forms import Problem, reacting_contacts
+from pnp_ssb.forms import Problem
 from pnp_ssb.mesh import Domain
 from pnp_ssb.model import StackModel
 from pnp_ssb.postprocess import (
@@ -94,7 +94,7 @@ def postprocess_solution(case, model, domain, problem, report, start, converged,
     warnings = physics_warnings(profile, model)
     for text in warnings:
         log.warning("%s", text)
-    contacts = reacting_contacts(case, model)
+    contacts = problem.contacts
     extra = {"warnings": warnings, "contacts": contacts,
              "kinetics": contact_kinetics(profile, contacts, problem.load)}
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,

@@ -20,9 +20,6 @@ def state_dirname(ocv_V: float) -> str:
     return f"ocv_{ocv_V:.3f}V"
 
 
-SWEEP_COLUMNS = ("ocv_V", "regime", "newton_iterations", "wall_time_s")
-
-
 def sweep_row(ocv_V: float, regime: str, data: dict[str, Any]) -> dict[str, Any]:
     """One line of sweep.csv from a state's summary.json."""
     row: dict[str, Any] = {"ocv_V": ocv_V, "regime": regime,

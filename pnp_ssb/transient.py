@@ -43,6 +43,7 @@ from pnp_ssb.mesh import stack_domain
 from pnp_ssb.model import StackModel, build_stack_model
 from pnp_ssb.output import plot_timeseries, write_csv_rows, write_text_atomic
 from pnp_ssb.postprocess import (
+    Profile1D,
     electrode_charges_C_m2,
     gather_profile_1d,
     interface_measure,
@@ -129,12 +130,12 @@ class TimeStepper:
             for const, step in self.problem.conductor_potential.get(region, []):
                 const.value = psi + step
 
-    def update_work_functions(self) -> None:
+    def update_work_functions(self, profile: Profile1D | None = None) -> None:
         """Phi(theta) of each resolved electrode at its contact composition, for the next step
         (explicit: one step behind; Phi changes on the slow time scale of solid diffusion)."""
         if not self.problem.electrodes:
             return
-        profile = gather_profile_1d(self.problem)
+        profile = profile or gather_profile_1d(self.problem)
         for region in self.problem.electrodes:
             seg = profile.segment(region)
             contact = next(c for c in self.problem.contacts if c.conductor == region)
@@ -146,34 +147,35 @@ class TimeStepper:
     def contact_current_A_m2(self, key: str) -> float:
         """Li+ current density into the electrolyte at a contact (collective)."""
         comm = self.problem.domain.mesh.comm
-        form = dolfinx.fem.form(self.problem.contact_current[key],
-                                entity_maps=self.problem.entity_maps or None)
+        form = self.problem.compiled(f"current:{key}", lambda: self.problem.contact_current[key])
         value = comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
         return value / interface_measure(self.problem, key)
 
     def li_inventory_mol_m2(self) -> float:
         """Li per area in the electrodes (N theta) and in the electrolytes (sum_k s_k c_k)
         (collective; Li metal electrodes are reservoirs and are not counted)."""
-        p, model = self.problem, self.model
-        comm = p.domain.mesh.comm
-        dx = lumped_measure(p)  # the discrete conserved quantity of the lumped mass terms
-        total = 0.0
-        for e in p.electrodes.values():
-            form = dolfinx.fem.form(e.li_sites_m3 * e.theta * dx(e.tag),
-                                    entity_maps=p.entity_maps or None)
-            total += dolfinx.fem.assemble_scalar(form)
-        for region in model.electrolytes:
-            expr = 0
-            for sp in region.species:
-                if sp.li_stoichiometry:
-                    w = p.species_fields.get(sp.name, 0.0)
-                    c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name])
-                    expr = expr + sp.li_stoichiometry * c * model.scales.concentration_m3
-            if not isinstance(expr, int):
-                form = dolfinx.fem.form(expr * dx(p.domain.region_tags[region.name]),
-                                        entity_maps=p.entity_maps or None)
-                total += dolfinx.fem.assemble_scalar(form)
-        return comm.allreduce(total, op=MPI.SUM) * model.scales.length_m / AVOGADRO_MOL
+        p = self.problem
+        form = p.compiled("li_inventory", lambda: _li_inventory_form(p))
+        total = p.domain.mesh.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
+        return total * self.model.scales.length_m / AVOGADRO_MOL
+
+
+def _li_inventory_form(p: Problem):
+    """Li per volume (m^-3): N theta in resolved electrodes, sum_k s_k c_k in electrolytes,
+    integrated with the lumped rule (the discrete conserved quantity of the mass terms)."""
+    dx = lumped_measure(p)
+    model = p.model
+    form = 0
+    for e in p.electrodes.values():
+        form += e.li_sites_m3 * e.theta * dx(e.tag)
+    for region in model.electrolytes:
+        for sp in region.species:
+            if sp.li_stoichiometry:
+                w = p.species_fields.get(sp.name, 0.0)
+                c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name])
+                form += (sp.li_stoichiometry * c * model.scales.concentration_m3
+                         * dx(p.domain.region_tags[region.name]))
+    return form
 
 
 def lumped_measure(problem: Problem) -> ufl.Measure:
@@ -247,19 +249,21 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings) -> TimeS
     return stepper
 
 
-def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float) -> dict:
+def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
+         profile: Profile1D | None = None) -> dict:
+    """One line of timeseries.csv (collective)."""
     row = {"time_s": t, "dt_s": dt, "newton_iterations": its}
     p = stepper.problem
     if stepper.model.cell is not None:
         row["voltage_V"] = voltage - _left_voltage(stepper)
     if stepper.case.study.control != "voltage":
-        row["terminal_current_A_m2"] = (stepper.terminal_current if t > 0
-                                        else 0.0) if stepper.terminal_current is not None else 0.0
+        row["terminal_current_A_m2"] = (stepper.terminal_current
+                                        if t > 0 and stepper.terminal_current is not None else 0.0)
     for key in p.contact_current:
         row[f"current_{key}_A_m2"] = stepper.contact_current_A_m2(key)
     for key, sigma in electrode_charges_C_m2(p).items():
         row[f"charge_{key}_C_m2"] = sigma
-    profile = gather_profile_1d(p)
+    profile = profile or gather_profile_1d(p)
     for key, sides in layer_metrics_1d(profile, stepper.model).items():
         for side in sides:
             row[f"drop_{key}_{side.region}_V"] = side.drop_V
@@ -420,11 +424,11 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
         step += 1
         total_its += its
         stepper.accept()
-        stepper.update_work_functions()
-        if stepper.problem.contact_current:
-            stepper.sigma_previous = electrode_charges_C_m2(stepper.problem)[
-                list(stepper.problem.contact_current)[-1]]
-        rows.append(_row(stepper, t, dt, its, voltage))
+        profile = gather_profile_1d(stepper.problem)
+        stepper.update_work_functions(profile)
+        rows.append(_row(stepper, t, dt, its, voltage, profile))
+        if stepper.problem.contact_current:  # the right contact's charge, for d(sigma)/dt
+            stepper.sigma_previous = rows[-1][f"charge_{list(stepper.problem.contact_current)[-1]}_C_m2"]
         bar.update(t, f"dt {dt:.2g} s, {its} its")
         if pending_outputs and t >= pending_outputs[0] * (1 - 1e-12):
             sol = postprocess_solution(case, stepper.model, stepper.problem.domain, stepper.problem,

@@ -165,7 +165,8 @@ def test_every_bundled_case_is_rank_independent(path, tmp_path):
     from pathlib import Path
 
     from pnp_ssb.case import load_case
-    from pnp_ssb.run import run_case, state_dirname
+    from pnp_ssb.run import run_case
+    from pnp_ssb.sweep import state_dirname
 
     case = load_case(path, ["output.figures=false", 'output.fields="none"'])
     shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))

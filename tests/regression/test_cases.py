@@ -8,7 +8,8 @@ import pytest
 
 from pnp_ssb.case import load_case
 from pnp_ssb.output import read_profiles_csv
-from pnp_ssb.run import run_case, state_dirname
+from pnp_ssb.run import run_case
+from pnp_ssb.sweep import state_dirname
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.toml"))
 
