@@ -133,6 +133,82 @@ class MeshSpec(_Strict):
         0, description="uniform bisections of the graded mesh (for convergence studies)")
 
 
+class GeometrySpec(_Strict):
+    """The geometry: a 1D stack, or a 2D cross-section of the same layers along x (y lateral).
+
+    2D types: 'layered_2d' (laterally uniform: the 1D graded x-vertices, extruded in y),
+    'bicrystal' and 'polycrystal' (the grain-boundary region of [grain_boundaries] is split
+    into grains, generated with gmsh from a seed), 'mesh_file' (any gmsh .msh following the
+    contract in docs/user-guide.md: one physical group per region, 'left'/'right'/'top'/'bottom').
+    The 2D sides y = 0 and y = height are insulating (zero field, zero flux).
+    """
+
+    type: Literal["stack", "layered_2d", "bicrystal", "polycrystal", "mesh_file"] = "stack"
+    height_m: PositiveFloat | None = Field(None, description="2D: lateral size (y), m")
+    lateral_cells: Annotated[int, Field(ge=1, le=10000)] = Field(
+        8, description="layered_2d: cells across the height")
+    gb_position_m: PositiveFloat | None = Field(
+        None, description="bicrystal: x of the grain boundary at mid-height, from the "
+                          "grain-boundary region's left edge, m (default: its middle)")
+    gb_angle_deg: Annotated[float, Field(ge=0.0, le=90.0)] = Field(
+        90.0, description="bicrystal: angle between the grain boundary and the x axis (90: "
+                          "parallel to the electrodes, 0: running from electrode to electrode)")
+    grains: Annotated[int, Field(ge=1, le=10000)] = Field(6, description="polycrystal: grains")
+    seed: Annotated[int, Field(ge=0)] = Field(0, description="polycrystal: random seed")
+    max_cell_m: PositiveFloat | Literal["auto"] = Field(
+        "auto", description="2D generated meshes: largest cell; 'auto': a twentieth of the "
+                            "smaller of the grain-boundary region's thickness and the height")
+    mesh_file: str | None = Field(None, description="mesh_file: path of a gmsh .msh file")
+    mesh_unit_m: PositiveFloat = Field(1e-9, description="mesh_file: length unit of the file, m")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "GeometrySpec":
+        two_d = self.type != "stack"
+        if two_d and self.type != "mesh_file" and self.height_m is None:
+            raise ValueError(f"geometry.type = {self.type!r} needs height_m")
+        if not two_d and self.height_m is not None:
+            raise ValueError("height_m applies to 2D geometries only")
+        if (self.type == "mesh_file") != (self.mesh_file is not None):
+            raise ValueError("mesh_file is required by, and only allowed in, "
+                             "geometry.type = 'mesh_file'")
+        return self
+
+    @property
+    def dimension(self) -> int:
+        """1 for a stack, 2 otherwise."""
+        return 1 if self.type == "stack" else 2
+
+
+class GrainBoundarySpec(_Strict):
+    """Grain boundaries inside one solid-electrolyte region (formulation.md, section 5).
+
+    A boundary is either a sharp charged interface (width_m = 0: a sheet charge
+    core_charge_C_m2) or a thin core of width_m with its own defect energies, a lower
+    diffusivity and the core charge spread over it (rho = core_charge_C_m2 / width_m).
+    The core charge is screened by space-charge layers in the grains: the grain-boundary
+    potential barrier.
+    """
+
+    positions_m: list[PositiveFloat] = Field(
+        default_factory=list, description="1D stacks: grain-boundary centres measured from the "
+                                          "region's left edge, m")
+    width_m: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
+        0.0, description="core width, m; 0: a sharp charged interface")
+    core_charge_C_m2: FiniteFloat = Field(0.0, description="core charge per boundary area, C/m^2")
+    diffusivity_factor: PositiveFloat = Field(
+        1.0, description="thin cores: D_core / D_grain, for every species")
+    energy_shift_eV: dict[Name, FiniteFloat] = Field(
+        default_factory=dict, description="thin cores: change of each species' standard "
+                                          "chemical potential in the core, eV (< 0 attracts it: "
+                                          "segregation)")
+
+    @model_validator(mode="after")
+    def _core_only(self) -> "GrainBoundarySpec":
+        if self.width_m == 0.0 and (self.diffusivity_factor != 1.0 or self.energy_shift_eV):
+            raise ValueError("diffusivity_factor and energy_shift_eV need a core: width_m > 0")
+        return self
+
+
 class SolverSpec(_Strict):
     """Newton (PETSc SNES) with adaptive continuation in a load parameter 0 -> 1."""
 
@@ -245,6 +321,10 @@ class Case(_Strict):
         default_factory=dict,
         description="per-interface settings, keyed by interface name (the left and right "
                     "region names joined by a vertical bar)")
+    geometry: GeometrySpec = GeometrySpec()
+    grain_boundaries: dict[Name, GrainBoundarySpec] = Field(
+        default_factory=dict, description="grain boundaries, keyed by the name of the "
+                                          "solid-electrolyte region that holds them")
     ground: Name | None = Field(
         None, description="region whose terminal is 0 V in the outputs (default: the first "
                           "conductor)")
@@ -434,7 +514,61 @@ def validate_semantics(case: Case) -> None:
                               "no current control here: it needs a cell with two electrode | "
                               "electrolyte contacts (found "
                               f"{len(reacting_contacts(case))})")
+    _check_grain_boundaries(case, kinds)
+    _check_geometry(case)
     _check_cell(case)
+
+
+def _check_grain_boundaries(case: Case, kinds: list[str]) -> None:
+    names = [r.name for r in case.regions]
+    for i, name in enumerate(names):
+        if name.endswith("_gb"):
+            raise field_error(f"regions[{i}].name", name, "a name not ending in '_gb' (reserved "
+                              "for grain-boundary cores in meshes)")
+    for key, gb in case.grain_boundaries.items():
+        where = f"grain_boundaries.{key}"
+        if key not in names:
+            raise field_error(where, "{...}", "a table keyed by a region name: " + ", ".join(names))
+        if kinds[names.index(key)] != "solid_electrolyte":
+            raise field_error(where, "{...}", f"grain boundaries in a solid_electrolyte; region "
+                              f"{key!r} is a {kinds[names.index(key)]}")
+        species = case.region_materials[key].species
+        for sp in gb.energy_shift_eV:
+            if sp not in species:
+                raise field_error(f"{where}.energy_shift_eV.{sp}", gb.energy_shift_eV[sp],
+                                  f"a species of region {key!r}: {', '.join(species)}")
+        thickness = case.region(key).thickness_m
+        if gb.positions_m and case.geometry.type != "stack":
+            raise field_error(f"{where}.positions_m", gb.positions_m, "no positions in a 2D "
+                              "geometry (the mesh places the grain boundaries)")
+        if case.geometry.type == "stack" and not gb.positions_m:
+            raise CaseError(f"{where}.positions_m: missing; a 1D stack needs the grain-boundary "
+                            "positions")
+        previous = None
+        for j, x in enumerate(gb.positions_m):
+            if not gb.width_m / 2 < x < thickness - gb.width_m / 2:
+                raise field_error(f"{where}.positions_m[{j}]", x, f"a position inside region "
+                                  f"{key!r} (0 to {thickness:g} m), the core included")
+            if previous is not None and x - previous <= gb.width_m:
+                raise field_error(f"{where}.positions_m[{j}]", x, "increasing positions whose "
+                                  "cores do not overlap")
+            previous = x
+
+
+def _check_geometry(case: Case) -> None:
+    geo = case.geometry
+    if geo.type in ("bicrystal", "polycrystal"):
+        if len(case.grain_boundaries) != 1:
+            raise field_error("grain_boundaries", sorted(case.grain_boundaries),
+                              f"exactly one region with grain boundaries for geometry.type = "
+                              f"{geo.type!r}")
+        (key,) = case.grain_boundaries
+        thickness = case.region(key).thickness_m
+        if geo.gb_position_m is not None and geo.gb_position_m >= thickness:
+            raise field_error("geometry.gb_position_m", geo.gb_position_m,
+                              f"a position inside region {key!r} (0 to {thickness:g} m)")
+    if geo.type == "mesh_file" and not Path(geo.mesh_file).is_file():
+        raise field_error("geometry.mesh_file", geo.mesh_file, "an existing gmsh .msh file")
 
 
 def _check_region_material(i: int, region: RegionSpec, material: matdb.Material) -> None:

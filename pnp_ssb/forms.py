@@ -70,6 +70,7 @@ class Problem:
     contact_current: dict[str, ufl.Form] = field(default_factory=dict)
     load_updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = field(
         default_factory=list)
+    grain_cores: dict[str, "GrainCore"] = field(default_factory=dict)
     load: float = 0.0
     cache: dict = field(default_factory=dict)  # compiled forms and fixed measures, by name
 
@@ -86,26 +87,61 @@ class Problem:
             const.value = value(lam)
         self.load = lam
 
+    def shift(self, region: str, species: str):
+        """The grain-boundary core shift of a species' chemical potential (kT), or 0."""
+        core = self.grain_cores.get(region)
+        return core.shift(species) if core is not None else 0.0
+
     @property
     def psi(self) -> dolfinx.fem.Function:
         """The scaled potential e phi / kT."""
         return self.unknowns[0]
 
 
-def concentration_ufl(sp: SpeciesModel, psi, w, psi0):
-    """c/c_s = N f(a), a = w - z (psi - psi0) + f^-1(c_bulk/N); tanh form of the logistic."""
-    a = w - sp.charge * (psi - psi0) + sp.bulk_activity
+def concentration_ufl(sp: SpeciesModel, psi, w, psi0, shift=0.0):
+    """c/c_s = N f(a), a = w - z (psi - psi0) + f^-1(c_bulk/N) - shift; tanh form of the
+    logistic. ``shift`` is the change of the standard chemical potential (kT) in a
+    grain-boundary core."""
+    a = w - sp.charge * (psi - psi0) + sp.bulk_activity - shift
     if sp.statistics == "boltzmann":
         return sp.site_density * ufl.exp(a)
     return sp.site_density * 0.5 * (1 + ufl.tanh(0.5 * a))
 
 
-def charge_density_ufl(region: RegionModel, psi, w: dict, psi0):
-    """Scaled charge density rho/(e c_s) of a region."""
+def charge_density_ufl(region: RegionModel, psi, w: dict, psi0, core: "GrainCore | None" = None):
+    """Scaled charge density rho/(e c_s) of a region, with its grain-boundary cores."""
     rho = region.background_charge
     for sp in region.species:
-        rho = rho + sp.charge * concentration_ufl(sp, psi, w.get(sp.name, 0.0), psi0)
+        rho = rho + sp.charge * concentration_ufl(sp, psi, w.get(sp.name, 0.0), psi0,
+                                                  core.shift(sp.name) if core else 0.0)
+    if core is not None:
+        rho = rho + core.charge_density
     return rho
+
+
+@dataclass
+class GrainCore:
+    """The thin grain-boundary cores of one region, as a cell indicator chi (DG0, 1 in cores).
+
+    In the cores: standard chemical potentials shift by lam dG_k (kT), diffusivities are
+    multiplied by f_D, and a fixed charge density lam sigma_core/(w e c_s) sits (scaled).
+    ``nodes`` is 1 at vertices all of whose cells are core cells (for nodal post-processing).
+    """
+
+    indicator: dolfinx.fem.Function
+    nodes: dolfinx.fem.Function
+    shifts: dict[str, object]
+    diffusivity_factor: float
+    charge_density: object
+
+    def shift(self, species: str):
+        """chi lam dG_k/kT, or 0 for a species without a shift."""
+        return self.indicator * self.shifts[species] if species in self.shifts else 0.0
+
+    @property
+    def mobility_factor(self):
+        """1 + (f_D - 1) chi."""
+        return 1.0 + (self.diffusivity_factor - 1.0) * self.indicator
 
 
 def _offset_from_bulk_kT(bc: BoundarySpec, region: RegionModel, vt: float) -> float:
@@ -192,6 +228,8 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
             vmaps[name] = (vmap, sub)
             entity_maps.append(cmap)
 
+    cores = {name: _grain_core(case, domain, model, name, constant)
+             for name in domain.grain_boundary_cells}
     A = model.scales.poisson_coefficient
     F_psi = 0
     F_w = {name: 0 for name in fields}
@@ -206,13 +244,17 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
         if not region.is_electrolyte:
             continue
         w = carrier_potentials(region, fields)
-        F_psi -= charge_density_ufl(region, psi, w, bulk[region.name]) * v * dx(tag)
+        core = cores.get(region.name)
+        F_psi -= charge_density_ufl(region, psi, w, bulk[region.name], core) * v * dx(tag)
         for sp in region.species:
             if sp.name not in fields:
                 continue
-            c = concentration_ufl(sp, psi, fields[sp.name], bulk[region.name])
+            c = concentration_ufl(sp, psi, fields[sp.name], bulk[region.name],
+                                  core.shift(sp.name) if core else 0.0)
             mobility = c if sp.mobility_exponent == 0 else c * (1 - c / sp.site_density)
             mobility = mobility + MOBILITY_FLOOR * sp.bulk_concentration
+            if core is not None:
+                mobility = mobility * core.mobility_factor
             weight = sp.diffusivity_m2_s / _species_scale(model, sp.name)
             F_w[sp.name] += weight * mobility * ufl.inner(
                 ufl.grad(fields[sp.name]), ufl.grad(tests[sp.name])) * dx(tag)
@@ -269,10 +311,21 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                     case, domain, model, contact.conductor, dx, entity_maps)
             fermi.setdefault(contact.conductor, dolfinx.fem.Constant(
                 msh, model.cell.fermi_voltage_V[contact.conductor] / vt))
+    # one interior-facet measure for every dS term (a form takes one subdomain_data per type)
+    entities = [(k + 1, interface_entities(domain, c.key, c.electrolyte))
+                for k, c in enumerate(contacts)]
+    gb_tags = {}
+    for name, facets in domain.grain_boundary_facets.items():
+        gb_tags[name] = len(entities) + 1
+        raw = dolfinx.fem.compute_integration_domains(
+            dolfinx.fem.IntegralType.interior_facet, msh.topology, facets)
+        entities.append((gb_tags[name], np.asarray(raw, dtype=np.int32)))
+    dS = ufl.Measure("dS", domain=msh, subdomain_data=entities, metadata=metadata)
+    for name, tag in gb_tags.items():
+        # the sheet charge of sharp grain boundaries, ramped with the load like every drive
+        sigma = case.grain_boundaries[name].core_charge_C_m2 / model.scales.charge_per_area_C_m2
+        F_psi -= constant(lambda lam, s=sigma: lam * s) * v("+") * dS(tag)
     if contacts:
-        entities = [(k + 1, interface_entities(domain, c.key, c.electrolyte))
-                    for k, c in enumerate(contacts)]
-        dS = ufl.Measure("dS", domain=msh, subdomain_data=entities, metadata=metadata)
         for k, contact in enumerate(contacts):
             current = _add_charge_transfer(contact, dS(k + 1), model, fields, tests, constant,
                                            F_w, electrodes.get(contact.conductor),
@@ -289,7 +342,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                    interface_dofs=interface_dofs, load_updates=updates,
                    species_tests=tests, electrodes=electrodes, fermi_voltage=fermi,
                    conductor_potential=conductor_constants, contacts=contacts,
-                   contact_current=contact_current)
+                   contact_current=contact_current, grain_cores=cores)
 
 
 def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: float,
@@ -323,6 +376,32 @@ def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: f
         record.setdefault(region.name, []).append((const, 0.0))
         bcs.append(dolfinx.fem.dirichletbc(const, dofs, V))
     return contact_dofs
+
+
+def _grain_core(case: Case, domain: Domain, model: StackModel, region: str,
+                constant) -> GrainCore:
+    """The indicator, shifts and charge of a region's thin grain-boundary cores."""
+    msh = domain.mesh
+    tdim = msh.topology.dim
+    gb = case.grain_boundaries[region]
+    V0 = dolfinx.fem.functionspace(msh, ("DG", 0))
+    chi = dolfinx.fem.Function(V0, name=f"gb_core_{region}")
+    cells = domain.grain_boundary_cells[region]
+    chi.x.array[V0.dofmap.list[cells].ravel()] = 1.0
+    # vertices whose every cell is a core cell: ghosts are included, so no scatter is needed
+    V1 = dolfinx.fem.functionspace(msh, ("Lagrange", 1))
+    nodes = dolfinx.fem.Function(V1)
+    inside = dolfinx.fem.locate_dofs_topological(V1, tdim, cells)
+    n_cells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
+    others = np.setdiff1d(np.arange(n_cells, dtype=np.int32), cells)
+    outside = dolfinx.fem.locate_dofs_topological(V1, tdim, others)
+    nodes.x.array[np.setdiff1d(inside, outside)] = 1.0
+    kT_eV = model.scales.thermal_voltage_V
+    shifts = {sp: constant(lambda lam, g=g / kT_eV: lam * g) for sp, g in gb.energy_shift_eV.items()}
+    rho = (gb.core_charge_C_m2 / gb.width_m / ELEMENTARY_CHARGE_C / model.scales.concentration_m3
+           if gb.width_m else 0.0)
+    return GrainCore(chi, nodes, shifts, gb.diffusivity_factor,
+                     chi * constant(lambda lam, r=rho: lam * r))
 
 
 @dataclass(frozen=True)

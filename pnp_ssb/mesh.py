@@ -7,10 +7,11 @@ topologically (facets incident to cells of both regions) and named ``"A|B"``.
 Mesh coordinates are in units of ``model.LENGTH_SCALE_M`` (nm).
 """
 
+import itertools
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +36,9 @@ class Domain:
     boundary_tags: dict[str, int]
     interface_tags: dict[str, int]
     length_scale_m: float
+    grain_boundary_cells: dict[str, np.ndarray] = field(default_factory=dict)
+    grain_boundary_facets: dict[str, np.ndarray] = field(default_factory=dict)
+    cross_section: float = 1.0  # lateral size in scaled units: 1 in 1D, the height in 2D
 
     def region_cells(self, name: str) -> np.ndarray:
         """Local cell indices (ghosts included) of a region."""
@@ -44,6 +48,11 @@ class Domain:
         """Local facet indices of a boundary or an interface."""
         tag = self.boundary_tags.get(name, self.interface_tags.get(name))
         return self.facet_tags.find(tag)
+
+    @property
+    def dimension(self) -> int:
+        """Topological dimension of the mesh."""
+        return self.mesh.topology.dim
 
     def num_cells_global(self) -> int:
         """Number of cells over all ranks."""
@@ -150,28 +159,97 @@ def cell_sizes_at_ends(case: Case, model: StackModel) -> list[tuple[float, float
     return sizes
 
 
-def stack_vertices_m(case: Case, model: StackModel) -> np.ndarray:
-    """Vertex coordinates (m) of the graded 1D stack, refined ``mesh.refine`` times.
+def grain_boundary_cell_m(case: Case, model: StackModel, region: str) -> float:
+    """Smallest cell (m) at a grain boundary of ``region``: as at a wall, 0.1 lambda_D
+    sqrt(I_bulk / I_core), with the drop estimated from Gouy–Chapman for half the core charge
+    on each side (sigma/2 = sqrt(4 eps kT I) sinh(drop/2)) plus the largest energy shift."""
+    from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
+
+    gb = case.grain_boundaries[region]
+    if case.mesh.min_cell_m != "auto":
+        return case.mesh.min_cell_m
+    r = model.region(region)
+    lam = model.debye_length_m(region)
+    bulk = r.ionic_strength()
+    eps = VACUUM_PERMITTIVITY_F_M * r.relative_permittivity
+    strength_m3 = bulk * model.scales.concentration_m3
+    scale = math.sqrt(4 * eps * BOLTZMANN_J_K * model.scales.temperature_K * strength_m3)
+    drop = 2 * math.asinh(abs(gb.core_charge_C_m2) / 2 / scale)
+    drop += max((abs(v) for v in gb.energy_shift_eV.values()), default=0.0) / (
+        model.scales.thermal_voltage_V)
+    wall = _local_ionic_strength(model, region, min(drop, MAX_DROP_FOR_GRADING_KT))
+    return max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)), MIN_CELL_DEBYE_FRACTION * lam)
+
+
+@dataclass(frozen=True)
+class StackLayout:
+    """The graded 1D vertices and the pieces they form.
+
+    Attributes:
+        x_m: vertex coordinates (m), increasing.
+        pieces: (start_m, end_m, physical group) of every segment: regions, split at grain
+            boundaries, whose thin cores form the group '<region>_gb'.
+        gb_points_m: (x_m, '<region>_gb') of every sharp grain boundary.
+    """
+
+    x_m: np.ndarray
+    pieces: tuple[tuple[float, float, str], ...]
+    gb_points_m: tuple[tuple[float, str], ...]
+
+
+def stack_layout(case: Case, model: StackModel) -> StackLayout:
+    """Graded vertices of the 1D stack, refined ``mesh.refine`` times.
 
     The largest cell in electrolytes is ``mesh.max_cell_m`` (auto: a twentieth of the thinnest
     electrolyte); dielectrics and conductors keep the coarse cells of cell_sizes_at_ends.
+    Cells are graded toward grain boundaries as toward interfaces; a thin core gets at least
+    four cells.
     """
     ends = cell_sizes_at_ends(case, model)
     thinnest = min(r.thickness_m for r, m in zip(case.regions, model.regions, strict=True)
                    if m.is_electrolyte)
     h_max = thinnest / 20 if case.mesh.max_cell_m == "auto" else case.mesh.max_cell_m
-    x0, pieces = 0.0, [np.zeros(1)]
+    x0, pieces_x, pieces, points = 0.0, [np.zeros(1)], [], []
     for region, r, (h_l, h_r) in zip(case.regions, model.regions, ends, strict=True):
         cap = h_max if r.is_electrolyte else max(h_l, h_r)
-        sizes = graded_segment(region.thickness_m, min(h_l, region.thickness_m / 4),
-                               min(h_r, region.thickness_m / 4), cap, case.mesh.growth_ratio)
-        for _ in range(case.mesh.refine):
-            sizes = np.repeat(sizes / 2, 2)
-        pieces.append(x0 + np.cumsum(sizes))
+        # (length, h_start, h_end, cap, group) of each segment of the region
+        segments = [(region.thickness_m, h_l, h_r, cap, region.name)]
+        gb = case.grain_boundaries.get(region.name)
+        if gb is not None:
+            h_gb = grain_boundary_cell_m(case, model, region.name)
+            cuts = [0.0]
+            for p in gb.positions_m:
+                cuts += [p - gb.width_m / 2, p + gb.width_m / 2] if gb.width_m else [p]
+            cuts.append(region.thickness_m)
+            segments = []
+            for k, (a, b) in enumerate(itertools.pairwise(cuts)):
+                core = gb.width_m > 0 and k % 2 == 1
+                if core:
+                    h = min(h_gb, gb.width_m / 4)
+                    segments.append((b - a, h, h, h, f"{region.name}_gb"))
+                    continue
+                start = h_l if k == 0 else h_gb
+                end = h_r if k == len(cuts) - 2 else h_gb
+                segments.append((b - a, start, end, cap, region.name))
+            points += [(x0 + p, f"{region.name}_gb") for p in gb.positions_m if not gb.width_m]
+        a = x0
+        for length, h_start, h_end, h_cap, group in segments:
+            sizes = graded_segment(length, min(h_start, length / 4), min(h_end, length / 4),
+                                   h_cap, case.mesh.growth_ratio)
+            for _ in range(case.mesh.refine):
+                sizes = np.repeat(sizes / 2, 2)
+            pieces_x.append(a + np.cumsum(sizes))
+            pieces.append((a, a + length, group))
+            a += length
         x0 += region.thickness_m
-    x = np.concatenate(pieces)
+    x = np.concatenate(pieces_x)
     x[-1] = x0
-    return x
+    return StackLayout(x, tuple(pieces), tuple(points))
+
+
+def stack_vertices_m(case: Case, model: StackModel) -> np.ndarray:
+    """Vertex coordinates (m) of the graded 1D stack (see :func:`stack_layout`)."""
+    return stack_layout(case, model).x_m
 
 
 def _gmsh():
@@ -184,22 +262,22 @@ def _gmsh():
 
 
 def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
-    """Mesh a 1D layer stack: regions named as in the case, boundaries 'left' and 'right'."""
-    xs = None
+    """Mesh a 1D layer stack: regions named as in the case, boundaries 'left' and 'right',
+    grain-boundary cores '<region>_gb' (cells) or sharp grain boundaries '<region>_gb' (points)."""
     if comm.rank == 0:
-        xs = stack_vertices_m(case, model) / model.scales.length_m
+        layout = stack_layout(case, model)
+        xs = layout.x_m / model.scales.length_m
         gmsh = _gmsh()
         gmsh.model.add(case.name)
         nodes = np.arange(1, len(xs) + 1)
-        # layer end points, then one discrete curve per layer
-        bounds = np.concatenate([[0.0], np.cumsum([r.thickness_m for r in case.regions])])
-        bounds /= model.scales.length_m
-        edges = [int(np.argmin(np.abs(xs - b))) for b in bounds]
+        bounds = [layout.pieces[0][0]] + [p[1] for p in layout.pieces]
+        edges = [int(np.argmin(np.abs(xs - b / model.scales.length_m))) for b in bounds]
         points = [gmsh.model.addDiscreteEntity(0) for _ in edges]
         for p, e in zip(points, edges, strict=True):
             gmsh.model.mesh.addNodes(0, p, [int(nodes[e])], [xs[e], 0.0, 0.0])
             gmsh.model.mesh.addElementsByType(p, 15, [], [int(nodes[e])])
-        for i, region in enumerate(case.regions):
+        groups: dict[str, list[int]] = {}
+        for i, (_, _, group) in enumerate(layout.pieces):
             a, b = edges[i], edges[i + 1]
             curve = gmsh.model.addDiscreteEntity(1, -1, [points[i], points[i + 1]])
             inner = np.arange(a + 1, b)
@@ -207,11 +285,15 @@ def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD)
                                      np.column_stack([xs[inner], 0 * inner, 0 * inner]).ravel().tolist())
             conn = np.column_stack([nodes[a:b], nodes[a + 1:b + 1]]).ravel()
             gmsh.model.mesh.addElementsByType(curve, 1, [], conn.tolist())
-            tag = gmsh.model.addPhysicalGroup(1, [curve])
-            gmsh.model.setPhysicalName(1, tag, region.name)
-        for name, p in (("left", points[0]), ("right", points[-1])):
-            tag = gmsh.model.addPhysicalGroup(0, [p])
-            gmsh.model.setPhysicalName(0, tag, name)
+            groups.setdefault(group, []).append(curve)
+        for group, curves in groups.items():
+            gmsh.model.setPhysicalName(1, gmsh.model.addPhysicalGroup(1, curves), group)
+        point_groups: dict[str, list[int]] = {"left": [points[0]], "right": [points[-1]]}
+        for x_m, group in layout.gb_points_m:
+            k = int(np.argmin([abs(b - x_m) for b in bounds]))
+            point_groups.setdefault(group, []).append(points[k])
+        for group, pts in point_groups.items():
+            gmsh.model.setPhysicalName(0, gmsh.model.addPhysicalGroup(0, pts), group)
     domain = domain_from_gmsh(comm, gdim=1, region_order=[r.name for r in case.regions],
                               length_scale_m=model.scales.length_m)
     if comm.rank == 0:
@@ -239,8 +321,44 @@ def domain_from_gmsh(comm: MPI.Comm, gdim: int, region_order: Sequence[str],
     missing = [n for n in region_order if n not in regions]
     if missing:
         raise ValueError(f"mesh has no region named {missing}; it has {sorted(regions)}")
-    return _with_interfaces(msh, data.cell_tags, data.facet_tags, regions, boundaries,
-                            list(region_order), length_scale_m)
+    cell_tags, core_cells = _fold_cores(msh, data.cell_tags, regions, region_order)
+    gb_facets = {n.removesuffix("_gb"): data.facet_tags.find(boundaries.pop(n))
+                 for n in list(boundaries) if n.removesuffix("_gb") in region_order
+                 and n.endswith("_gb")}
+    unknown = sorted(set(regions) - set(region_order))
+    if unknown:
+        raise ValueError(f"mesh has regions {unknown} that the case does not name; the case has "
+                         f"{list(region_order)}")
+    domain = _with_interfaces(msh, cell_tags, data.facet_tags, regions, boundaries,
+                              list(region_order), length_scale_m)
+    return Domain(domain.mesh, domain.cell_tags, domain.facet_tags, domain.region_tags,
+                  domain.boundary_tags, domain.interface_tags, length_scale_m, core_cells,
+                  gb_facets, _cross_section(msh))
+
+
+def _fold_cores(msh, cell_tags, regions: dict[str, int], order: Sequence[str]):
+    """Give the cells of every '<region>_gb' group the tag of <region> (a grain-boundary
+    core is part of its region, with modified properties); return them by region."""
+    indices, values = cell_tags.indices.copy(), cell_tags.values.copy()
+    cores: dict[str, np.ndarray] = {}
+    for name in [n for n in regions if n.endswith("_gb") and n.removesuffix("_gb") in order]:
+        tag = regions.pop(name)
+        owner = name.removesuffix("_gb")
+        cores[owner] = indices[values == tag]
+        values[values == tag] = regions[owner]
+    if not cores:
+        return cell_tags, cores
+    return dolfinx.mesh.meshtags(msh, msh.topology.dim, indices, values), cores
+
+
+def _cross_section(msh) -> float:
+    """Lateral size in mesh units: 1 in 1D, the y extent in 2D (collective)."""
+    if msh.topology.dim == 1:
+        return 1.0
+    y = msh.geometry.x[:, 1]
+    lo = msh.comm.allreduce(float(y.min()) if y.size else math.inf, op=MPI.MIN)
+    hi = msh.comm.allreduce(float(y.max()) if y.size else -math.inf, op=MPI.MAX)
+    return hi - lo
 
 
 def _with_interfaces(msh, cell_tags, facet_tags, regions: dict[str, int],

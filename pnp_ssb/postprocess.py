@@ -68,6 +68,9 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
     for region in model.regions:
         dofs = dolfinx.fem.locate_dofs_topological(V, tdim, domain.region_cells(region.name))
         local[region.name] = _owned_values(problem.psi, dofs)
+        if region.name in problem.grain_cores:
+            local[f"core:{region.name}"] = _owned_values(problem.grain_cores[region.name].nodes,
+                                                         dofs)
     w_local = {name: _owned_values(f) for name, f in problem.species_fields.items()}
     w_local.update({f"theta:{name}": _owned_values(e.field) for name, e in
                     problem.electrodes.items()})
@@ -91,7 +94,15 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
         if region.is_conductor:  # its potential, without the contact node's dipole step
             ref = model.reference_potential
             psi = np.full_like(psi, ref + problem.load * (region.bulk_potential - ref))
-        c = {sp.name: sp.concentration(region.activity(sp, psi, w[sp.name]))
+        core = problem.grain_cores.get(region.name)
+        in_core = 0.0
+        if core is not None:
+            xc = np.concatenate([g[0][f"core:{region.name}"][0] for g in gathered])
+            vc = np.concatenate([g[0][f"core:{region.name}"][1] for g in gathered])
+            xc, first_c = np.unique(xc, return_index=True)
+            in_core = np.interp(x, xc, vc[first_c])
+        c = {sp.name: sp.concentration(region.activity(sp, psi, w[sp.name]) - in_core * (
+            float(core.shifts[sp.name].value) if core and sp.name in core.shifts else 0.0))
              * model.scales.concentration_m3 for sp in region.species}
         theta = None
         if f"theta:{region.name}" in w_local:
@@ -214,7 +225,8 @@ def space_charge_C_m2(problem: Problem) -> dict[str, float]:
     out = {}
     for region in problem.model.electrolytes:
         rho = charge_density_ufl(region, problem.psi, dict(problem.species_fields),
-                                 problem.bulk_potential[region.name])
+                                 problem.bulk_potential[region.name],
+                                 problem.grain_cores.get(region.name))
         tag = problem.domain.region_tags[region.name]
         form = dolfinx.fem.form(rho * problem.dx(tag), entity_maps=problem.entity_maps or None)
         value = comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
@@ -314,3 +326,43 @@ def overpotential_split(profile: Profile1D, kinetics: list[ContactKinetics], cha
             "space_charge_left_V": scl_left,
             "space_charge_right_V": scl_right,
             "electrolyte_total_V": float(total)}
+
+
+def grain_boundary_positions_m(case, region: str) -> list[float]:
+    """x of each grain boundary of a region whose position along x is defined (m, stack
+    coordinates): the 1D positions, or a 2D bicrystal boundary parallel to the electrodes."""
+    x0 = 0.0
+    for r in case.regions:
+        if r.name == region:
+            break
+        x0 += r.thickness_m
+    geo = case.geometry
+    if geo.type == "stack":
+        return [x0 + p for p in case.grain_boundaries[region].positions_m]
+    if geo.type == "bicrystal" and geo.gb_angle_deg == 90.0:
+        thickness = case.region(region).thickness_m
+        return [x0 + (geo.gb_position_m if geo.gb_position_m is not None else thickness / 2)]
+    return []
+
+
+def grain_boundary_metrics(profile: Profile1D, case, model: StackModel) -> dict[str, list[dict]]:
+    """Barrier and screening width of every grain boundary located along x.
+
+    barrier_V = phi(x_gb) - phi_n(x_gb), phi_n the neutral potential for the local
+    electrochemical potentials (the bulk potential at equilibrium); width_m: the distance on
+    the right at which |phi - phi_n| has fallen to barrier/e (as for interfaces).
+    """
+    out: dict[str, list[dict]] = {}
+    for name in case.grain_boundaries:
+        region = model.region(name)
+        seg = profile.segment(name)
+        entries = []
+        for x_gb in grain_boundary_positions_m(case, name):
+            k = int(np.argmin(np.abs(seg.x_m - x_gb)))
+            right = Segment(name, seg.x_m[k:], seg.psi[k:], {s: v[k:] for s, v in seg.w.items()},
+                            {s: v[k:] for s, v in seg.c_m3.items()})
+            side = side_metrics(Profile1D((right,), profile.thermal_voltage_V), region, True)
+            entries.append({"position_m": float(seg.x_m[k]), "barrier_V": side.drop_V,
+                            "width_m": side.width_m})
+        out[name] = entries
+    return out

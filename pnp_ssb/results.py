@@ -40,7 +40,8 @@ def _write_fields(solution: Solution, outdir: Path) -> None:
             if sp is None:
                 continue
             expr = concentration_ufl(sp, problem.psi, w_parent.get(name, 0.0),
-                                     problem.bulk_potential[region.name])
+                                     problem.bulk_potential[region.name],
+                                     problem.shift(region.name, name))
             c.interpolate(dolfinx.fem.Expression(expr * model.scales.concentration_m3,
                                                  V.element.interpolation_points),
                           cells0=solution.domain.region_cells(region.name))

@@ -18,6 +18,7 @@ from pnp_ssb.postprocess import (
     contact_kinetics,
     electrode_charges_C_m2,
     gather_profile_1d,
+    grain_boundary_metrics,
     layer_metrics_1d,
     space_charge_C_m2,
 )
@@ -96,7 +97,8 @@ def postprocess_solution(case, model, domain, problem, report, start, converged,
         log.warning("%s", text)
     contacts = problem.contacts
     extra = {"warnings": warnings, "contacts": contacts,
-             "kinetics": contact_kinetics(profile, contacts, problem.load)}
+             "kinetics": contact_kinetics(profile, contacts, problem.load),
+             "grain_boundaries": grain_boundary_metrics(profile, case, model)}
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
                     profile=profile, layers=layer_metrics_1d(profile, model),
                     electrode_charge_C_m2=electrode_charges_C_m2(problem),

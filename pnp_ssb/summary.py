@@ -201,6 +201,8 @@ def summary(solution: Solution) -> dict[str, Any]:
         "boundaries": boundaries,
         "interfaces": interfaces,
         "regions": regions,
+        **({"grain_boundaries": solution.extra["grain_boundaries"]}
+           if solution.extra.get("grain_boundaries") else {}),
         **({"cell": cell_summary(solution)} if model.cell else {}),
         "charge_balance_C_m2": balance,
         "warnings": solution.extra.get("warnings", []),

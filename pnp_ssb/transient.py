@@ -172,7 +172,8 @@ def _li_inventory_form(p: Problem):
         for sp in region.species:
             if sp.li_stoichiometry:
                 w = p.species_fields.get(sp.name, 0.0)
-                c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name])
+                c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name],
+                                      p.shift(region.name, sp.name))
                 form += (sp.li_stoichiometry * c * model.scales.concentration_m3
                          * dx(p.domain.region_tags[region.name]))
     return form
@@ -201,8 +202,9 @@ def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
             if sp is None:
                 continue
             bulk = problem.bulk_potential[region.name]
-            c = concentration_ufl(sp, problem.psi, w, bulk)
-            c_n = concentration_ufl(sp, psi_n, prev_w[name], bulk)
+            shift = problem.shift(region.name, name)
+            c = concentration_ufl(sp, problem.psi, w, bulk, shift)
+            c_n = concentration_ufl(sp, psi_n, prev_w[name], bulk, shift)
             term += (L2 / _species_scale(model, name) * (c - c_n) * inv_dt * q
                      * dx(problem.domain.region_tags[region.name]))
         problem.species_residuals[name] += term
