@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb.case import Case, load_case
-from pnp_ssb.output import read_profiles_csv
+from pnp_ssb.output import read_map_csv, read_profiles_csv
 
 CPD_COLUMNS = ("x_m", "cpd_V", "cpd_base_V", "dcpd_V", "region")
 
@@ -53,6 +53,7 @@ class RunProfile:
     reference_work_function_eV: float
     fermi_voltage_V: dict[str, float] = field(default_factory=dict)
     ocv_V: float | None = None
+    phi_map_V: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None  # 2D runs
 
     @property
     def regions(self) -> list[str]:
@@ -61,7 +62,8 @@ class RunProfile:
 
 
 def read_run(path: str | Path) -> RunProfile:
-    """Read a finished 1D run directory (profiles.csv, summary.json, case.resolved.toml)."""
+    """Read a finished run directory (profiles.csv, summary.json, case.resolved.toml; for a
+    2D run also map.csv). The profile of a 2D run is its lateral (y) average."""
     from pnp_ssb.electrodes import reference_work_function_eV
 
     path = Path(path)
@@ -79,11 +81,12 @@ def read_run(path: str | Path) -> RunProfile:
     ground = cell.get("ground")
     theta = {k.removeprefix("theta_"): np.asarray(v) for k, v in cols.items()
              if k.startswith("theta_")}
+    phi_map = read_map_csv(path / "map.csv") if (path / "map.csv").is_file() else None
     return RunProfile(path, case, np.asarray(cols["x_m"]), np.asarray(cols["phi_V"]),
                       np.asarray(cols["region"]), theta,
                       fermi[ground] if ground else 0.0,
                       cell.get("reference_work_function_eV", reference_work_function_eV()),
-                      fermi, _cell_voltage(cell))
+                      fermi, _cell_voltage(cell), phi_map)
 
 
 def _cell_voltage(cell: dict) -> float | None:
@@ -176,6 +179,7 @@ class CPDResult:
     cpd_base_V: np.ndarray
     dcpd_V: np.ndarray | None
     summary: dict
+    maps: dict[str, dict[str, np.ndarray]] | None = None  # 2D: {"x_m", "y_m", "cpd_V", ...}
 
 
 def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
@@ -205,7 +209,73 @@ def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
         summary["reference"] = str(reference.path)
         summary["dcpd_V_by_region"] = {r: region_mean(run, dcpd, r) for r in run.regions}
         summary["dcpd_step_V_by_interface"] = interface_steps(run, dcpd)
-    return CPDResult(run, base, raw, based, dcpd, summary)
+    maps = None
+    if run.phi_map_V is not None:
+        maps = cpd_maps(run, tip_work_function_eV, base, reference, psf_width_m, dipoles)
+        summary["map"] = {"cpd_base_V_min": float(np.nanmin(maps["cpd_base_V"])),
+                          "cpd_base_V_max": float(np.nanmax(maps["cpd_base_V"])),
+                          "lateral_range_V_by_region": {
+                              r: float(np.nanmax(np.ptp(maps["cpd_V"][:, maps["region"] == r],
+                                                        axis=0)))
+                              for r in run.regions}}
+    return CPDResult(run, base, raw, based, dcpd, summary, maps)
+
+
+def _map_grid(run: RunProfile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One (ny, nx) grid over all regions: x, y, phi, and the region of every column (an
+    interface column is kept once, in the region left of it)."""
+    xs, phis, regions = [], [], []
+    y = None
+    for r in run.regions:
+        x, y_r, phi = run.phi_map_V[r]
+        keep = x > xs[-1][-1] if xs else np.ones(x.size, dtype=bool)
+        xs.append(x[keep])
+        phis.append(phi[:, keep])
+        regions.append(np.full(keep.sum(), r, dtype=object))
+        y = y_r
+    return np.concatenate(xs), y, np.concatenate(phis, axis=1), np.concatenate(regions)
+
+
+def _blur_map(x: np.ndarray, y: np.ndarray, values: np.ndarray, width_m: float) -> np.ndarray:
+    """The Gaussian point-spread function in 2D: separable, along x then along y."""
+    if width_m <= 0:
+        return values
+    rows = np.array([point_spread(x, row, width_m) for row in values])
+    return np.array([point_spread(y, col, width_m) for col in rows.T]).T
+
+
+def cpd_maps(run: RunProfile, tip_work_function_eV: float, base: str,
+             reference: RunProfile | None, psf_width_m: float,
+             dipoles: dict[str, float] | None) -> dict[str, np.ndarray]:
+    """CPD(x, y), its base-referenced map (minus the mean over the base region) and, with a
+    reference run of the same mesh, dCPD(x, y) (V)."""
+
+    def raw(r: RunProfile):
+        x, y, phi, region = _map_grid(r)
+        mats = r.case.region_materials
+        per_region = {n: (mats[n].parameters["surface_dipole_V"].value
+                          if "surface_dipole_V" in mats[n].parameters else 0.0)
+                      for n in r.regions}
+        per_region.update(dipoles or {})
+        chi = np.array([per_region[n] for n in region])
+        cpd = (tip_work_function_eV - r.reference_work_function_eV + phi - r.ground_voltage_V
+               - chi[None, :])
+        cpd = _blur_map(x, y, cpd, psf_width_m)
+        return x, y, cpd, region, cpd - float(np.nanmean(cpd[:, region == base]))
+
+    x, y, cpd, region, based = raw(run)
+    out = {"x_m": x, "y_m": y, "cpd_V": cpd, "cpd_base_V": based, "region": region}
+    if reference is not None:
+        if reference.phi_map_V is None:
+            raise KPFMError(f"reference {reference.path} is not a 2D run: dCPD maps need two "
+                            "runs of the same 2D mesh")
+        xr, yr, _, _, based_ref = raw(reference)
+        if xr.shape != x.shape or yr.shape != y.shape or not (
+                np.allclose(xr, x, rtol=0, atol=1e-15) and np.allclose(yr, y, rtol=0, atol=1e-15)):
+            raise KPFMError(f"reference {reference.path} has another 2D grid than {run.path}: "
+                            "dCPD maps need runs of the same geometry and mesh")
+        out["dcpd_V"] = based - based_ref
+    return out
 
 
 def interface_steps(run: RunProfile, values: np.ndarray) -> dict[str, float]:
@@ -345,7 +415,27 @@ def _write_result(result: CPDResult, out: Path) -> None:
             for x, c, b, d, r in zip(run.x_m, result.cpd_V, result.cpd_base_V, dcpd, run.region,
                                      strict=True)]
     write_csv_rows(out / "cpd.csv", rows)
+    if result.maps is not None:
+        _write_map(result.maps, out)
     write_json(out / "cpd_summary.json", result.summary)
+
+
+def _write_map(maps: dict[str, np.ndarray], out: Path) -> None:
+    """cpd_map.csv (x_m, y_m, cpd_V, cpd_base_V, dcpd_V, region) and cpd_map.png."""
+    from pnp_ssb.output import plot_map, write_csv_rows
+
+    xx, yy = np.meshgrid(maps["x_m"], maps["y_m"])
+    regions = np.broadcast_to(maps["region"], xx.shape)
+    dcpd = maps.get("dcpd_V", np.full(xx.shape, np.nan))
+    rows = [{"x_m": float(x), "y_m": float(y), "cpd_V": float(c), "cpd_base_V": float(b),
+             "dcpd_V": float(d), "region": str(r)}
+            for x, y, c, b, d, r in zip(xx.ravel(), yy.ravel(), maps["cpd_V"].ravel(),
+                                        maps["cpd_base_V"].ravel(), dcpd.ravel(),
+                                        regions.ravel(), strict=True)]
+    write_csv_rows(out / "cpd_map.csv", rows)
+    key = "dcpd_V" if "dcpd_V" in maps else "cpd_base_V"
+    plot_map(out / "cpd_map.png", {"all": (maps["x_m"], maps["y_m"], maps[key])},
+             "dCPD (V)" if key == "dcpd_V" else "CPD - CPD(base) (V)", "Predicted KPFM map")
 
 
 def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | None = None,

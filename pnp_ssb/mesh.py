@@ -7,6 +7,7 @@ topologically (facets incident to cells of both regions) and named ``"A|B"``.
 Mesh coordinates are in units of ``model.LENGTH_SCALE_M`` (nm).
 """
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -39,6 +40,8 @@ class Domain:
     grain_boundary_cells: dict[str, np.ndarray] = field(default_factory=dict)
     grain_boundary_facets: dict[str, np.ndarray] = field(default_factory=dict)
     cross_section: float = 1.0  # lateral size in scaled units: 1 in 1D, the height in 2D
+    profile_x: np.ndarray | None = None  # 2D: x (scaled) of the laterally averaged profile
+    layer_bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # 2D, scaled
 
     def region_cells(self, name: str) -> np.ndarray:
         """Local cell indices (ghosts included) of a region."""
@@ -299,6 +302,72 @@ def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD)
     if comm.rank == 0:
         gmsh.model.remove()
     return domain
+
+
+def layered_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
+    """A laterally uniform 2D stack: the graded 1D vertices extruded over the height with
+    ``geometry.lateral_cells`` rows of quadrilaterals, so that every vertex line
+    x = x_j of the 1D mesh is a line of the 2D mesh (its laterally uniform solution is the
+    1D one, exactly: Q1 integrals factorise into x and y). Boundaries left, right, bottom, top."""
+    layout = stack_layout(case, model)
+    L = model.scales.length_m
+    if comm.rank == 0:
+        xs = layout.x_m / L
+        ys = np.linspace(0.0, case.geometry.height_m / L, case.geometry.lateral_cells + 1)
+        nx, ny = len(xs), len(ys)
+        gmsh = _gmsh()
+        gmsh.model.add(case.name)
+        tag = np.arange(1, nx * ny + 1).reshape(ny, nx)  # node (j, i) at (x_i, y_j)
+        bounds = [layout.pieces[0][0]] + [p[1] for p in layout.pieces]
+        edges = [int(np.argmin(np.abs(xs - b / L))) for b in bounds]
+        groups: dict[str, list[int]] = {}
+        for k, (_, _, group) in enumerate(layout.pieces):
+            a, b = edges[k], edges[k + 1]
+            surface = gmsh.model.addDiscreteEntity(2)
+            first = 0 if k == 0 else a + 1  # a node belongs to the first piece that holds it
+            cols = np.arange(first, b + 1)
+            coords = np.column_stack([np.tile(xs[cols], ny), np.repeat(ys, cols.size),
+                                      np.zeros(cols.size * ny)])
+            gmsh.model.mesh.addNodes(2, surface, tag[:, cols].ravel().tolist(),
+                                     coords.ravel().tolist())
+            i = np.arange(a, b)
+            lo, hi = tag[:-1, :][:, i], tag[1:, :][:, i]  # (ny-1, n) corners, bottom and top
+            quads = np.stack([lo, lo + 1, hi + 1, hi], -1).reshape(-1, 4)
+            gmsh.model.mesh.addElementsByType(surface, 3, [], quads.ravel().tolist())
+            groups.setdefault(group, []).append(surface)
+        for group, surfaces in groups.items():
+            gmsh.model.setPhysicalName(2, gmsh.model.addPhysicalGroup(2, surfaces), group)
+        sides = {"left": tag[:, 0], "right": tag[:, -1], "bottom": tag[0, :], "top": tag[-1, :]}
+        for name, line in sides.items():
+            curve = gmsh.model.addDiscreteEntity(1)
+            conn = np.column_stack([line[:-1], line[1:]]).ravel()
+            gmsh.model.mesh.addElementsByType(curve, 1, [], conn.tolist())
+            gmsh.model.setPhysicalName(1, gmsh.model.addPhysicalGroup(1, [curve]), name)
+    domain = domain_from_gmsh(comm, gdim=2, region_order=[r.name for r in case.regions],
+                              length_scale_m=L)
+    if comm.rank == 0:
+        gmsh.model.remove()
+    return _with_layout(domain, case, layout)
+
+
+def _with_layout(domain: Domain, case: Case, layout: StackLayout) -> Domain:
+    """Attach the x of the 1D stack (for lateral averages) and the layer bounds (scaled)."""
+    L = domain.length_scale_m
+    bounds, x0 = {}, 0.0
+    for r in case.regions:
+        bounds[r.name] = (x0 / L, (x0 + r.thickness_m) / L)
+        x0 += r.thickness_m
+    return dataclasses.replace(domain, profile_x=layout.x_m / L, layer_bounds=bounds)
+
+
+def build_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
+    """The mesh of a case's geometry (collective): see case.GeometrySpec."""
+    kind = case.geometry.type
+    if kind == "stack":
+        return stack_domain(case, model, comm)
+    if kind == "layered_2d":
+        return layered_domain(case, model, comm)
+    raise NotImplementedError(f"geometry.type = {kind!r}")
 
 
 def domain_from_gmsh(comm: MPI.Comm, gdim: int, region_order: Sequence[str],

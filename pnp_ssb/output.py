@@ -296,3 +296,66 @@ def plot_screen_heatmap(outdir: Path, rows: Sequence[Mapping], electrodes: Seque
     path = outdir / "heatmap.png"
     save_figure(fig, path)
     return path
+
+
+MAP_COLUMNS = ("x_m", "y_m", "phi_V", "region")
+
+
+def write_map_csv(path: Path, maps: Sequence) -> None:
+    """map.csv of a 2D run: phi (V) on each region's sampling grid (x fastest); points on an
+    interface appear once per region, as in profiles.csv."""
+    rows = []
+    for m in maps:
+        xx, yy = np.meshgrid(m.x_m, m.y_m)
+        for x, y, v in zip(xx.ravel(), yy.ravel(), m.phi_V.ravel(), strict=True):
+            rows.append({"x_m": float(x), "y_m": float(y), "phi_V": float(v), "region": m.region})
+    write_csv_rows(path, rows)
+
+
+def read_map_csv(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """{region: (x_m (nx), y_m (ny), values (ny, nx))} from a map.csv-like file whose third
+    column holds the values."""
+    import csv
+
+    with open(path, encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = [r for r in reader if r]
+    out = {}
+    regions = dict.fromkeys(r[3] for r in rows)
+    for region in regions:
+        data = np.array([[float(v) for v in r[:3]] for r in rows if r[3] == region])
+        x = np.unique(data[:, 0])
+        y = np.unique(data[:, 1])
+        values = np.full((y.size, x.size), np.nan)
+        values[np.searchsorted(y, data[:, 1]), np.searchsorted(x, data[:, 0])] = data[:, 2]
+        out[region] = (x, y, values)
+    del header
+    return out
+
+
+def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+             label: str, title: str = "") -> Path:
+    """A 2D map over all regions (pcolormesh per region, one shared colour scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    finite = [v[np.isfinite(v)] for _, _, v in maps.values()]
+    lo = min(float(f.min()) for f in finite if f.size)
+    hi = max(float(f.max()) for f in finite if f.size)
+    fig, ax = plt.subplots(figsize=(8.0, 4.0), constrained_layout=True)
+    mesh = None
+    for x, y, v in maps.values():
+        mesh = ax.pcolormesh(x * 1e9, y * 1e9, v, shading="nearest", vmin=lo, vmax=hi,
+                             cmap="viridis")
+    fig.colorbar(mesh, ax=ax, label=label)
+    ax.set_xlabel("x (nm)")
+    ax.set_ylabel("y (nm)")
+    ax.set_aspect("equal" if np.ptp(np.concatenate([m[1] for m in maps.values()])) * 8
+                  > np.ptp(np.concatenate([m[0] for m in maps.values()])) else "auto")
+    if title:
+        ax.set_title(title, fontsize=9)
+    save_figure(fig, path)
+    return path

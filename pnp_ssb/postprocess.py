@@ -114,6 +114,86 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
     return Profile1D(tuple(segments), model.scales.thermal_voltage_V)
 
 
+LATERAL_SAMPLES = 64  # midpoints across the height: exact for laterally uniform fields
+
+
+@dataclass(frozen=True)
+class LateralMap:
+    """A 2D field sampled on the tensor grid of one region: values[i, j] at (x_m[j], y_m[i])."""
+
+    region: str
+    x_m: np.ndarray
+    y_m: np.ndarray
+    phi_V: np.ndarray
+    c_m3: dict[str, np.ndarray]
+
+
+def gather_profile(problem: Problem) -> Profile1D:
+    """The 1D profile of a run: the solution itself in 1D, its lateral average in 2D
+    (collective)."""
+    if problem.domain.dimension == 1:
+        return gather_profile_1d(problem)
+    return lateral_average(problem)[0]
+
+
+def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES
+                    ) -> tuple[Profile1D, tuple[LateralMap, ...]]:
+    """Average a 2D run over y at the x of the 1D stack mesh, and keep the sampled maps
+    (collective).
+
+    At each x: <f>(x) = (1/n) sum_i f(x, y_i), y_i the midpoints of n equal slices of the
+    height. Concentrations (and theta) are averaged as concentrations, so <c> is what a
+    laterally integrating probe (NDP, the current) sees; psi and w are averaged as potentials.
+    """
+    from pnp_ssb.sampling import evaluate, grid_points, locate
+
+    domain, model = problem.domain, problem.model
+    msh = domain.mesh
+    ls = domain.length_scale_m
+    y0 = msh.comm.allreduce(float(msh.geometry.x[:, 1].min()) if msh.geometry.x.size else
+                            math.inf, op=MPI.MIN)
+    y = y0 + (np.arange(n_y) + 0.5) / n_y * domain.cross_section
+    segments, maps = [], []
+    locators = problem.cache.setdefault(f"locators:{n_y}", {})  # the mesh is fixed: locate once
+
+    def on(function, pts, cells=None, key=None):
+        if key not in locators:
+            locators[key] = locate(function.function_space.mesh, pts, cells)
+        return evaluate(function, locators[key]).reshape(n_y, -1)
+
+    for region in model.regions:
+        a, b = domain.layer_bounds[region.name]
+        xs = domain.profile_x[(domain.profile_x >= a - 1e-12 * b) & (domain.profile_x <= b * (1 + 1e-12))]
+        pts = grid_points(xs, y)
+        cells = domain.region_cells(region.name)
+        psi = on(problem.psi, pts, cells, ("psi", region.name))
+        if region.is_conductor:
+            ref = model.reference_potential
+            psi = np.full_like(psi, ref + problem.load * (region.bulk_potential - ref))
+        w = {}
+        for sp in region.species:
+            f = problem.species_fields.get(sp.name)
+            w[sp.name] = (on(f, pts, None, (sp.name, region.name)) if f is not None
+                          else np.zeros_like(psi))
+        core = problem.grain_cores.get(region.name)
+        chi = on(core.indicator, pts, cells, ("chi", region.name)) if core else 0.0
+        c = {}
+        for sp in region.species:
+            shift = float(core.shifts[sp.name].value) if core and sp.name in core.shifts else 0.0
+            c[sp.name] = sp.concentration(region.activity(sp, psi, w[sp.name]) - chi * shift
+                                          ) * model.scales.concentration_m3
+        theta = None
+        if region.name in problem.electrodes:
+            u = on(problem.electrodes[region.name].field, pts, None, ("theta", region.name))
+            theta = (0.5 * (1.0 + np.tanh(0.5 * u))).mean(axis=0)
+        segments.append(Segment(region.name, xs * ls, psi.mean(axis=0),
+                                {k: v.mean(axis=0) for k, v in w.items()},
+                                {k: v.mean(axis=0) for k, v in c.items()}, theta))
+        maps.append(LateralMap(region.name, xs * ls, y * ls, psi * model.scales.thermal_voltage_V,
+                               c))
+    return Profile1D(tuple(segments), model.scales.thermal_voltage_V), tuple(maps)
+
+
 @dataclass(frozen=True)
 class SideMetrics:
     """The space-charge layer on one side of a boundary or interface.

@@ -88,6 +88,14 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
         cell = solution.model.cell
         write_profiles_csv(outdir / "profiles.csv", solution.profile,
                            cell.li_fraction if cell else None)
+        maps = solution.extra.get("maps", ())
+        if maps:
+            from pnp_ssb.output import plot_map, read_map_csv, write_map_csv
+
+            write_map_csv(outdir / "map.csv", maps)
+            if solution.case.output.figures:
+                plot_map(outdir / "potential_map.png", read_map_csv(outdir / "map.csv"),
+                         "phi (V)", f"{solution.case.name}: electrostatic potential")
         write_text_atomic(outdir / "case.resolved.toml",
                           dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",

@@ -13,7 +13,7 @@ from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.electrodes import ChargeState
 from pnp_ssb.fem import MPI
 from pnp_ssb.forms import build_problem
-from pnp_ssb.mesh import Domain, stack_domain
+from pnp_ssb.mesh import Domain, build_domain
 from pnp_ssb.model import StackModel, build_stack_model
 from pnp_ssb.results import write_outputs
 from pnp_ssb.rootfind import RootNotFoundError, monotone_root
@@ -41,7 +41,7 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
     li = dict(state.li_fraction) if state else None
     volts = dict(state.terminal_voltage_V) if state else None
     model = build_stack_model(case, li, volts)
-    domain = stack_domain(case, model, comm)
+    domain = build_domain(case, model, comm)
     if case.study.current_density_A_m2 is not None:
         return solve_current_control(case, model, domain, start)
     solution = _solve_model(case, model, domain, start)

@@ -19,6 +19,7 @@ from pnp_ssb.postprocess import (
     electrode_charges_C_m2,
     gather_profile_1d,
     grain_boundary_metrics,
+    lateral_average,
     layer_metrics_1d,
     space_charge_C_m2,
 )
@@ -91,14 +92,19 @@ def physics_warnings(profile: Profile1D, model: StackModel) -> list[str]:
 
 
 def postprocess_solution(case, model, domain, problem, report, start, converged, failure) -> Solution:
-    profile = gather_profile_1d(problem)
+    maps = ()
+    if domain.dimension == 1:
+        profile = gather_profile_1d(problem)
+    else:
+        profile, maps = lateral_average(problem)
     warnings = physics_warnings(profile, model)
     for text in warnings:
         log.warning("%s", text)
     contacts = problem.contacts
     extra = {"warnings": warnings, "contacts": contacts,
              "kinetics": contact_kinetics(profile, contacts, problem.load),
-             "grain_boundaries": grain_boundary_metrics(profile, case, model)}
+             "grain_boundaries": grain_boundary_metrics(profile, case, model),
+             "maps": maps}
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
                     profile=profile, layers=layer_metrics_1d(profile, model),
                     electrode_charge_C_m2=electrode_charges_C_m2(problem),

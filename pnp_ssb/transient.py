@@ -39,13 +39,13 @@ from pnp_ssb.electrodes import work_function_eV
 from pnp_ssb.fem import MPI, dolfinx, ufl
 from pnp_ssb.forms import Problem, _species_scale, build_problem, concentration_ufl
 from pnp_ssb.log import ProgressBar
-from pnp_ssb.mesh import stack_domain
+from pnp_ssb.mesh import build_domain
 from pnp_ssb.model import StackModel, build_stack_model
 from pnp_ssb.output import plot_timeseries, write_csv_rows, write_text_atomic
 from pnp_ssb.postprocess import (
     Profile1D,
     electrode_charges_C_m2,
-    gather_profile_1d,
+    gather_profile,
     interface_measure,
     layer_metrics_1d,
 )
@@ -135,7 +135,7 @@ class TimeStepper:
         (explicit: one step behind; Phi changes on the slow time scale of solid diffusion)."""
         if not self.problem.electrodes:
             return
-        profile = profile or gather_profile_1d(self.problem)
+        profile = profile or gather_profile(self.problem)
         for region in self.problem.electrodes:
             seg = profile.segment(region)
             contact = next(c for c in self.problem.contacts if c.conductor == region)
@@ -157,7 +157,7 @@ class TimeStepper:
         p = self.problem
         form = p.compiled("li_inventory", lambda: _li_inventory_form(p))
         total = p.domain.mesh.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
-        return total * self.model.scales.length_m / AVOGADRO_MOL
+        return total * self.model.scales.length_m / p.domain.cross_section / AVOGADRO_MOL
 
 
 def _li_inventory_form(p: Problem):
@@ -221,8 +221,11 @@ def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
 def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings) -> TimeStepper:
     """Mesh, forms with mass terms, and the initial state at t = 0 (collective)."""
     model = build_stack_model(case)
-    domain = stack_domain(case, model, comm)
+    domain = build_domain(case, model, comm)
     problem = build_problem(case, domain, model)
+    if settings.stagnation_residual is not None:  # 2D rows carry the cell height: so does round-off
+        settings = dataclasses.replace(
+            settings, stagnation_residual=settings.stagnation_residual * domain.cross_section)
     previous = [dolfinx.fem.Function(u.function_space) for u in problem.unknowns]
     inv_dt = dolfinx.fem.Constant(domain.mesh, 0.0)
     _add_mass_terms(problem, model, previous, inv_dt)
@@ -265,7 +268,7 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
         row[f"current_{key}_A_m2"] = stepper.contact_current_A_m2(key)
     for key, sigma in electrode_charges_C_m2(p).items():
         row[f"charge_{key}_C_m2"] = sigma
-    profile = profile or gather_profile_1d(p)
+    profile = profile or gather_profile(p)
     for key, sides in layer_metrics_1d(profile, stepper.model).items():
         for side in sides:
             row[f"drop_{key}_{side.region}_V"] = side.drop_V
@@ -408,7 +411,8 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
         stepper.last_step_newton_max = 0
         try:
             voltage, its = _step(stepper, dt, study, voltage, v_target)
-        except SolverError:
+        except SolverError as failure:
+            log.debug("step of %.3g s failed: %s", dt, failure)
             stepper.restore(saved)
             dt *= CUT_FACTOR
             if dt < MIN_STEP_FRACTION * study.initial_step_s:
@@ -426,7 +430,7 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
         step += 1
         total_its += its
         stepper.accept()
-        profile = gather_profile_1d(stepper.problem)
+        profile = gather_profile(stepper.problem)
         stepper.update_work_functions(profile)
         rows.append(_row(stepper, t, dt, its, voltage, profile))
         if stepper.problem.contact_current:  # the right contact's charge, for d(sigma)/dt
