@@ -190,8 +190,9 @@ class GrainBoundarySpec(_Strict):
     """
 
     positions_m: list[PositiveFloat] = Field(
-        default_factory=list, description="1D stacks: grain-boundary centres measured from the "
-                                          "region's left edge, m")
+        default_factory=list, description="stack and layered_2d geometries: grain-boundary "
+                                          "centres measured from the region's left edge, m "
+                                          "(boundaries parallel to the electrodes)")
     width_m: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
         0.0, description="core width, m; 0: a sharp charged interface")
     core_charge_C_m2: FiniteFloat = Field(0.0, description="core charge per boundary area, C/m^2")
@@ -538,12 +539,13 @@ def _check_grain_boundaries(case: Case, kinds: list[str]) -> None:
                 raise field_error(f"{where}.energy_shift_eV.{sp}", gb.energy_shift_eV[sp],
                                   f"a species of region {key!r}: {', '.join(species)}")
         thickness = case.region(key).thickness_m
-        if gb.positions_m and case.geometry.type != "stack":
-            raise field_error(f"{where}.positions_m", gb.positions_m, "no positions in a 2D "
-                              "geometry (the mesh places the grain boundaries)")
-        if case.geometry.type == "stack" and not gb.positions_m:
-            raise CaseError(f"{where}.positions_m: missing; a 1D stack needs the grain-boundary "
-                            "positions")
+        along_x = case.geometry.type in ("stack", "layered_2d")
+        if gb.positions_m and not along_x:
+            raise field_error(f"{where}.positions_m", gb.positions_m, "no positions here: the "
+                              f"{case.geometry.type} geometry places the grain boundaries")
+        if along_x and not gb.positions_m:
+            raise CaseError(f"{where}.positions_m: missing; a {case.geometry.type} geometry needs "
+                            "the grain-boundary positions")
         previous = None
         for j, x in enumerate(gb.positions_m):
             if not gb.width_m / 2 < x < thickness - gb.width_m / 2:

@@ -337,12 +337,17 @@ def layered_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORL
             groups.setdefault(group, []).append(surface)
         for group, surfaces in groups.items():
             gmsh.model.setPhysicalName(2, gmsh.model.addPhysicalGroup(2, surfaces), group)
-        sides = {"left": tag[:, 0], "right": tag[:, -1], "bottom": tag[0, :], "top": tag[-1, :]}
-        for name, line in sides.items():
-            curve = gmsh.model.addDiscreteEntity(1)
-            conn = np.column_stack([line[:-1], line[1:]]).ravel()
-            gmsh.model.mesh.addElementsByType(curve, 1, [], conn.tolist())
-            gmsh.model.setPhysicalName(1, gmsh.model.addPhysicalGroup(1, [curve]), name)
+        sides = {"left": [tag[:, 0]], "right": [tag[:, -1]], "bottom": [tag[0, :]],
+                 "top": [tag[-1, :]]}
+        for x_m, group in layout.gb_points_m:  # sharp grain boundaries: vertical vertex lines
+            sides.setdefault(group, []).append(tag[:, int(np.argmin(np.abs(xs - x_m / L)))])
+        for name, lines in sides.items():
+            curves = []
+            for line in lines:
+                curves.append(gmsh.model.addDiscreteEntity(1))
+                conn = np.column_stack([line[:-1], line[1:]]).ravel()
+                gmsh.model.mesh.addElementsByType(curves[-1], 1, [], conn.tolist())
+            gmsh.model.setPhysicalName(1, gmsh.model.addPhysicalGroup(1, curves), name)
     domain = domain_from_gmsh(comm, gdim=2, region_order=[r.name for r in case.regions],
                               length_scale_m=L)
     if comm.rank == 0:

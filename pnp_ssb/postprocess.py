@@ -417,7 +417,7 @@ def grain_boundary_positions_m(case, region: str) -> list[float]:
             break
         x0 += r.thickness_m
     geo = case.geometry
-    if geo.type == "stack":
+    if geo.type in ("stack", "layered_2d"):
         return [x0 + p for p in case.grain_boundaries[region].positions_m]
     if geo.type == "bicrystal" and geo.gb_angle_deg == 90.0:
         thickness = case.region(region).thickness_m

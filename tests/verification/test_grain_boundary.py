@@ -97,3 +97,40 @@ def test_steady_state_equals_equilibrium(solve):
     eq = solve(bicrystal_case())
     pnp = solve(bicrystal_case(study="steady_state"))
     assert np.max(np.abs(eq.profile.segments[0].psi - pnp.profile.segments[0].psi)) < 1e-8
+
+
+def test_slow_core_adds_its_series_resistance(solve):
+    """A binary electrolyte with one core of width w where D is f times lower: the core is a
+    resistor in series, i = sigma dV / (L - w + w/f). Charge piles up at the core edges, but
+    in linearised PNP dV = i int dx/sigma(x) - [rho]/(2 c_b) and rho vanishes at both
+    reservoirs, so the series law is exact to O(dV^2): at dV = 1e-4 V, ~1e-7."""
+    from tests.conftest import BINARY
+
+    dv, w, f, length = 1e-4, 2e-9, 0.01, 200e-9
+    data = electrolyte_case(left={"type": "reservoir", "potential_vs_bulk_V": dv},
+                            right={"type": "reservoir"}, study="steady_state", temperature_K=T,
+                            eps_r=EPS, species=BINARY)
+    data["grain_boundaries"] = {"electrolyte": {"positions_m": [X_GB], "width_m": w,
+                                                "diffusivity_factor": f}}
+    sol = solve(data)
+    spec = [analytic.SpeciesSpec(1, 1e25), analytic.SpeciesSpec(-1, 1e25)]
+    i = analytic.ohmic_current_density_A_m2(dv, length - w + w / f, spec, T, [1e-13, 1e-13])
+    assert sol.current_density_A_m2["right"] == pytest.approx(i, rel=1e-6)
+
+
+def test_core_energy_shift_segregates_the_species(solve):
+    """In equilibrium (w = 0) the core holds c = N f(a - dG/kT): with a neutral reference
+    (no core charge) a cation-attracting core (dG < 0) gains cations until the potential
+    it builds balances them. The charge of the region stays zero (Gauss, to round-off), and
+    at the core centre c/c_b = exp(-dG/kT - e phi/kT) (Boltzmann species)."""
+    d_g = -0.1
+    data = bicrystal_case(q=0.0, width_m=1e-9)
+    data["grain_boundaries"]["electrolyte"]["energy_shift_eV"] = {"cation": d_g}
+    sol = solve(data)
+    seg = sol.profile.segments[0]
+    k = int(np.argmin(np.abs(seg.x_m - X_GB)))
+    vt = sol.profile.thermal_voltage_V
+    phi = seg.psi[k] * vt
+    assert phi > 0.05  # the segregated cations charge the core positively
+    assert seg.c_m3["cation"][k] / C == pytest.approx(math.exp(-(d_g + phi) / vt), rel=1e-9)
+    assert abs(sol.space_charge_C_m2["electrolyte"]) < 1e-12
