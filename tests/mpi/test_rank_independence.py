@@ -180,3 +180,37 @@ def test_every_bundled_case_is_rank_independent(path, tmp_path):
         a = json.loads((shared / "parallel" / last / "summary.json").read_text())
         b = json.loads((tmp_path / "serial" / last / "summary.json").read_text())
         assert a["cell"]["terminal_voltages_V"] == pytest.approx(b["cell"]["terminal_voltages_V"])
+
+
+def test_two_d_bicrystal_with_charged_boundary(solve):
+    """A 2D run (sharp grain boundary on a facet line, reservoirs, full PNP): the lateral
+    average, the charges and the sampled map equal the serial ones."""
+    from tests.verification.test_grain_boundary import bicrystal_case
+    from tests.verification.test_two_d import two_d
+
+    data = two_d(bicrystal_case(study="steady_state"))
+    compare(solve, data)
+    parallel = solve(data, comm=MPI.COMM_WORLD)
+    serial = solve(data, comm=MPI.COMM_SELF)
+    for a, b in zip(parallel.extra["maps"], serial.extra["maps"], strict=True):
+        assert np.max(np.abs(a.phi_V - b.phi_V)) < 1e-9
+    (gb_p,), (gb_s,) = (s.extra["grain_boundaries"]["electrolyte"] for s in (parallel, serial))
+    assert gb_p["barrier_V"] == pytest.approx(gb_s["barrier_V"], rel=1e-9)
+
+
+def test_two_d_cell_with_thin_core(solve):
+    """Li | LLZO with a slow, segregating grain-boundary core | Li under bias, in 2D."""
+    from pnp_ssb.case import load_case
+    from pnp_ssb.run import solve_case
+
+    overrides = ["geometry.type = 'layered_2d'", "geometry.height_m = 10e-9",
+                 "geometry.lateral_cells = 2", "grain_boundaries.llzo.positions_m = [50e-9]",
+                 "grain_boundaries.llzo.width_m = 1e-9",
+                 "grain_boundaries.llzo.diffusivity_factor = 0.1",
+                 "grain_boundaries.llzo.energy_shift_eV = {Li_v = -0.05}"]
+    case = load_case("cases/li_llzo_li_bias.toml", overrides)
+    parallel, serial = solve_case(case, MPI.COMM_WORLD), solve_case(case, MPI.COMM_SELF)
+    for a, b in zip(parallel.profile.segments, serial.profile.segments, strict=True):
+        assert np.max(np.abs(a.psi - b.psi)) < 1e-8
+    for a, b in zip(parallel.extra["kinetics"], serial.extra["kinetics"], strict=True):
+        assert a.current_density_A_m2 == pytest.approx(b.current_density_A_m2, rel=1e-8)
