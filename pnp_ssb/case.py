@@ -213,7 +213,14 @@ class GrainBoundarySpec(_Strict):
 class SolverSpec(_Strict):
     """Newton (PETSc SNES) with adaptive continuation in a load parameter 0 -> 1."""
 
-    linear_solver: Literal["mumps", "superlu_dist", "petsc"] = "mumps"
+    linear_solver: Literal["mumps", "superlu_dist", "petsc", "gmres_gamg",
+                           "fgmres_fieldsplit"] = Field(
+        "mumps", description="direct LU (mumps, superlu_dist, petsc) for 1D and 2D up to ~1e6 "
+                             "unknowns; iterative for large 2D runs: 'fgmres_fieldsplit' (one "
+                             "GAMG per field, multiplicative coupling) or 'gmres_gamg'")
+    krylov_rtol: Annotated[float, Field(gt=0, lt=1)] = Field(
+        1e-12, description="iterative solvers: relative tolerance of each linear solve")
+    krylov_max_iterations: Annotated[int, Field(ge=1)] = 1000
     line_search: Literal["basic", "l2"] = "l2"
     max_iterations: Annotated[int, Field(ge=1, le=500)] = 40
     step_tolerance: Annotated[float, Field(gt=0, le=1e-3)] = Field(

@@ -69,7 +69,9 @@ def newton_settings(case: Case) -> NewtonSettings:
                           max_iterations=s.max_iterations, step_tolerance=s.step_tolerance,
                           continuation_initial_step=s.continuation_initial_step,
                           continuation_min_step=s.continuation_min_step,
-                          continuation_max_steps=s.continuation_max_steps)
+                          continuation_max_steps=s.continuation_max_steps,
+                          krylov_rtol=s.krylov_rtol,
+                          krylov_max_iterations=s.krylov_max_iterations)
 
 
 def num_dofs(problem: Problem) -> int:

@@ -36,6 +36,11 @@ class NewtonSettings:
     # stopped decreasing: what is left is round-off in the electrochemical potential of a
     # depleted species (c ~ e^-90 c_b), whose value changes no concentration.
     stagnation_residual: float | None = None
+    krylov_rtol: float = 1e-12
+    krylov_max_iterations: int = 1000
+
+
+ITERATIVE_SOLVERS = ("gmres_gamg", "fgmres_fieldsplit")
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Attempt:
     residual_norms: list[float]
     update_norms: list[float]
     reason: int
+    linear_iterations: int = 0  # Krylov iterations over the attempt (0 with LU)
 
 
 @dataclass
@@ -85,7 +91,7 @@ class SolverError(RuntimeError):
         self.report = report
 
 
-def _petsc_options(settings: NewtonSettings) -> dict[str, object]:
+def _petsc_options(settings: NewtonSettings, fields: int = 1) -> dict[str, object]:
     opts: dict[str, object] = {
         "snes_type": "newtonls",
         "snes_linesearch_type": settings.line_search,
@@ -97,6 +103,20 @@ def _petsc_options(settings: NewtonSettings) -> dict[str, object]:
         "ksp_type": "preonly",
         "pc_type": "lu",
     }
+    if settings.linear_solver in ITERATIVE_SOLVERS:
+        # the Newton test is on the step in kT units: solves must be tight for it to mean much
+        opts.update({"ksp_rtol": settings.krylov_rtol, "ksp_atol": 0.0,
+                     "ksp_max_it": settings.krylov_max_iterations,
+                     "ksp_gmres_restart": 200, "ksp_error_if_not_converged": False})
+        if settings.linear_solver == "gmres_gamg" or fields == 1:
+            opts.update({"ksp_type": "gmres", "pc_type": "gamg"})
+        else:  # one GAMG per unknown field, coupled multiplicatively (dolfinx-notes.md)
+            opts.update({"ksp_type": "fgmres", "pc_type": "fieldsplit",
+                         "pc_fieldsplit_type": "multiplicative"})
+            for i in range(fields):
+                opts.update({f"fieldsplit_{i}_ksp_type": "preonly",
+                             f"fieldsplit_{i}_pc_type": "gamg"})
+        return opts
     if settings.linear_solver != "petsc":
         opts["pc_factor_mat_solver_type"] = settings.linear_solver
     if settings.linear_solver == "mumps":
@@ -118,12 +138,26 @@ class NewtonSolver:
             bcs=list(bcs), entity_maps=list(entity_maps) or None,
             kind=None if single else "mpi",
             petsc_options_prefix=f"pnp_ssb_{next(_prefix_counter)}_",
-            petsc_options=_petsc_options(settings))
+            petsc_options=_petsc_options(settings, len(self.unknowns)))
+        self._split_fields()
         self._residuals: list[float] = []
         self._updates: list[float] = []
         snes = self.problem.solver
         snes.setConvergenceTest(self._converged)
         snes.setMonitor(lambda _snes, _it, fnorm: self._residuals.append(float(fnorm)))
+
+    def _split_fields(self) -> None:
+        """Give the fieldsplit preconditioner one index set per unknown (again after a reset)."""
+        if self.settings.linear_solver != "fgmres_fieldsplit" or len(self.unknowns) == 1:
+            return
+        from dolfinx.cpp.la.petsc import create_index_sets
+
+        index_sets = create_index_sets([(u.function_space.dofmap.index_map,
+                                         u.function_space.dofmap.index_map_bs)
+                                        for u in self.unknowns])
+        pc = self.problem.solver.getKSP().getPC()
+        pc.setType("fieldsplit")
+        pc.setFieldSplitIS(*[(str(i), iset) for i, iset in enumerate(index_sets)])
 
     def close(self) -> None:
         """Destroy the PETSc objects now. The SNES holds our Python callbacks, a reference cycle
@@ -169,12 +203,13 @@ class NewtonSolver:
         if reason <= 0:
             # a failed factorisation stays flagged on the PC and would fail every retry
             snes.getKSP().reset()
+            self._split_fields()
         finite = all(np.isfinite(u.x.array).all() for u in self.unknowns)
         finite = bool(self.unknowns[0].function_space.mesh.comm.allreduce(finite, op=min_op()))
         return Attempt(load=load, converged=reason > 0 and finite,
                        iterations=snes.getIterationNumber(),
                        residual_norms=list(self._residuals), update_norms=list(self._updates),
-                       reason=int(reason))
+                       reason=int(reason), linear_iterations=snes.getLinearSolveIterations())
 
 
 def min_op():

@@ -101,3 +101,14 @@ def test_cpd_y_average_equals_the_1d_cpd(tmp_path):
     x_map = cpd_map["x_m"].reshape(ny, -1)[0]
     np.testing.assert_allclose(values.mean(axis=0), np.interp(x_map, one["x_m"], one["cpd_V"]),
                                atol=1e-9)
+
+
+@pytest.mark.parametrize("linear_solver", ["gmres_gamg", "fgmres_fieldsplit"])
+def test_iterative_solvers_give_the_direct_answer(solve, linear_solver):
+    """GMRES with GAMG, and FGMRES with one GAMG per field, on a 2D bicrystal in full PNP:
+    the same state as LU (MUMPS) to the Newton tolerance, since Newton's test is on the step."""
+    data = two_d(bicrystal_case(study="steady_state"))
+    direct = solve(data)
+    iterative = solve({**data, "solver": {"linear_solver": linear_solver}})
+    assert_same_profiles(direct, iterative)
+    assert sum(a.linear_iterations for a in iterative.report.attempts) > 0
