@@ -1,4 +1,4 @@
-"""The `pnp-ssb` command line: check, schema, materials, run, cpd, resistance, screen."""
+"""The `pnp-ssb` command line: check, schema, materials, run, sweep, cpd, resistance, screen."""
 
 import argparse
 import json
@@ -40,6 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--measured", help="measured profile, CSV with columns x_m, cpd_V")
     c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
     c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
+                                     "sub-communicators (resumable)")
+    c.add_argument("cases", nargs="+", help="case files (TOML)")
+    c.add_argument("--param", dest="params", action="append", default=[],
+                   metavar="KEY=V1,V2,...", help="a case entry and its values; several "
+                   "--param give their product (repeatable)")
+    c.add_argument("--ranks-per-point", type=int, default=1,
+                   help="MPI ranks per run (a divisor of the number of ranks)")
+    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
     c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
     c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
     c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
@@ -71,6 +80,19 @@ def main(argv: list[str] | None = None) -> int:
                  len(result.pairs), len(result.stacks), result.pairs[0]["electrode"],
                  result.pairs[0]["electrolyte"], result.pairs[0]["asr_ohm_cm2"])
         return 0
+    if args.command == "sweep":
+        from pnp_ssb.batch import run_sweep, sweep_points
+
+        try:
+            points = sweep_points(args.cases, args.params)
+            rows = run_sweep(points, args.output, args.ranks_per_point)
+        except CaseError as exc:
+            log.error("%s", exc)
+            return EXIT_BAD_INPUT
+        failed = [r["point"] for r in rows if not r.get("converged")]
+        log.info("wrote %s/sweep.csv: %d points, %d not converged%s", args.output, len(rows),
+                 len(failed), f" ({', '.join(failed)})" if failed else "")
+        return EXIT_NOT_CONVERGED if failed else 0
     if args.command == "cpd":
         from pnp_ssb.kpfm import KPFMError, run_cpd
 

@@ -214,3 +214,18 @@ def test_two_d_cell_with_thin_core(solve):
         assert np.max(np.abs(a.psi - b.psi)) < 1e-8
     for a, b in zip(parallel.extra["kinetics"], serial.extra["kinetics"], strict=True):
         assert a.current_density_A_m2 == pytest.approx(b.current_density_A_m2, rel=1e-8)
+
+
+def test_sweep_over_one_rank_groups(tmp_path):
+    """`pnp-ssb sweep` on 2 ranks (one point per rank) writes the serial table."""
+    from pnp_ssb.batch import run_sweep, sweep_points
+
+    points = sweep_points(["cases/gouy_chapman.toml"],
+                          ["boundaries.left.potential_vs_bulk_V=0.05,0.1,0.2"])
+    shared = MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None, root=0)
+    run_sweep(points, f"{shared}/parallel", comm=MPI.COMM_WORLD)
+    if MPI.COMM_WORLD.rank == 0:
+        run_sweep(points, f"{shared}/serial", comm=MPI.COMM_SELF)
+        with open(f"{shared}/parallel/sweep.csv") as a, open(f"{shared}/serial/sweep.csv") as b:
+            assert a.read() == b.read()
+    MPI.COMM_WORLD.barrier()
