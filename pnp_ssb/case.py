@@ -576,8 +576,34 @@ def _check_geometry(case: Case) -> None:
         if geo.gb_position_m is not None and geo.gb_position_m >= thickness:
             raise field_error("geometry.gb_position_m", geo.gb_position_m,
                               f"a position inside region {key!r} (0 to {thickness:g} m)")
-    if geo.type == "mesh_file" and not Path(geo.mesh_file).is_file():
-        raise field_error("geometry.mesh_file", geo.mesh_file, "an existing gmsh .msh file")
+    if geo.type == "mesh_file":
+        _check_mesh_file(case)
+
+
+def _check_mesh_file(case: Case) -> None:
+    """The mesh names every region (dimension 2), and 'left' and 'right' (dimension 1)."""
+    from pnp_ssb.msh import physical_groups
+
+    path = case.geometry.mesh_file
+    if not Path(path).is_file():
+        raise field_error("geometry.mesh_file", path, "an existing gmsh .msh file")
+    try:
+        groups = physical_groups(path)
+    except ValueError as exc:
+        raise field_error("geometry.mesh_file", path, f"a 2D gmsh mesh ({exc})") from None
+    have = ", ".join(f"{n} (dimension {d})" for n, d in groups.items())
+    for name, dim in [*((r.name, 2) for r in case.regions), ("left", 1), ("right", 1)]:
+        if groups.get(name) != dim:
+            raise field_error("geometry.mesh_file", path, f"a mesh with a physical group "
+                              f"{name!r} of dimension {dim}; it has: {have}")
+    for name, dim in groups.items():
+        owner = name.removesuffix("_gb")
+        if name.endswith("_gb") and owner not in case.grain_boundaries:
+            raise field_error("geometry.mesh_file", path, f"grain boundaries {name!r} (dimension "
+                              f"{dim}) described by a [grain_boundaries.{owner}] table")
+        if dim == 2 and not name.endswith("_gb") and name not in {r.name for r in case.regions}:
+            raise field_error("geometry.mesh_file", path, f"no region {name!r} that the case "
+                              "does not name (every 2D physical group is a region)")
 
 
 def _check_region_material(i: int, region: RegionSpec, material: matdb.Material) -> None:

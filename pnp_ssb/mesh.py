@@ -372,7 +372,24 @@ def build_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD)
         return stack_domain(case, model, comm)
     if kind == "layered_2d":
         return layered_domain(case, model, comm)
+    if kind == "mesh_file":
+        return file_domain(case, model, comm)
     raise NotImplementedError(f"geometry.type = {kind!r}")
+
+
+def file_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
+    """A 2D mesh from a gmsh .msh file with named physical groups (validated with the case);
+    its coordinates are scaled from ``geometry.mesh_unit_m`` to the model's length scale."""
+    if comm.rank == 0:
+        gmsh = _gmsh()
+        gmsh.open(str(case.geometry.mesh_file))
+    domain = domain_from_gmsh(comm, gdim=2, region_order=[r.name for r in case.regions],
+                              length_scale_m=model.scales.length_m)
+    if comm.rank == 0:
+        gmsh.model.remove()
+    domain.mesh.geometry.x[:] *= case.geometry.mesh_unit_m / model.scales.length_m
+    return _with_layout(dataclasses.replace(domain, cross_section=_cross_section(domain.mesh)),
+                        case, stack_layout(case, model))
 
 
 def domain_from_gmsh(comm: MPI.Comm, gdim: int, region_order: Sequence[str],
