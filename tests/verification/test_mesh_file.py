@@ -27,7 +27,7 @@ def write_mesh(path, groups=("electrolyte", "left", "right"), h_min=0.08, h_max=
     gmsh.model.occ.synchronize()
     curves = {}
     for _, tag in gmsh.model.getBoundary([(2, rect)], oriented=False):
-        x, y, _ = gmsh.model.occ.getCenterOfMass(1, tag)
+        x = gmsh.model.occ.getCenterOfMass(1, tag)[0]
         curves["left" if x < 1e-6 else "right" if x > 200 - 1e-6 else f"side{tag}"] = tag
     if "electrolyte" in groups:
         gmsh.model.setPhysicalName(2, gmsh.model.addPhysicalGroup(2, [rect]), "electrolyte")
