@@ -82,8 +82,8 @@ def test_mesh_missing_a_named_group(tmp_path, groups, message):
 
 
 def test_missing_or_foreign_mesh_file(tmp_path):
-    with pytest.raises(CaseError, match="an existing gmsh .msh file"):
+    with pytest.raises(CaseError, match=r"an existing gmsh \.msh file"):
         load_case(gc_file_case(tmp_path / "none.msh"))
     (tmp_path / "x.msh").write_text("hello\n")
-    with pytest.raises(CaseError, match="not a gmsh .msh file"):
+    with pytest.raises(CaseError, match=r"not a gmsh \.msh file"):
         load_case(gc_file_case(tmp_path / "x.msh"))
