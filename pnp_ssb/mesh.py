@@ -421,7 +421,8 @@ def domain_from_gmsh(comm: MPI.Comm, gdim: int, region_order: Sequence[str],
         raise ValueError(f"mesh has regions {unknown} that the case does not name; the case has "
                          f"{list(region_order)}")
     domain = _with_interfaces(msh, cell_tags, data.facet_tags, regions, boundaries,
-                              list(region_order), length_scale_m)
+                              list(region_order), length_scale_m,
+                              [g.tag for g in data.physical_groups.values()])
     return Domain(domain.mesh, domain.cell_tags, domain.facet_tags, domain.region_tags,
                   domain.boundary_tags, domain.interface_tags, length_scale_m, core_cells,
                   gb_facets, _cross_section(msh))
@@ -453,7 +454,8 @@ def _cross_section(msh) -> float:
 
 
 def _with_interfaces(msh, cell_tags, facet_tags, regions: dict[str, int],
-                     boundaries: dict[str, int], order: list[str], length_scale_m: float) -> Domain:
+                     boundaries: dict[str, int], order: list[str], length_scale_m: float,
+                     reserved: Sequence[int] = ()) -> Domain:
     tdim = msh.topology.dim
     msh.topology.create_connectivity(tdim - 1, tdim)
     f2c = msh.topology.connectivity(tdim - 1, tdim)
@@ -464,7 +466,8 @@ def _with_interfaces(msh, cell_tags, facet_tags, regions: dict[str, int],
     two = np.flatnonzero(np.diff(offsets) == 2)
     first, second = cell_region[links[offsets[two]]], cell_region[links[offsets[two] + 1]]
     rank_of = {regions[n]: i for i, n in enumerate(order) if n in regions}
-    next_tag = max([*regions.values(), *boundaries.values(), 0]) + 1
+    # above every physical tag, including grain-boundary groups taken out of ``boundaries``
+    next_tag = max([*regions.values(), *boundaries.values(), *reserved, 0]) + 1
     interfaces: dict[str, int] = {}
     idx_list, val_list = [facet_tags.indices], [facet_tags.values]
     for i, a in enumerate(order):
