@@ -298,39 +298,41 @@ def plot_screen_heatmap(outdir: Path, rows: Sequence[Mapping], electrodes: Seque
     return path
 
 
-MAP_COLUMNS = ("x_m", "y_m", "phi_V", "region")
+MAP_COLUMNS = ("x_m", "y_m", "phi_V", "region", "i_x_A_m2", "i_y_A_m2")
 
 
-def write_map_csv(path: Path, maps: Sequence) -> None:
-    """map.csv of a 2D run: phi (V) on each region's sampling grid (x fastest); points on an
-    interface appear once per region, as in profiles.csv."""
+def write_map_csv(path: Path, maps: Sequence,
+                  currents: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+    """map.csv of a 2D run: phi (V) and the ionic current density (A/m^2, where species move)
+    on each region's sampling grid (x fastest); interface points appear once per region."""
     rows = []
     for m in maps:
         xx, yy = np.meshgrid(m.x_m, m.y_m)
-        for x, y, v in zip(xx.ravel(), yy.ravel(), m.phi_V.ravel(), strict=True):
-            rows.append({"x_m": float(x), "y_m": float(y), "phi_V": float(v), "region": m.region})
+        ix, iy = (currents or {}).get(m.region, (np.zeros_like(xx), np.zeros_like(xx)))
+        for x, y, v, a, b in zip(xx.ravel(), yy.ravel(), m.phi_V.ravel(), ix.ravel(),
+                                 iy.ravel(), strict=True):
+            rows.append({"x_m": float(x), "y_m": float(y), "phi_V": float(v), "region": m.region,
+                         "i_x_A_m2": float(a), "i_y_A_m2": float(b)})
     write_csv_rows(path, rows)
 
 
-def read_map_csv(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """{region: (x_m (nx), y_m (ny), values (ny, nx))} from a map.csv-like file whose third
-    column holds the values."""
+def read_map_csv(path: Path, column: str = "phi_V"
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """{region: (x_m (nx), y_m (ny), values (ny, nx))} of one column of a map.csv-like file
+    (columns x_m, y_m, ..., region)."""
     import csv
 
     with open(path, encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        rows = [r for r in reader if r]
+        rows = list(csv.DictReader(fh))
     out = {}
-    regions = dict.fromkeys(r[3] for r in rows)
-    for region in regions:
-        data = np.array([[float(v) for v in r[:3]] for r in rows if r[3] == region])
+    for region in dict.fromkeys(r["region"] for r in rows):
+        data = np.array([[float(r["x_m"]), float(r["y_m"]), float(r[column])] for r in rows
+                         if r["region"] == region])
         x = np.unique(data[:, 0])
         y = np.unique(data[:, 1])
         values = np.full((y.size, x.size), np.nan)
         values[np.searchsorted(y, data[:, 1]), np.searchsorted(x, data[:, 0])] = data[:, 2]
         out[region] = (x, y, values)
-    del header
     return out
 
 

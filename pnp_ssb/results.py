@@ -73,6 +73,25 @@ def _species_on_parent(solution: Solution) -> dict[str, dolfinx.fem.Function]:
     return out
 
 
+def _current_maps(solution: Solution) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Ionic current density maps of the electrolytes of a 2D run with moving species."""
+    from pnp_ssb.postprocess import current_density_map_A_m2
+
+    problem, model = solution.problem, solution.model
+    if not problem.species_fields:
+        return {}
+    out = {}
+    for m in solution.extra.get("maps", ()):
+        region = model.region(m.region)
+        if not region.is_electrolyte:
+            continue
+        gb = solution.case.grain_boundaries.get(m.region)
+        factor = gb.diffusivity_factor if gb is not None else 1.0
+        out[m.region] = current_density_map_A_m2(m, region, factor,
+                                                 model.scales.concentration_m3)
+    return out
+
+
 def write_outputs(solution: Solution, outdir: str | Path) -> Path:
     """Write every output of a run into ``outdir`` (collective; scalar files on rank 0)."""
     outdir = Path(outdir)
@@ -92,10 +111,16 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
         if maps:
             from pnp_ssb.output import plot_map, read_map_csv, write_map_csv
 
-            write_map_csv(outdir / "map.csv", maps)
+            currents = _current_maps(solution)
+            write_map_csv(outdir / "map.csv", maps, currents)
             if solution.case.output.figures:
                 plot_map(outdir / "potential_map.png", read_map_csv(outdir / "map.csv"),
                          "phi (V)", f"{solution.case.name}: electrostatic potential")
+                if currents:
+                    magnitude = {r: (m.x_m, m.y_m, np.hypot(*currents[r])) for r, m in
+                                 ((m.region, m) for m in maps) if r in currents}
+                    plot_map(outdir / "current_map.png", magnitude, "|i| (A/m^2)",
+                             f"{solution.case.name}: ionic current density")
         write_text_atomic(outdir / "case.resolved.toml",
                           dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",
