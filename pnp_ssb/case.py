@@ -155,6 +155,12 @@ class GeometrySpec(_Strict):
                           "parallel to the electrodes, 0: running from electrode to electrode)")
     grains: Annotated[int, Field(ge=1, le=10000)] = Field(6, description="polycrystal: grains")
     seed: Annotated[int, Field(ge=0)] = Field(0, description="polycrystal: random seed")
+    seeds_m: list[tuple[FiniteFloat, FiniteFloat]] | None = Field(
+        None, description="polycrystal: grain seeds (x, y) in m, instead of random ones "
+                          "(x from the grain-boundary region's left edge)")
+    min_seed_distance_m: PositiveFloat | None = Field(
+        None, description="polycrystal: smallest distance between seeds, m (default: four "
+                          "core widths, at least 1 nm)")
     max_cell_m: PositiveFloat | Literal["auto"] = Field(
         "auto", description="2D generated meshes: largest cell; 'auto': a twentieth of the "
                             "smaller of the grain-boundary region's thickness and the height")
@@ -576,8 +582,39 @@ def _check_geometry(case: Case) -> None:
         if geo.gb_position_m is not None and geo.gb_position_m >= thickness:
             raise field_error("geometry.gb_position_m", geo.gb_position_m,
                               f"a position inside region {key!r} (0 to {thickness:g} m)")
+        from pnp_ssb import microstructure
+
+        try:
+            plan_microstructure(case)
+        except microstructure.GeometryError as exc:
+            raise CaseError(f"geometry ({geo.type}): {exc}") from None
     if geo.type == "mesh_file":
         _check_mesh_file(case)
+
+
+def plan_microstructure(case: Case):
+    """The layers (nm), grain-boundary region, and for a polycrystal its seeds and Voronoi
+    cells, of a bicrystal or polycrystal geometry (checked, no gmsh)."""
+    from pnp_ssb import microstructure
+
+    nm = 1e-9
+    geo = case.geometry
+    (key,) = case.grain_boundaries
+    layers = microstructure.Layers(tuple(r.name for r in case.regions),
+                                   tuple(r.thickness_m / nm for r in case.regions),
+                                   geo.height_m / nm)
+    width_nm = case.grain_boundaries[key].width_m / nm
+    if geo.type == "bicrystal":
+        position = (geo.gb_position_m if geo.gb_position_m is not None
+                    else case.region(key).thickness_m / 2) / nm
+        return layers, key, microstructure.bicrystal_grains(layers, key, position,
+                                                            geo.gb_angle_deg)
+    x0 = layers.bounds(key)[0]
+    seeds = ([(x0 + x / nm, y / nm) for x, y in geo.seeds_m] if geo.seeds_m is not None
+             else None)
+    min_d = geo.min_seed_distance_m / nm if geo.min_seed_distance_m is not None else None
+    return layers, key, microstructure.polycrystal_cells(layers, key, geo.grains, geo.seed,
+                                                         width_nm, min_d, seeds)
 
 
 def _check_mesh_file(case: Case) -> None:

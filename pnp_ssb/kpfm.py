@@ -152,11 +152,14 @@ def point_spread(x_m: np.ndarray, values: np.ndarray, width_m: float) -> np.ndar
     length = xs[-1] - xs[0]
     n = max(math.ceil(8 * length / width_m), 200)
     edges = np.linspace(xs[0], xs[-1], n + 1)
-    # cumulative trapezoid integral, then exact cell averages of the piecewise-linear profile
-    integral = np.concatenate([[0.0], np.cumsum(0.5 * (vs[1:] + vs[:-1]) * np.diff(xs))])
-    xu, last = np.unique(xs[::-1], return_index=True)
-    at_edges = np.interp(edges, xu, integral[::-1][last])
-    cells = np.diff(at_edges) / np.diff(edges)
+    # exact cell averages of the piecewise-linear profile: the edges join the samples, so the
+    # trapezoid integral is exact and does not depend on where the profile was sampled
+    xu, first = np.unique(xs, return_index=True)
+    grid = np.union1d(xu, edges)
+    on_grid = np.interp(grid, xu, vs[first])
+    integral = np.concatenate([[0.0], np.cumsum(0.5 * (on_grid[1:] + on_grid[:-1])
+                                                * np.diff(grid))])
+    cells = np.diff(np.interp(edges, grid, integral)) / np.diff(edges)
     h = edges[1] - edges[0]
     half = math.ceil(4 * width_m / h)
     k = np.arange(-half, half + 1) * h
@@ -416,11 +419,13 @@ def _write_result(result: CPDResult, out: Path) -> None:
                                      strict=True)]
     write_csv_rows(out / "cpd.csv", rows)
     if result.maps is not None:
-        _write_map(result.maps, out)
+        mats = result.run.case.region_materials
+        _write_map(result.maps, out, [r for r in result.run.regions
+                                      if mats[r].kind == "solid_electrolyte"])
     write_json(out / "cpd_summary.json", result.summary)
 
 
-def _write_map(maps: dict[str, np.ndarray], out: Path) -> None:
+def _write_map(maps: dict[str, np.ndarray], out: Path, electrolytes: list[str]) -> None:
     """cpd_map.csv (x_m, y_m, cpd_V, cpd_base_V, dcpd_V, region) and cpd_map.png."""
     from pnp_ssb.output import plot_map, write_csv_rows
 
@@ -434,8 +439,11 @@ def _write_map(maps: dict[str, np.ndarray], out: Path) -> None:
                                         regions.ravel(), strict=True)]
     write_csv_rows(out / "cpd_map.csv", rows)
     key = "dcpd_V" if "dcpd_V" in maps else "cpd_base_V"
-    plot_map(out / "cpd_map.png", {"all": (maps["x_m"], maps["y_m"], maps[key])},
-             "dCPD (V)" if key == "dcpd_V" else "CPD - CPD(base) (V)", "Predicted KPFM map")
+    per_region = {r: (maps["x_m"][maps["region"] == r], maps["y_m"],
+                      maps[key][:, maps["region"] == r]) for r in dict.fromkeys(maps["region"])}
+    plot_map(out / "cpd_map.png", per_region,
+             "dCPD (V)" if key == "dcpd_V" else "CPD - CPD(base) (V)",
+             "Predicted KPFM map (colour scale: electrolytes)", electrolytes)
 
 
 def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | None = None,

@@ -374,7 +374,53 @@ def build_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD)
         return layered_domain(case, model, comm)
     if kind == "mesh_file":
         return file_domain(case, model, comm)
+    if kind in ("bicrystal", "polycrystal"):
+        return microstructure_domain(case, model, comm)
     raise NotImplementedError(f"geometry.type = {kind!r}")
+
+
+def microstructure_sizing(case: Case, model: StackModel):
+    """h_min: the smallest cell the 1D rules give at the electrolytes' interfaces and at the
+    grain boundaries (mesh.min_cell_m if set); h_max: geometry.max_cell_m, or a twentieth of
+    the smaller of the grain-boundary region's thickness and the height; ratio:
+    mesh.growth_ratio."""
+    from pnp_ssb.microstructure import Sizing
+
+    nm = model.scales.length_m
+    (key,) = case.grain_boundaries
+    ends = [h for (h_l, h_r), r in zip(cell_sizes_at_ends(case, model), model.regions,
+                                       strict=True) if r.is_electrolyte for h in (h_l, h_r)]
+    h_min = min([*ends, grain_boundary_cell_m(case, model, key)])
+    geo = case.geometry
+    h_max = (min(case.region(key).thickness_m, geo.height_m) / 20 if geo.max_cell_m == "auto"
+             else geo.max_cell_m)
+    return Sizing(h_min / nm, max(h_max, h_min) / nm, case.mesh.growth_ratio)
+
+
+def microstructure_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD
+                          ) -> Domain:
+    """A bicrystal or Voronoi polycrystal cross-section (pnp_ssb.microstructure), meshed with
+    gmsh on rank 0 from the case (the same case gives the same mesh)."""
+    from pnp_ssb import microstructure
+    from pnp_ssb.case import plan_microstructure
+
+    if comm.rank == 0:
+        layers, key, plan = plan_microstructure(case)
+        width_nm = case.grain_boundaries[key].width_m / model.scales.length_m
+        sizing = microstructure_sizing(case, model)
+        if case.geometry.type == "bicrystal":
+            microstructure.build_cross_section(layers, key, [], plan, width_nm, sizing, case.name)
+        else:
+            _, cells = plan
+            microstructure.build_cross_section(layers, key, cells if len(cells) > 1 else [],
+                                               None, width_nm, sizing, case.name)
+        log.info("%s: %s mesh, h_min %.3g nm, h_max %.3g nm", case.name, case.geometry.type,
+                 sizing.h_min_nm, sizing.h_max_nm)
+    domain = domain_from_gmsh(comm, gdim=2, region_order=[r.name for r in case.regions],
+                              length_scale_m=model.scales.length_m)
+    if comm.rank == 0:
+        __import__("gmsh").model.remove()
+    return _with_layout(domain, case, stack_layout(case, model))
 
 
 def file_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:

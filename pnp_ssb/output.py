@@ -337,14 +337,17 @@ def read_map_csv(path: Path, column: str = "phi_V"
 
 
 def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
-             label: str, title: str = "") -> Path:
-    """A 2D map over all regions (pcolormesh per region, one shared colour scale)."""
+             label: str, title: str = "", scale_regions: Sequence[str] | None = None) -> Path:
+    """A 2D map over all regions (pcolormesh per region, one shared colour scale, set by
+    ``scale_regions`` when given: e.g. the electrolytes, whose structure would otherwise be
+    lost against the contact drops)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    finite = [v[np.isfinite(v)] for _, _, v in maps.values()]
+    finite = [v[np.isfinite(v)] for r, (_, _, v) in maps.items()
+              if scale_regions is None or r in scale_regions]
     lo = min(float(f.min()) for f in finite if f.size)
     hi = max(float(f.max()) for f in finite if f.size)
     fig, ax = plt.subplots(figsize=(8.0, 4.0), constrained_layout=True)

@@ -114,7 +114,8 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
     return Profile1D(tuple(segments), model.scales.thermal_voltage_V)
 
 
-LATERAL_SAMPLES = 64  # midpoints across the height: exact for laterally uniform fields
+LATERAL_SAMPLES = 128  # midpoints across the height: exact for laterally uniform fields
+MAP_COLUMNS = 256  # uniform x samples over the stack, added to the 1D mesh's x for the maps
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,11 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES
             locators[key] = locate(function.function_space.mesh, pts, cells)
         return evaluate(function, locators[key]).reshape(n_y, -1)
 
+    x_end = max(b for _, b in domain.layer_bounds.values())
+    x_all = np.union1d(domain.profile_x, np.linspace(0.0, x_end, MAP_COLUMNS + 1))
     for region in model.regions:
         a, b = domain.layer_bounds[region.name]
-        xs = domain.profile_x[(domain.profile_x >= a - 1e-12 * b) & (domain.profile_x <= b * (1 + 1e-12))]
+        xs = x_all[(x_all >= a - 1e-12 * b) & (x_all <= b * (1 + 1e-12))]
         pts = grid_points(xs, y)
         cells = domain.region_cells(region.name)
         psi = on(problem.psi, pts, cells, ("psi", region.name))
@@ -214,9 +217,11 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES
         if region.name in problem.electrodes:
             u = on(problem.electrodes[region.name].field, pts, None, ("theta", region.name))
             theta = (0.5 * (1.0 + np.tanh(0.5 * u))).mean(axis=0)
-        segments.append(Segment(region.name, xs * ls, psi.mean(axis=0),
-                                {k: v.mean(axis=0) for k, v in w.items()},
-                                {k: v.mean(axis=0) for k, v in c.items()}, theta))
+        on_mesh = np.isin(xs, domain.profile_x)  # the profile keeps the 1D mesh's x
+        segments.append(Segment(region.name, xs[on_mesh] * ls, psi.mean(axis=0)[on_mesh],
+                                {k: v.mean(axis=0)[on_mesh] for k, v in w.items()},
+                                {k: v.mean(axis=0)[on_mesh] for k, v in c.items()},
+                                theta[on_mesh] if theta is not None else None))
         maps.append(LateralMap(region.name, xs * ls, y * ls, psi * model.scales.thermal_voltage_V,
                                c, w, chi))
     return Profile1D(tuple(segments), model.scales.thermal_voltage_V), tuple(maps)
@@ -451,6 +456,30 @@ def grain_boundary_positions_m(case, region: str) -> list[float]:
         thickness = case.region(region).thickness_m
         return [x0 + (geo.gb_position_m if geo.gb_position_m is not None else thickness / 2)]
     return []
+
+
+def bicrystal_barrier(problem: Problem, case) -> dict:
+    """Barrier of a 2D bicrystal boundary at any angle (collective): phi at the boundary's
+    centre (mid-height) minus the mean of phi at +-s along its normal, s = 20 Debye lengths
+    (the grains' neutral level; the mean cancels a uniform field under current)."""
+    from pnp_ssb.sampling import evaluate, locate
+
+    geo = case.geometry
+    (key,) = case.grain_boundaries
+    ls = problem.domain.length_scale_m
+    x0 = problem.domain.layer_bounds[key][0] * ls
+    position = geo.gb_position_m if geo.gb_position_m is not None else case.region(key).thickness_m / 2
+    centre = np.array([x0 + position, geo.height_m / 2]) / ls
+    angle = math.radians(geo.gb_angle_deg)
+    normal = np.array([-math.sin(angle), math.cos(angle)])
+    s = 20 * problem.model.debye_length_m(key) / ls
+    pts = np.array([[*centre, 0.0], [*(centre + s * normal), 0.0], [*(centre - s * normal), 0.0]])
+    psi = evaluate(problem.psi, locate(problem.domain.mesh, pts,
+                                       problem.domain.region_cells(key)))
+    vt = problem.model.scales.thermal_voltage_V
+    return {"position_m": [float(v * ls) for v in centre], "angle_deg": geo.gb_angle_deg,
+            "barrier_V": float((psi[0] - 0.5 * (psi[1] + psi[2])) * vt),
+            "probe_distance_m": float(s * ls)}
 
 
 def grain_boundary_metrics(profile: Profile1D, case, model: StackModel) -> dict[str, list[dict]]:

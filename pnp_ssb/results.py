@@ -114,8 +114,10 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
             currents = _current_maps(solution)
             write_map_csv(outdir / "map.csv", maps, currents)
             if solution.case.output.figures:
+                electrolytes = [r.name for r in solution.model.electrolytes]
                 plot_map(outdir / "potential_map.png", read_map_csv(outdir / "map.csv"),
-                         "phi (V)", f"{solution.case.name}: electrostatic potential")
+                         "phi (V)", f"{solution.case.name}: electrostatic potential "
+                         "(colour scale: electrolytes)", electrolytes)
                 if currents:
                     magnitude = {r: (m.x_m, m.y_m, np.hypot(*currents[r])) for r, m in
                                  ((m.region, m) for m in maps) if r in currents}

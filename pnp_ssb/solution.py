@@ -14,6 +14,7 @@ from pnp_ssb.model import StackModel
 from pnp_ssb.postprocess import (
     Profile1D,
     SideMetrics,
+    bicrystal_barrier,
     boundary_currents_A_m2,
     contact_kinetics,
     electrode_charges_C_m2,
@@ -103,9 +104,13 @@ def postprocess_solution(case, model, domain, problem, report, start, converged,
     for text in warnings:
         log.warning("%s", text)
     contacts = problem.contacts
+    gb = grain_boundary_metrics(profile, case, model)
+    if case.geometry.type == "bicrystal":
+        (key,) = case.grain_boundaries
+        gb[key] = [bicrystal_barrier(problem, case)]
     extra = {"warnings": warnings, "contacts": contacts,
              "kinetics": contact_kinetics(profile, contacts, problem.load),
-             "grain_boundaries": grain_boundary_metrics(profile, case, model),
+             "grain_boundaries": gb,
              "maps": maps}
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
                     profile=profile, layers=layer_metrics_1d(profile, model),

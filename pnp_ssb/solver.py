@@ -41,6 +41,7 @@ class NewtonSettings:
 
 
 ITERATIVE_SOLVERS = ("gmres_gamg", "fgmres_fieldsplit")
+ROUNDOFF_FACTOR = 100.0
 
 
 @dataclass
@@ -181,6 +182,12 @@ class NewtonSolver:
         if not math.isfinite(update):
             return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
         if update < self.settings.step_tolerance:
+            return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
+        # round-off floor: quadratic convergence has stopped within 100x the tolerance (large
+        # 2D meshes put the floor of the update near 1e-9 kT)
+        last = self._updates[-3:]
+        if (len(last) == 3 and update < ROUNDOFF_FACTOR * self.settings.step_tolerance
+                and last[1] > 0.5 * last[0] and last[2] > 0.5 * last[1]):
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
         floor = self.settings.stagnation_residual
         if (floor is not None and it >= 3 and fnorm < floor

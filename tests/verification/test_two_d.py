@@ -97,10 +97,12 @@ def test_cpd_y_average_equals_the_1d_cpd(tmp_path):
     ny = len(np.unique(cpd_map["y_m"]))
     values = cpd_map["cpd_V"].reshape(ny, -1)
     assert np.max(np.ptp(values, axis=0)) < 1e-9
-    # the blurred map's lateral mean is the blurred 1D profile where the grids coincide
+    # the blurred map's lateral mean is the blurred 1D profile at the 1D mesh's x
     x_map = cpd_map["x_m"].reshape(ny, -1)[0]
-    np.testing.assert_allclose(values.mean(axis=0), np.interp(x_map, one["x_m"], one["cpd_V"]),
-                               atol=1e-9)
+    shared = np.isin(x_map, one["x_m"])
+    assert shared.sum() > 0.5 * len(np.unique(one["x_m"]))
+    diff = np.abs(values.mean(axis=0)[shared] - np.interp(x_map[shared], one["x_m"], one["cpd_V"]))
+    assert np.max(diff) < 1e-9, np.max(diff)
 
 
 @pytest.mark.parametrize("linear_solver", ["gmres_gamg", "fgmres_fieldsplit"])
