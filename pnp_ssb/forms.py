@@ -71,6 +71,7 @@ class Problem:
     load_updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = field(
         default_factory=list)
     grain_cores: dict[str, "GrainCore"] = field(default_factory=dict)
+    sheet_charge: dict[str, ufl.Form] = field(default_factory=dict)  # sharp boundaries, scaled
     load: float = 0.0
     cache: dict = field(default_factory=dict)  # compiled forms and fixed measures, by name
 
@@ -321,10 +322,13 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
             dolfinx.fem.IntegralType.interior_facet, msh.topology, facets)
         entities.append((gb_tags[name], np.asarray(raw, dtype=np.int32)))
     dS = ufl.Measure("dS", domain=msh, subdomain_data=entities, metadata=metadata)
+    sheet_charge = {}
     for name, tag in gb_tags.items():
         # the sheet charge of sharp grain boundaries, ramped with the load like every drive
         sigma = case.grain_boundaries[name].core_charge_C_m2 / model.scales.charge_per_area_C_m2
-        F_psi -= constant(lambda lam, s=sigma: lam * s) * v("+") * dS(tag)
+        sheet = constant(lambda lam, s=sigma: lam * s)
+        F_psi -= sheet * v("+") * dS(tag)
+        sheet_charge[name] = sheet * dS(tag)
     if contacts:
         for k, contact in enumerate(contacts):
             current = _add_charge_transfer(contact, dS(k + 1), model, fields, tests, constant,
@@ -342,7 +346,8 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                    interface_dofs=interface_dofs, load_updates=updates,
                    species_tests=tests, electrodes=electrodes, fermi_voltage=fermi,
                    conductor_potential=conductor_constants, contacts=contacts,
-                   contact_current=contact_current, grain_cores=cores)
+                   contact_current=contact_current, grain_cores=cores,
+                   sheet_charge=sheet_charge)
 
 
 def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: float,

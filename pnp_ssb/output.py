@@ -337,10 +337,11 @@ def read_map_csv(path: Path, column: str = "phi_V"
 
 
 def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
-             label: str, title: str = "", scale_regions: Sequence[str] | None = None) -> Path:
+             label: str, title: str = "", scale_regions: Sequence[str] | None = None,
+             clip_outliers: bool = False) -> Path:
     """A 2D map over all regions (pcolormesh per region, one shared colour scale, set by
     ``scale_regions`` when given: e.g. the electrolytes, whose structure would otherwise be
-    lost against the contact drops)."""
+    lost against the contact drops; ``clip_outliers``: limits at the 0.5 and 99.5 percentiles)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -348,8 +349,9 @@ def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.nda
 
     finite = [v[np.isfinite(v)] for r, (_, _, v) in maps.items()
               if scale_regions is None or r in scale_regions]
-    lo = min(float(f.min()) for f in finite if f.size)
-    hi = max(float(f.max()) for f in finite if f.size)
+    values = np.concatenate([f for f in finite if f.size])
+    lo, hi = (np.percentile(values, [0.5, 99.5]) if clip_outliers
+              else (values.min(), values.max()))
     fig, ax = plt.subplots(figsize=(8.0, 4.0), constrained_layout=True)
     mesh = None
     for x, y, v in maps.values():

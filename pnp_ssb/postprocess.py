@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.fem import MPI, dolfinx, ufl
 from pnp_ssb.forms import Problem
 from pnp_ssb.model import RegionModel, StackModel
@@ -129,32 +130,57 @@ class LateralMap:
     c_m3: dict[str, np.ndarray]
     w: dict[str, np.ndarray] = field(default_factory=dict)  # electrochemical potentials, kT
     core: np.ndarray | float = 0.0  # grain-boundary core indicator
+    current_A_m2: np.ndarray | None = None  # (ny, nx, 2): ionic current density, cell values
 
 
-def current_density_map_A_m2(m: LateralMap, region: RegionModel, core_diffusivity_factor: float,
-                             concentration_scale_m3: float) -> tuple[np.ndarray, np.ndarray]:
-    """(i_x, i_y) in A/m^2 on a region's sampling grid: i = -e sum_k z_k D_k M_k grad(w_k),
-    M_k = c_k (1 - c_k/N_k)^m, w_k = mu~_k/kT, by finite differences of the sampled fields: a
-    picture of where the current flows (its focusing at grain boundaries); the conserved
-    currents in summary.json come from the consistent fluxes."""
-    from pnp_ssb.constants import ELEMENTARY_CHARGE_C
+def species_on_parent(problem: Problem) -> dict[str, dolfinx.fem.Function]:
+    """Copies of the submesh fields w_k on the parent mesh (zero outside their regions)."""
+    V = problem.psi.function_space
+    out = {}
+    species_maps = problem.entity_maps[:len(problem.species_fields)]  # electrodes' maps follow
+    for (name, w), emap in zip(problem.species_fields.items(), species_maps, strict=True):
+        parent_cells = emap.sub_topology_to_topology(
+            np.arange(emap.sub_topology.index_map(emap.dim).size_local
+                      + emap.sub_topology.index_map(emap.dim).num_ghosts, dtype=np.int32), False)
+        copy = dolfinx.fem.Function(V)
+        copy.interpolate(w, cells0=np.arange(parent_cells.size, dtype=np.int32),
+                         cells1=parent_cells)
+        out[name] = copy
+    return out
 
-    ix = np.zeros_like(m.phi_V)
-    iy = np.zeros_like(m.phi_V)
-    if m.x_m.size < 2 or m.y_m.size < 2:
-        return ix, iy
-    factor = 1.0 + (core_diffusivity_factor - 1.0) * m.core
-    for sp in region.species:
-        if sp.name not in m.w or not sp.diffusivity_m2_s:
+
+def current_density_dg0(problem: Problem) -> dolfinx.fem.Function | None:
+    """The ionic current density i = -e sum_k z_k D_k f_D M_k grad(w_k) (A/m^2), cell by cell
+    (DG0 vector on the parent mesh, w_k copied there), None without moving species. Exact per
+    cell for P1 on triangles; at the midpoint on quadrilaterals."""
+    from pnp_ssb.forms import concentration_ufl
+
+    if not problem.species_fields:
+        return None
+    model = problem.model
+    msh = problem.domain.mesh
+    w = species_on_parent(problem)
+    scale = model.scales.concentration_m3 / model.scales.length_m * ELEMENTARY_CHARGE_C
+    V = dolfinx.fem.functionspace(msh, ("DG", 0, (msh.geometry.dim,)))
+    current = dolfinx.fem.Function(V, name="i_A_m2")
+    for region in model.electrolytes:
+        core = problem.grain_cores.get(region.name)
+        flux = None
+        for sp in region.species:
+            if sp.name not in w or not sp.diffusivity_m2_s:
+                continue
+            c = concentration_ufl(sp, problem.psi, w[sp.name], problem.bulk_potential[region.name],
+                                  problem.shift(region.name, sp.name))
+            mobility = c if sp.mobility_exponent == 0 else c * (1 - c / sp.site_density)
+            if core is not None:
+                mobility = mobility * core.mobility_factor
+            term = -sp.charge * sp.diffusivity_m2_s * mobility * ufl.grad(w[sp.name])
+            flux = term if flux is None else flux + term
+        if flux is None:
             continue
-        c = m.c_m3[sp.name]
-        if sp.mobility_exponent:
-            c = c * (1.0 - c / (sp.site_density * concentration_scale_m3))
-        dw_dy, dw_dx = np.gradient(m.w[sp.name], m.y_m, m.x_m)
-        scale = -sp.charge * ELEMENTARY_CHARGE_C * sp.diffusivity_m2_s * factor * c
-        ix += scale * dw_dx
-        iy += scale * dw_dy
-    return ix, iy
+        expr = dolfinx.fem.Expression(flux * scale, V.element.interpolation_points)
+        current.interpolate(expr, cells0=problem.domain.region_cells(region.name))
+    return current
 
 
 def gather_profile(problem: Problem) -> Profile1D:
@@ -165,7 +191,7 @@ def gather_profile(problem: Problem) -> Profile1D:
     return lateral_average(problem)[0]
 
 
-def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES
+def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: bool = False
                     ) -> tuple[Profile1D, tuple[LateralMap, ...]]:
     """Average a 2D run over y at the x of the 1D stack mesh, and keep the sampled maps
     (collective).
@@ -173,6 +199,7 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES
     At each x: <f>(x) = (1/n) sum_i f(x, y_i), y_i the midpoints of n equal slices of the
     height. Concentrations (and theta) are averaged as concentrations, so <c> is what a
     laterally integrating probe (NDP, the current) sees; psi and w are averaged as potentials.
+    ``with_current`` adds the ionic current density of each cell to the electrolytes' maps.
     """
     from pnp_ssb.sampling import evaluate, grid_points, locate
 
@@ -190,6 +217,7 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES
             locators[key] = locate(function.function_space.mesh, pts, cells)
         return evaluate(function, locators[key]).reshape(n_y, -1)
 
+    current_field = current_density_dg0(problem) if with_current else None
     x_end = max(b for _, b in domain.layer_bounds.values())
     x_all = np.union1d(domain.profile_x, np.linspace(0.0, x_end, MAP_COLUMNS + 1))
     for region in model.regions:
@@ -222,8 +250,11 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES
                                 {k: v.mean(axis=0)[on_mesh] for k, v in w.items()},
                                 {k: v.mean(axis=0)[on_mesh] for k, v in c.items()},
                                 theta[on_mesh] if theta is not None else None))
+        current = None
+        if current_field is not None and region.is_electrolyte:
+            current = evaluate(current_field, locators[("psi", region.name)]).reshape(n_y, -1, 2)
         maps.append(LateralMap(region.name, xs * ls, y * ls, psi * model.scales.thermal_voltage_V,
-                               c, w, chi))
+                               c, w, chi, current))
     return Profile1D(tuple(segments), model.scales.thermal_voltage_V), tuple(maps)
 
 
@@ -331,7 +362,8 @@ def interface_measure(problem: Problem, key: str) -> float:
 
 
 def space_charge_C_m2(problem: Problem) -> dict[str, float]:
-    """Integrated charge of each region per unit boundary area (collective)."""
+    """Integrated charge of each region per unit boundary area, its sharp grain boundaries'
+    sheet charge included (collective)."""
     from pnp_ssb.forms import charge_density_ufl
 
     comm = problem.domain.mesh.comm
@@ -343,6 +375,10 @@ def space_charge_C_m2(problem: Problem) -> dict[str, float]:
         tag = problem.domain.region_tags[region.name]
         form = dolfinx.fem.form(rho * problem.dx(tag), entity_maps=problem.entity_maps or None)
         value = comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
+        if region.name in problem.sheet_charge:  # the charge of sharp grain boundaries
+            sheet = problem.compiled(f"sheet:{region.name}",
+                                     lambda n=region.name: problem.sheet_charge[n])
+            value += comm.allreduce(dolfinx.fem.assemble_scalar(sheet), op=MPI.SUM)
         out[region.name] = value * problem.model.scales.charge_per_area_C_m2 / boundary_measure(
             problem, "left")
     return out

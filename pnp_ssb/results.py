@@ -15,6 +15,7 @@ from pnp_ssb.output import (
     write_profiles_csv,
     write_text_atomic,
 )
+from pnp_ssb.postprocess import species_on_parent
 from pnp_ssb.solution import Solution
 from pnp_ssb.summary import summary
 from pnp_ssb.tomlio import dumps_toml
@@ -32,7 +33,7 @@ def _write_fields(solution: Solution, outdir: Path) -> None:
     phi = dolfinx.fem.Function(V, name="phi_V")
     phi.interpolate(dolfinx.fem.Expression(problem.psi * vt, V.element.interpolation_points))
     out = [phi]
-    w_parent = _species_on_parent(solution)
+    w_parent = species_on_parent(solution.problem)
     for name in model.species_names:
         c = dolfinx.fem.Function(V, name=f"c_{name}_m3")
         for region in model.regions:
@@ -56,40 +57,10 @@ def _write_fields(solution: Solution, outdir: Path) -> None:
                 xdmf.write_function(f)
 
 
-def _species_on_parent(solution: Solution) -> dict[str, dolfinx.fem.Function]:
-    """Copies of the submesh fields w_k on the parent mesh (zero outside their regions)."""
-    problem = solution.problem
-    V = problem.psi.function_space
-    out = {}
-    species_maps = problem.entity_maps[:len(problem.species_fields)]  # electrodes' maps follow
-    for (name, w), emap in zip(problem.species_fields.items(), species_maps, strict=True):
-        parent_cells = emap.sub_topology_to_topology(
-            np.arange(emap.sub_topology.index_map(emap.dim).size_local
-                      + emap.sub_topology.index_map(emap.dim).num_ghosts, dtype=np.int32), False)
-        copy = dolfinx.fem.Function(V)
-        copy.interpolate(w, cells0=np.arange(parent_cells.size, dtype=np.int32),
-                         cells1=parent_cells)
-        out[name] = copy
-    return out
-
-
 def _current_maps(solution: Solution) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Ionic current density maps of the electrolytes of a 2D run with moving species."""
-    from pnp_ssb.postprocess import current_density_map_A_m2
-
-    problem, model = solution.problem, solution.model
-    if not problem.species_fields:
-        return {}
-    out = {}
-    for m in solution.extra.get("maps", ()):
-        region = model.region(m.region)
-        if not region.is_electrolyte:
-            continue
-        gb = solution.case.grain_boundaries.get(m.region)
-        factor = gb.diffusivity_factor if gb is not None else 1.0
-        out[m.region] = current_density_map_A_m2(m, region, factor,
-                                                 model.scales.concentration_m3)
-    return out
+    """(i_x, i_y) maps (A/m^2) of the electrolytes of a 2D run with moving species."""
+    return {m.region: (m.current_A_m2[..., 0], m.current_A_m2[..., 1])
+            for m in solution.extra.get("maps", ()) if m.current_A_m2 is not None}
 
 
 def write_outputs(solution: Solution, outdir: str | Path) -> Path:
@@ -122,7 +93,7 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                     magnitude = {r: (m.x_m, m.y_m, np.hypot(*currents[r])) for r, m in
                                  ((m.region, m) for m in maps) if r in currents}
                     plot_map(outdir / "current_map.png", magnitude, "|i| (A/m^2)",
-                             f"{solution.case.name}: ionic current density")
+                             f"{solution.case.name}: ionic current density", clip_outliers=True)
         write_text_atomic(outdir / "case.resolved.toml",
                           dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",

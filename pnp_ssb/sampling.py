@@ -53,16 +53,19 @@ def locate(msh: dolfinx.mesh.Mesh, points: np.ndarray,
 
 
 def evaluate(function: dolfinx.fem.Function, where: PointLocator) -> np.ndarray:
-    """Values of a scalar function at the located points, on every rank (collective).
-
-    ``where`` must have been located on the function's own mesh. Unlocated points give NaN.
+    """Values of a function at the located points, on every rank (collective): shape (n,) for
+    a scalar, (n, components) for a vector. ``where`` must have been located on the function's
+    own mesh. Unlocated points give NaN.
     """
     local = where.local
-    values = np.zeros(len(where.points))
+    size = function.function_space.value_size
+    values = np.zeros((len(where.points), size))
     if local.size:
-        values[local] = function.eval(where.points[local], where.cells[local]).reshape(-1)
+        values[local] = function.eval(where.points[local], where.cells[local]).reshape(-1, size)
     function.function_space.mesh.comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)
-    return np.where(where.found > 0, values / np.maximum(where.found, 1), np.nan)
+    found = where.found[:, None]
+    out = np.where(found > 0, values / np.maximum(found, 1), np.nan)
+    return out[:, 0] if size == 1 else out
 
 
 def grid_points(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -99,7 +99,7 @@ def postprocess_solution(case, model, domain, problem, report, start, converged,
     if domain.dimension == 1:
         profile = gather_profile_1d(problem)
     else:
-        profile, maps = lateral_average(problem)
+        profile, maps = lateral_average(problem, with_current=True)
     warnings = physics_warnings(profile, model)
     for text in warnings:
         log.warning("%s", text)
