@@ -1,4 +1,5 @@
-"""The `pnp-ssb` command line: check, schema, materials, run, sweep, cpd, resistance, screen."""
+"""The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, resistance,
+screen."""
 
 import argparse
 import json
@@ -40,6 +41,33 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--measured", help="measured profile, CSV with columns x_m, cpd_V")
     c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
     c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("mesh", help="write a 2D cross-section mesh (gmsh .msh, lengths in nm)")
+    kinds = c.add_subparsers(dest="kind", required=True)
+    for kind in ("bicrystal", "polycrystal"):
+        k = kinds.add_parser(kind, help=f"a {kind} electrolyte layer between other layers")
+        k.add_argument("--layers", required=True, metavar="NAME:NM,...",
+                       help="layers left to right with thicknesses in nm, e.g. "
+                            "li_left:20,llzo:100,li_right:20")
+        k.add_argument("--electrolyte", required=True, help="the layer split into grains")
+        k.add_argument("--height-nm", type=float, required=True)
+        k.add_argument("--gb-width-nm", type=float, default=0.0,
+                       help="core width; 0: sharp boundaries (default)")
+        k.add_argument("--h-min-nm", type=float, default=0.1,
+                       help="cell size at interfaces and boundaries")
+        k.add_argument("--h-max-nm", type=float, default=5.0)
+        k.add_argument("--growth-ratio", type=float, default=1.2)
+        if kind == "bicrystal":
+            k.add_argument("--gb-position-nm", type=float, default=None,
+                           help="x of the boundary at mid-height from the layer's left edge "
+                                "(default: the middle)")
+            k.add_argument("--angle-deg", type=float, default=90.0,
+                           help="angle to the x axis: 90 parallel to the electrodes, 0 from "
+                                "electrode to electrode")
+        else:
+            k.add_argument("--grains", type=int, default=6)
+            k.add_argument("--seed", type=int, default=0)
+            k.add_argument("--min-seed-distance-nm", type=float, default=None)
+        k.add_argument("-o", "--output", required=True, help="output .msh file")
     c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
                                      "sub-communicators (resumable)")
     c.add_argument("cases", nargs="+", help="case files (TOML)")
@@ -80,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                  len(result.pairs), len(result.stacks), result.pairs[0]["electrode"],
                  result.pairs[0]["electrolyte"], result.pairs[0]["asr_ohm_cm2"])
         return 0
+    if args.command == "mesh":
+        return _mesh(args, log)
     if args.command == "sweep":
         from pnp_ssb.batch import run_sweep, sweep_points
 
@@ -127,6 +157,48 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NOT_CONVERGED
     log.info("wrote %s (converged in %d Newton iterations, %.2f s)", args.output,
              solution.report.newton_iterations, solution.wall_time_s)
+    return 0
+
+
+def _mesh(args, log) -> int:
+    from pnp_ssb import microstructure as ms
+    from pnp_ssb.log import world_rank
+
+    try:
+        names, thicknesses = [], []
+        for item in args.layers.split(","):
+            name, _, value = item.partition(":")
+            names.append(name.strip())
+            thicknesses.append(float(value))
+    except ValueError:
+        log.error("--layers %r: expected NAME:THICKNESS_NM,... (e.g. li_left:20,llzo:100)",
+                  args.layers)
+        return EXIT_BAD_INPUT
+    layers = ms.Layers(tuple(names), tuple(thicknesses), args.height_nm)
+    sizing = ms.Sizing(args.h_min_nm, args.h_max_nm, args.growth_ratio)
+    try:  # every check runs before gmsh starts
+        ms.check_layers(layers)
+        sizing.check()
+        a, b = layers.bounds(args.electrolyte)
+        if args.kind == "bicrystal":
+            position = args.gb_position_nm if args.gb_position_nm is not None else (b - a) / 2
+            ms.bicrystal_grains(layers, args.electrolyte, position, args.angle_deg)
+
+            def build():
+                ms.bicrystal(layers, args.electrolyte, position, args.angle_deg,
+                             args.gb_width_nm, sizing)
+        else:
+            ms.polycrystal_cells(layers, args.electrolyte, args.grains, args.seed,
+                                 args.gb_width_nm, args.min_seed_distance_nm)
+
+            def build():
+                ms.polycrystal(layers, args.electrolyte, args.grains, args.seed,
+                               args.gb_width_nm, sizing, args.min_seed_distance_nm)
+    except ms.GeometryError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    if world_rank() == 0:
+        ms.write_msh(args.output, build)
     return 0
 
 
