@@ -229,3 +229,26 @@ def test_sweep_over_one_rank_groups(tmp_path):
         with open(f"{shared}/parallel/sweep.csv") as a, open(f"{shared}/serial/sweep.csv") as b:
             assert a.read() == b.read()
     MPI.COMM_WORLD.barrier()
+
+
+def test_transient_cell_in_2d(tmp_path):
+    """The closed-cell voltage step as a layered 2D run: 2 ranks give the serial series."""
+    import csv
+
+    from pnp_ssb.case import load_case
+    from pnp_ssb.run import run_case
+    from tests.verification.test_transient import closed_cell
+
+    data = closed_cell(1e-3)
+    data["boundaries"]["right"]["voltage_V"] = 0.25
+    data["geometry"] = {"type": "layered_2d", "height_m": 10e-9, "lateral_cells": 2}
+    shared = MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None, root=0)
+    run_case(load_case(data), f"{shared}/parallel", MPI.COMM_WORLD)
+    run_case(load_case(data), tmp_path / "serial", MPI.COMM_SELF)
+    with open(f"{shared}/parallel/timeseries.csv", encoding="utf-8") as fh:
+        par = list(csv.DictReader(fh))
+    with open(tmp_path / "serial" / "timeseries.csv", encoding="utf-8") as fh:
+        ser = list(csv.DictReader(fh))
+    assert len(par) == len(ser)
+    for key, value in ser[-1].items():
+        assert float(par[-1][key]) == pytest.approx(float(value), rel=1e-7, abs=1e-12), key

@@ -87,3 +87,18 @@ def test_missing_or_foreign_mesh_file(tmp_path):
     (tmp_path / "x.msh").write_text("hello\n")
     with pytest.raises(CaseError, match=r"not a gmsh \.msh file"):
         load_case(gc_file_case(tmp_path / "x.msh"))
+
+
+def test_mesh_region_the_case_does_not_name(tmp_path):
+    """A 2D group without a region in the case (a region without a material) is named."""
+    import gmsh
+
+    path = write_mesh(tmp_path / "gc.msh")
+    gmsh.initialize() if not gmsh.isInitialized() else None
+    gmsh.open(path)
+    surfaces = [t for _, t in gmsh.model.getEntities(2)]
+    gmsh.model.setPhysicalName(2, gmsh.model.addPhysicalGroup(2, surfaces), "mystery")
+    gmsh.write(str(tmp_path / "extra.msh"))
+    gmsh.model.remove()
+    with pytest.raises(CaseError, match="no region 'mystery'"):
+        load_case(gc_file_case(tmp_path / "extra.msh"))

@@ -114,3 +114,19 @@ def test_iterative_solvers_give_the_direct_answer(solve, linear_solver):
     iterative = solve({**data, "solver": {"linear_solver": linear_solver}})
     assert_same_profiles(direct, iterative)
     assert sum(a.linear_iterations for a in iterative.report.attempts) > 0
+
+
+def test_transient_cell_in_2d(tmp_path):
+    """A closed-cell voltage step (LiCoO2 | LiPON | LimSi with Li diffusion in the electrodes)
+    as a layered 2D run: the same time series as in 1D, step by step."""
+    from tests.verification.test_transient import closed_cell, read_rows
+
+    data = closed_cell(2e-3)
+    data["boundaries"]["right"]["voltage_V"] = 0.25
+    run_case(load_case(data), tmp_path / "one")
+    run_case(load_case({**data, "geometry": {"type": "layered_2d", "height_m": 10e-9,
+                                             "lateral_cells": 2}}), tmp_path / "two")
+    one, two = (read_rows(tmp_path / n / "timeseries.csv") for n in ("one", "two"))
+    np.testing.assert_array_equal(one["time_s"], two["time_s"])
+    for key in ("current_lco|lipon_A_m2", "charge_lipon|si_C_m2", "li_inventory_mol_m2"):
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-7, atol=1e-12)
