@@ -446,6 +446,40 @@ def mott_schottky_width_m(core_charge_C_m2: float, charge: int,
 
 
 # ----------------------------------------------------------------------------------------------
+# Small-signal impedance
+# ----------------------------------------------------------------------------------------------
+
+def blocking_binary_impedance_ohm_m2(frequency_Hz: ArrayLike, bulk_concentration_m3: float,
+                                     diffusivity_m2_s: float, eps_r: float, length_m: float,
+                                     temperature_K: float) -> NDArray[np.complex128]:
+    """Linearised PNP impedance (Ohm m^2) of a symmetric 1:1 electrolyte with equal
+    diffusivities between two blocking electrodes, at zero bias (Macdonald 1953):
+
+        Z = [L + 2 sigma tanh(kappa L/2) / (i w eps kappa)] / (sigma + i w eps),
+        kappa^2 = 1/lambda^2 + i w / D,   sigma = 2 e^2 c D / kT,   lambda^2 = eps kT/(2 e^2 c).
+
+    Limits: 2 lambda/(i w eps) (two double layers) as w -> 0, L/(i w eps) as w -> inf.
+    """
+    w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
+    eps = _EPS0 * eps_r
+    kT = _KB * temperature_K
+    sigma = 2 * _E**2 * bulk_concentration_m3 * diffusivity_m2_s / kT
+    lam2 = eps * kT / (2 * _E**2 * bulk_concentration_m3)
+    kappa = np.sqrt(1 / lam2 + 1j * w / diffusivity_m2_s)
+    return (length_m + 2 * sigma * np.tanh(kappa * length_m / 2) / (1j * w * eps * kappa)) / (
+        sigma + 1j * w * eps)
+
+
+def bulk_rc_impedance_ohm_m2(frequency_Hz: ArrayLike, conductivity_S_m: float, eps_r: float,
+                             length_m: float) -> NDArray[np.complex128]:
+    """R_b in parallel with C_g (Ohm m^2): R_b = L/sigma, C_g = eps/L; the exact linearised
+    response of one carrier over a fixed background between reversible electrodes (the
+    carrier stays uniform, so the field is too)."""
+    w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
+    return length_m / (conductivity_S_m + 1j * w * _EPS0 * eps_r)
+
+
+# ----------------------------------------------------------------------------------------------
 # Gouy–Chapman (symmetric z:z Boltzmann electrolyte)
 # ----------------------------------------------------------------------------------------------
 

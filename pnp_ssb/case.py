@@ -6,6 +6,7 @@ mistake is reported before any mesh or MPI work, as one :class:`CaseError` namin
 path, the value and what was expected. This module imports no DOLFINx.
 """
 
+import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -240,7 +241,8 @@ class StudySpec(_Strict):
     """'equilibrium': Poisson with every Li-linked defect at one electrochemical potential
     (grand-canonical, the Li reference); 'steady_state': full Poisson–Nernst–Planck with fluxes."""
 
-    type: Literal["equilibrium", "steady_state", "ocv_sweep", "transient"] = "equilibrium"
+    type: Literal["equilibrium", "steady_state", "ocv_sweep", "transient", "impedance"] = (
+        "equilibrium")
     ocv_V: list[FiniteFloat] | None = Field(
         None, description="ocv_sweep only: cell voltages (cathode - anode) to solve, with the Li "
                           "inventory of the regions' li_fraction conserved")
@@ -267,8 +269,27 @@ class StudySpec(_Strict):
     checkpoint_every_steps: Annotated[int, Field(ge=1)] = Field(
         20, description="transient: steps between checkpoints (a restart resumes from the last)")
 
+    frequencies_Hz: list[float] | None = Field(
+        None, description="impedance: the frequencies, Hz (default: f_min_Hz to f_max_Hz)")
+    f_min_Hz: PositiveFloat = Field(1e-3, description="impedance: lowest frequency, Hz")
+    f_max_Hz: PositiveFloat = Field(1e7, description="impedance: highest frequency, Hz")
+    points_per_decade: Annotated[int, Field(ge=1, le=100)] = Field(
+        5, description="impedance: log-spaced frequencies per decade")
+
     @model_validator(mode="after")
     def _sweep(self) -> "StudySpec":
+        if self.frequencies_Hz is not None:
+            if self.type != "impedance":
+                raise ValueError("frequencies_Hz applies to study.type = 'impedance' only")
+            if not self.frequencies_Hz:
+                raise ValueError("frequencies_Hz = []: expected at least one frequency")
+            bad = [f for f in self.frequencies_Hz if not (math.isfinite(f) and f > 0)]
+            if bad:
+                raise ValueError(f"frequencies_Hz contains {bad[0]!r}: expected positive, "
+                                 "finite frequencies (Hz)")
+        if self.f_min_Hz >= self.f_max_Hz:
+            raise ValueError(f"f_min_Hz = {self.f_min_Hz!r} >= f_max_Hz = {self.f_max_Hz!r}: "
+                             "expected f_min_Hz < f_max_Hz")
         transient = self.type == "transient"
         if (self.end_time_s is not None) != transient:
             raise ValueError("end_time_s is required by, and only allowed in, "
@@ -509,9 +530,9 @@ def validate_semantics(case: Case) -> None:
             raise field_error(f"regions[{i}].electronic", "graded", "'extrinsic' or 'none' in "
                               f"a {case.study.type} study: graded carriers carry a current "
                               "between electrodes at different Fermi levels (use steady_state)")
-    if case.study.type in ("steady_state", "transient"):
-        if "dielectric" in kinds and case.study.type == "transient":
-            raise field_error("study.type", "transient", "'equilibrium' or 'steady_state' for "
+    if case.study.type in ("steady_state", "transient", "impedance"):
+        if "dielectric" in kinds and case.study.type in ("transient", "impedance"):
+            raise field_error("study.type", case.study.type, "'equilibrium' or 'steady_state' for "
                               "stacks with dielectric layers (transients across a compact layer "
                               "are not supported yet)")
         _check_kinetics(case, kinds)
@@ -796,7 +817,7 @@ def neutrality_potential_V(material: matdb.Material) -> float:
 
 def _check_species_have_reservoirs(case: Case) -> None:
     mats = case.region_materials
-    if reacting_contacts(case) or case.study.type == "transient":
+    if reacting_contacts(case) or case.study.type in ("transient", "impedance"):
         return  # a cell's blocked species stay at their bulk level; a transient conserves them
     for species in {s for m in mats.values() for s in m.species}:
         fed = False

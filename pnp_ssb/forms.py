@@ -72,6 +72,7 @@ class Problem:
         default_factory=list)
     grain_cores: dict[str, "GrainCore"] = field(default_factory=dict)
     sheet_charge: dict[str, ufl.Form] = field(default_factory=dict)  # sharp boundaries, scaled
+    reservoir_w: dict = field(default_factory=dict)  # (side, species): held w_k (kT)
     load: float = 0.0
     cache: dict = field(default_factory=dict)  # compiled forms and fixed measures, by name
 
@@ -267,6 +268,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     electrode: dict[str, dolfinx.fem.Constant] = {}
     stern: dict[str, float] = {}
     conductor_constants: dict[str, list] = {}
+    reservoir_w: dict[tuple[str, str], dolfinx.fem.Constant] = {}
     interface_dofs = _conductor_conditions(domain, model, V, constant, ref, bcs,
                                            conductor_constants)
     for side, region in (("left", model.regions[0]), ("right", model.regions[-1])):
@@ -296,6 +298,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                 dofs = dolfinx.fem.locate_dofs_topological(Vk, fdim, sub_f)
                 boundary_species_dofs[(side, sp.name)] = dofs
                 w_res = constant(lambda lam, z=sp.charge, o=offset: z * lam * o)
+                reservoir_w[(side, sp.name)] = w_res
                 bcs.append(dolfinx.fem.dirichletbc(w_res, dofs, Vk))
 
     if steady:
@@ -347,7 +350,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                    species_tests=tests, electrodes=electrodes, fermi_voltage=fermi,
                    conductor_potential=conductor_constants, contacts=contacts,
                    contact_current=contact_current, grain_cores=cores,
-                   sheet_charge=sheet_charge)
+                   sheet_charge=sheet_charge, reservoir_w=reservoir_w)
 
 
 def _conductor_conditions(domain: Domain, model: StackModel, V, constant, ref: float,

@@ -366,3 +366,27 @@ def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.nda
         ax.set_title(title, fontsize=9)
     save_figure(fig, path)
     return path
+
+
+def plot_impedance(outdir: Path, f_Hz: np.ndarray, re_ohm_cm2: np.ndarray,
+                   im_ohm_cm2: np.ndarray) -> None:
+    """nyquist.png (-Im Z against Re Z, equal axes) and bode.png (|Z| and the phase)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.0, 4.5), constrained_layout=True)
+    ax.plot(re_ohm_cm2, -im_ohm_cm2, "o-", ms=3, lw=1.0)
+    ax.set_xlabel("Re Z (Ohm cm^2)")
+    ax.set_ylabel("-Im Z (Ohm cm^2)")
+    ax.set_aspect("equal", adjustable="datalim")
+    save_figure(fig, outdir / "nyquist.png")
+    z = re_ohm_cm2 + 1j * im_ohm_cm2
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(6.0, 5.5), sharex=True, constrained_layout=True)
+    a1.loglog(f_Hz, np.abs(z), "o-", ms=3, lw=1.0)
+    a1.set_ylabel("|Z| (Ohm cm^2)")
+    a2.semilogx(f_Hz, -np.degrees(np.angle(z)), "o-", ms=3, lw=1.0)
+    a2.set_ylabel("-phase (deg)")
+    a2.set_xlabel("f (Hz)")
+    save_figure(fig, outdir / "bode.png")

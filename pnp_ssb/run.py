@@ -175,6 +175,10 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
         from pnp_ssb.sweep import run_sweep
 
         return run_sweep(case, outdir, comm)[-1]
+    if case.study.type == "impedance":
+        from pnp_ssb.impedance import run_impedance
+
+        return run_impedance(case, outdir, comm)[0]
     if case.study.type == "transient":
         from pnp_ssb.transient import run_transient
 

@@ -201,6 +201,8 @@ def summary(solution: Solution) -> dict[str, Any]:
         "boundaries": boundaries,
         "interfaces": interfaces,
         "regions": regions,
+        **({"impedance": solution.extra["impedance"]} if "impedance" in solution.extra
+           else {}),
         **({"grain_boundaries": solution.extra["grain_boundaries"]}
            if solution.extra.get("grain_boundaries") else {}),
         **({"cell": cell_summary(solution)} if model.cell else {}),

@@ -252,3 +252,14 @@ def test_transient_cell_in_2d(tmp_path):
     assert len(par) == len(ser)
     for key, value in ser[-1].items():
         assert float(par[-1][key]) == pytest.approx(float(value), rel=1e-7, abs=1e-12), key
+
+
+@pytest.mark.parametrize("which", ["blocking", "cell"])
+def test_impedance(which):
+    """Impedance spectra on 2 ranks equal the serial ones to solver tolerance."""
+    from tests.verification.test_impedance import blocking_case, li_cell, spectrum
+
+    data = blocking_case() if which == "blocking" else li_cell(0.1)
+    parallel = spectrum(data, MPI.COMM_WORLD)
+    serial = spectrum(data, MPI.COMM_SELF)
+    np.testing.assert_allclose(parallel.impedance_ohm_m2, serial.impedance_ohm_m2, rtol=1e-7)
