@@ -235,18 +235,20 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings) -> TimeS
         e.field.function_space.dofmap.index_map.size_local
         + e.field.function_space.dofmap.index_map.num_ghosts, dtype=np.int32))
         for e in problem.electrodes.values()]
+    initial = SolveReport()
     if model.cell is not None:
         start = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs + fixed,
                              problem.entity_maps, settings)
         try:
-            solve_with_continuation(start, problem.set_load, label=f"{case.name}: t = 0")
+            initial = solve_with_continuation(start, problem.set_load,
+                                              label=f"{case.name}: t = 0")
         finally:
             start.close()
     else:
         problem.set_load(0.0)  # the flat state is exact; the step comes at t = 0+
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           settings)
-    stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, SolveReport())
+    stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, initial)
     if model.cell is not None:
         stepper.fermi_voltage_V = dict(model.cell.fermi_voltage_V)
         stepper.work_function_eV = dict(model.cell.work_function_eV)
