@@ -1,9 +1,10 @@
-"""The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, resistance,
-screen."""
+"""The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit,
+resistance, screen."""
 
 import argparse
 import json
 import logging
+import math
 import sys
 
 from pnp_ssb.case import CaseError, json_schema, load_case
@@ -68,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
             k.add_argument("--seed", type=int, default=0)
             k.add_argument("--min-seed-distance-nm", type=float, default=None)
         k.add_argument("-o", "--output", required=True, help="output .msh file")
+    c = sub.add_parser("fit", help="fit R_s + RC arcs to an impedance.csv (Ohm cm^2, F/cm^2)")
+    c.add_argument("spectrum", help="impedance.csv of an impedance run")
+    c.add_argument("--arcs", type=int, default=2, help="number of RC arcs")
+    c.add_argument("--labels", help="comma-separated names of the arcs, high to low frequency")
+    c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
+    c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
+    c.add_argument("-o", "--output", required=True, help="output JSON file")
     c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
                                      "sub-communicators (resumable)")
     c.add_argument("cases", nargs="+", help="case files (TOML)")
@@ -108,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                  len(result.pairs), len(result.stacks), result.pairs[0]["electrode"],
                  result.pairs[0]["electrolyte"], result.pairs[0]["asr_ohm_cm2"])
         return 0
+    if args.command == "fit":
+        return _fit(args, log)
     if args.command == "mesh":
         return _mesh(args, log)
     if args.command == "sweep":
@@ -157,6 +167,33 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NOT_CONVERGED
     log.info("wrote %s (converged in %d Newton iterations, %.2f s)", args.output,
              solution.report.newton_iterations, solution.wall_time_s)
+    return 0
+
+
+def _fit(args, log) -> int:
+    from pathlib import Path
+
+    from pnp_ssb.circuits import FitError, fit_arcs, read_impedance_csv
+    from pnp_ssb.log import world_rank
+    from pnp_ssb.output import write_json
+
+    labels = args.labels.split(",") if args.labels else None
+    try:
+        if labels is not None and len(labels) != args.arcs:
+            raise FitError(f"--labels {args.labels!r}: expected {args.arcs} names (--arcs)")
+        f, z = read_impedance_csv(args.spectrum)
+        keep = (f >= args.f_min_Hz) & (f <= args.f_max_Hz)
+        fit = fit_arcs(f[keep], z[keep], args.arcs)
+    except FitError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    result = fit.as_dict(labels)
+    if world_rank() == 0:
+        write_json(Path(args.output), {"spectrum": args.spectrum, **result})
+    for name, arc in result["arcs"].items():
+        log.info("%s: R = %.4g +- %.2g Ohm cm^2, C = %.4g +- %.2g F/cm^2 (%.3g Hz)", name,
+                 arc["resistance_ohm_cm2"], arc["resistance_error_ohm_cm2"],
+                 arc["capacitance_F_cm2"], arc["capacitance_error_F_cm2"], arc["frequency_Hz"])
     return 0
 
 
