@@ -120,8 +120,8 @@ def test_bad_frequencies(study, message):
 def test_circuit_fit_recovers_a_known_circuit():
     """Three arcs decades apart plus a series resistance, with 0.1 % noise: every parameter
     within 1 % and inside three standard errors."""
-    from pnp_ssb.circuits import CircuitFit, fit_arcs
     from pnp_ssb.circuits import Arc as RC
+    from pnp_ssb.circuits import CircuitFit, fit_arcs
 
     truth = CircuitFit(2e-4, 0, (RC(3e-2, 1e-7, 0, 0), RC(1e-2, 1e-3, 0, 0),
                                   RC(5e-3, 2.0, 0, 0)), 0)
