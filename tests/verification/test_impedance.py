@@ -120,11 +120,10 @@ def test_bad_frequencies(study, message):
 def test_circuit_fit_recovers_a_known_circuit():
     """Three arcs decades apart plus a series resistance, with 0.1 % noise: every parameter
     within 1 % and inside three standard errors."""
-    from pnp_ssb.circuits import Arc as RC
-    from pnp_ssb.circuits import CircuitFit, fit_arcs
+    from pnp_ssb.circuits import Arc, CircuitFit, fit_arcs
 
-    truth = CircuitFit(2e-4, 0, (RC(3e-2, 1e-7, 0, 0), RC(1e-2, 1e-3, 0, 0),
-                                  RC(5e-3, 2.0, 0, 0)), 0)
+    truth = CircuitFit(2e-4, 0, (Arc(3e-2, 1e-7, 0, 0), Arc(1e-2, 1e-3, 0, 0),
+                                  Arc(5e-3, 2.0, 0, 0)), 0)
     f = np.logspace(-3, 8, 67)
     rng = np.random.default_rng(0)
     z = truth.impedance_ohm_m2(f) * (1 + 1e-3 * rng.standard_normal(f.size))
