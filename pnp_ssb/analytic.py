@@ -479,6 +479,96 @@ def bulk_rc_impedance_ohm_m2(frequency_Hz: ArrayLike, conductivity_S_m: float, e
     return length_m / (conductivity_S_m + 1j * w * _EPS0 * eps_r)
 
 
+def jamnik_maier_impedance_ohm_m2(frequency_Hz: ArrayLike, ion_concentration_m3: float,
+                                  ion_diffusivity_m2_s: float, electron_concentration_m3: float,
+                                  electron_diffusivity_m2_s: float, length_m: float,
+                                  temperature_K: float) -> NDArray[np.complex128]:
+    """Mixed conductor (cation z = +1, electrons) between ion-blocking, electron-reversible
+    electrodes, electroneutral bulk (Jamnik & Maier, J. Electrochem. Soc. 146, 4183, 1999;
+    Ohm m^2):
+
+        Z = R_inf + (R_e - R_inf) tanh(sqrt(i w tau)) / sqrt(i w tau),
+        R_k = L kT / (e^2 c_k D_k),  R_inf = R_i R_e / (R_i + R_e),
+        tau = L^2 / (4 D~) = (R_i + R_e) C_chem / 4,  D~ = D_i D_e (c_i + c_e)/(D_i c_i + D_e c_e),
+        C_chem = e^2 L c_i c_e / (kT (c_i + c_e))  (chemical capacitance per area).
+
+    Both carriers conduct at high frequency (R_inf), only electrons at DC (R_e); in between the
+    blocked ions store Li as a neutral stoichiometry gradient (the transmission line's chemical
+    capacitance). Neglects the geometric capacitance and the ionic double layers (O(lambda/L)).
+    """
+    w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
+    kT = _KB * temperature_K
+    c_i, d_i = ion_concentration_m3, ion_diffusivity_m2_s
+    c_e, d_e = electron_concentration_m3, electron_diffusivity_m2_s
+    r_i = length_m * kT / (_E**2 * c_i * d_i)
+    r_e = length_m * kT / (_E**2 * c_e * d_e)
+    r_inf = r_i * r_e / (r_i + r_e)
+    d_chem = d_i * d_e * (c_i + c_e) / (d_i * c_i + d_e * c_e)
+    x = np.sqrt(1j * w * length_m**2 / (4 * d_chem))
+    return r_inf + (r_e - r_inf) * np.tanh(x) / x
+
+
+def mixed_conductor_impedance_ohm_m2(frequency_Hz: ArrayLike, ion_concentration_m3: float,
+                                    ion_diffusivity_m2_s: float, electron_concentration_m3: float,
+                                    electron_diffusivity_m2_s: float, eps_r: float,
+                                    length_m: float, temperature_K: float
+                                    ) -> NDArray[np.complex128]:
+    """The exact linearised PNP impedance (Ohm m^2) of the same mixed conductor (Boltzmann
+    cation z = +1 and electrons over a background -e(c_i - c_e)), with the electrode potential
+    imposed at each contact (no Stern layer), j_ion = 0 there and the electron density held
+    (its electrochemical potential follows the electrode's Fermi level).
+
+    Perturbations ~ e^{i w t}: i w n_k = -j_k', j_k = -D_k (n_k' + z_k c_k psi'),
+    psi'' = -(e^2/eps kT)(n_i - n_e), psi = e phi / kT. Modes e^{+-k x} with s = k^2 roots of
+        D_i D_e s^2 - s [i w (D_i + D_e) + b D_i D_e (c_i + c_e)] + i w (i w + b (D_i c_i + D_e c_e)) = 0,
+    b = e^2 / (eps kT) (s -> 0 and s -> 1/lambda^2 as w -> 0: the chemical-diffusion and
+    Debye modes), plus a uniform field. Six contact conditions fix the six amplitudes; the
+    total current e (j_i - j_e) - i w eps phi' is uniform. Reduces to
+    jamnik_maier_impedance_ohm_m2 as lambda/L -> 0 and w eps L/sigma -> 0.
+    """
+    freqs = np.atleast_1d(np.asarray(frequency_Hz, dtype=float))
+    kT = _KB * temperature_K
+    eps = _EPS0 * eps_r
+    vt = kT / _E
+    b = _E**2 / (eps * kT)
+    c = np.array([ion_concentration_m3, electron_concentration_m3])
+    d = np.array([ion_diffusivity_m2_s, electron_diffusivity_m2_s])
+    out = np.empty(freqs.size, dtype=complex)
+    for n, f in enumerate(freqs):
+        iw = 2j * np.pi * f
+        roots = np.roots([d[0] * d[1], -(iw * (d[0] + d[1]) + b * d[0] * d[1] * c.sum()),
+                          iw * (iw + b * (d[0] * c[0] + d[1] * c[1]))])
+        at_0 = _mixed_conductor_basis(0.0, length_m, roots, iw, c, d, eps * vt)
+        at_l = _mixed_conductor_basis(length_m, length_m, roots, iw, c, d, eps * vt)
+        rows = np.vstack([at_0[[0, 2, 3]], at_l[[0, 2, 3]]])  # psi, n_e, j_i at both contacts
+        rhs = np.array([0.0, 0.0, 0.0, 1.0 / vt, 0.0, 0.0], dtype=complex)  # 1 V on the right
+        amplitudes = np.linalg.solve(rows, rhs)
+        out[n] = -1.0 / (at_l[4] @ amplitudes)  # 1 V drives the current in -x
+    return out
+
+
+def _mixed_conductor_basis(x_m: float, length_m: float, roots: np.ndarray, iw: complex,
+                           c: np.ndarray, d: np.ndarray, eps_vt: float) -> np.ndarray:
+    """Rows psi, n_i, n_e, j_i and the total current e (j_i - j_e) - i w eps phi' at x for
+    each basis function of mixed_conductor_impedance_ohm_m2: e^{-k x} and e^{-k (L - x)} per
+    mode (decaying, so no overflow for L >> lambda), a constant and a uniform field."""
+    z = np.array([1.0, -1.0])
+    cols = []
+    for s in roots:
+        k = np.sqrt(s + 0j)
+        k = k if k.real > 0 else -k
+        ratio = z * c * d * s / (iw - d * s)  # n_k per unit psi amplitude
+        for sign, g in ((-1.0, np.exp(-k * x_m)), (1.0, np.exp(-k * (length_m - x_m)))):
+            dpsi = sign * k * g
+            j = -d * (ratio * dpsi + z * c * dpsi)
+            cols.append([g, ratio[0] * g, ratio[1] * g, j[0],
+                         _E * (j[0] - j[1]) - iw * eps_vt * dpsi])
+    cols.append([1.0, 0.0, 0.0, 0.0, 0.0])
+    j = -d * z * c  # psi = x: a uniform field
+    cols.append([x_m, 0.0, 0.0, j[0], _E * (j[0] - j[1]) - iw * eps_vt])
+    return np.array(cols, dtype=complex).T
+
+
 # ----------------------------------------------------------------------------------------------
 # Gouy–Chapman (symmetric z:z Boltzmann electrolyte)
 # ----------------------------------------------------------------------------------------------

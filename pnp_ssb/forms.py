@@ -66,6 +66,8 @@ class Problem:
     electrodes: dict[str, "ElectrodeField"] = field(default_factory=dict)
     fermi_voltage: dict[str, dolfinx.fem.Constant] = field(default_factory=dict)
     conductor_potential: dict[str, list] = field(default_factory=dict)
+    # conductor -> (constant, carrier charge z, U_SE in V) of graded carriers' contact w
+    carrier_contact: dict[str, list] = field(default_factory=dict)
     contacts: list = field(default_factory=list)
     contact_current: dict[str, ufl.Form] = field(default_factory=dict)
     load_updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = field(
@@ -301,8 +303,10 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                 reservoir_w[(side, sp.name)] = w_res
                 bcs.append(dolfinx.fem.dirichletbc(w_res, dofs, Vk))
 
+    carrier_contact: dict[str, list] = {}
     if steady:
-        _carrier_contacts(case, domain, model, fields, vmaps, constant, bcs, boundary_species_dofs)
+        _carrier_contacts(case, domain, model, fields, vmaps, constant, bcs, boundary_species_dofs,
+                          carrier_contact)
 
     contacts = reacting_contacts(case, model) if steady else []
     electrodes: dict[str, ElectrodeField] = {}
@@ -348,7 +352,8 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                    boundary_dofs=boundary_dofs, boundary_species_dofs=boundary_species_dofs,
                    interface_dofs=interface_dofs, load_updates=updates,
                    species_tests=tests, electrodes=electrodes, fermi_voltage=fermi,
-                   conductor_potential=conductor_constants, contacts=contacts,
+                   conductor_potential=conductor_constants, carrier_contact=carrier_contact,
+                   contacts=contacts,
                    contact_current=contact_current, grain_cores=cores,
                    sheet_charge=sheet_charge, reservoir_w=reservoir_w)
 
@@ -503,9 +508,10 @@ def carrier_potentials(region: RegionModel, fields: dict) -> dict:
 
 
 def _carrier_contacts(case: Case, domain: Domain, model: StackModel, fields: dict, vmaps: dict,
-                      constant, bcs: list, species_dofs: dict) -> None:
+                      constant, bcs: list, species_dofs: dict, record: dict) -> None:
     """Graded electrons and holes take the Fermi level of the conductor they touch (the
-    Schottky analogue): w_e = (E_F,electrode - E_F,bulk)/kT = (U_SE - V)/vt, w_h = -w_e."""
+    Schottky analogue): w_e = (E_F,electrode - E_F,bulk)/kT = (U_SE - V)/vt, w_h = -w_e.
+    ``record`` gets (constant, z, U_SE) per conductor, for a time loop that moves V."""
     fdim = domain.mesh.topology.dim - 1
     vt = model.scales.thermal_voltage_V
     for a, b in zip(model.regions, model.regions[1:], strict=False):
@@ -524,8 +530,9 @@ def _carrier_contacts(case: Case, domain: Domain, model: StackModel, fields: dic
                                                            facets)
                 target = w_e if sp.carrier == "electron" else -w_e
                 species_dofs[(key, sp.name)] = dofs
-                bcs.append(dolfinx.fem.dirichletbc(
-                    constant(lambda lam, t=target: lam * t), dofs, fields[sp.name].function_space))
+                const = constant(lambda lam, t=target: lam * t)
+                record.setdefault(conductor.name, []).append((const, sp.charge, u_se))
+                bcs.append(dolfinx.fem.dirichletbc(const, dofs, fields[sp.name].function_space))
 
 
 def interface_entities(domain: Domain, key: str, first_region: str) -> np.ndarray:

@@ -167,8 +167,11 @@ class _Terminal:
         p = self.stepper.problem
         charges = electrode_charges_C_m2(p)
         if self.cell:
-            sigma = charges[self.key] if self.key else charges[list(p.interface_dofs)[-1]]
-            return sigma, self.stepper.contact_current_A_m2(self.key) if self.key else 0.0
+            contact = list(p.interface_dofs)[-1]  # the right conductor's contact
+            ion = self.stepper.contact_current_A_m2(self.key) if self.key else 0.0
+            # electrons and holes that take the conductor's Fermi level cross this contact too
+            ion -= boundary_currents_A_m2(p).get(contact, 0.0)
+            return charges[self.key or contact], ion
         leaving = boundary_currents_A_m2(p).get("right", 0.0)
         return charges["right"], -leaving
 

@@ -129,6 +129,8 @@ class TimeStepper:
             psi = (volts - (self.work_function_eV[region] - cell.reference_work_function_eV)) / vt
             for const, step in self.problem.conductor_potential.get(region, []):
                 const.value = psi + step
+            for const, z, u_se in self.problem.carrier_contact.get(region, []):
+                const.value = z * (volts - u_se) / vt  # w_e = (U_SE - V)/vt, w_h = -w_e
 
     def update_work_functions(self, profile: Profile1D | None = None) -> None:
         """Phi(theta) of each resolved electrode at its contact composition, for the next step

@@ -254,11 +254,22 @@ def test_transient_cell_in_2d(tmp_path):
         assert float(par[-1][key]) == pytest.approx(float(value), rel=1e-7, abs=1e-12), key
 
 
-@pytest.mark.parametrize("which", ["blocking", "cell"])
+@pytest.mark.parametrize("which", ["blocking", "cell", "mixed_conductor"])
 def test_impedance(which):
-    """Impedance spectra on 2 ranks equal the serial ones to solver tolerance."""
-    from tests.verification.test_impedance import blocking_case, li_cell, spectrum
+    """Impedance spectra on 2 ranks equal the serial ones to solver tolerance (the mixed
+    conductor: graded electrons whose contact values follow the terminal voltage)."""
+    from tests.verification.test_impedance import (
+        blocking_case,
+        li_cell,
+        mixed_conductor_spectrum,
+        spectrum,
+    )
 
+    if which == "mixed_conductor":
+        parallel = mixed_conductor_spectrum(0, MPI.COMM_WORLD)[0]
+        serial = mixed_conductor_spectrum(0, MPI.COMM_SELF)[0]
+        np.testing.assert_allclose(parallel.impedance_ohm_m2, serial.impedance_ohm_m2, rtol=1e-7)
+        return
     data = blocking_case() if which == "blocking" else li_cell(0.1)
     parallel = spectrum(data, MPI.COMM_WORLD)
     serial = spectrum(data, MPI.COMM_SELF)

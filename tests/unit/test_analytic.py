@@ -358,3 +358,24 @@ def test_invalid_inputs():
         a.stern_gouy_chapman(0.1, 0.0, C, EPS, T)
     with pytest.raises(ValueError):
         a.debye_length_m([a.SpeciesSpec(0, C)], EPS, T)
+
+
+def test_mixed_conductor_limits():
+    """The exact two-carrier response: R_e at DC (electrons only), R_i R_e/(R_i + R_e) on the
+    plateau, the geometric capacitance L/(i w eps) at high frequency; Jamnik–Maier is its
+    electroneutral limit (thick sample: lambda/L = 1.2e-4)."""
+    c_i, d_i, c_e, d_e, eps_r, temp = 2.5e25, 4e-12, 1e25, 1e-11, 20.0, 300.0
+    kT = a._KB * temp
+    for length in (1e-6, 1e-5):
+        r_i = length * kT / (a._E**2 * c_i * d_i)
+        r_e = length * kT / (a._E**2 * c_e * d_e)
+        z = a.mixed_conductor_impedance_ohm_m2([1e-6, 2.2e-3 / length, 1e14],
+                                                      c_i, d_i, c_e, d_e, eps_r, length, temp)
+        assert abs(z[0] / r_e - 1) < 1e-4
+        assert abs(z[1] / (r_i * r_e / (r_i + r_e)) - 1) < 0.05
+        assert z[2] == pytest.approx(length / (1j * 2 * np.pi * 1e14 * a._EPS0 * eps_r),
+                                     rel=1e-3)
+    f = np.logspace(-3, 1, 9)
+    exact = a.mixed_conductor_impedance_ohm_m2(f, c_i, d_i, c_e, d_e, eps_r, 1e-5, temp)
+    jm = a.jamnik_maier_impedance_ohm_m2(f, c_i, d_i, c_e, d_e, 1e-5, temp)
+    assert np.max(np.abs(exact / jm - 1)) < 2e-3
