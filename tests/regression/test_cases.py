@@ -39,7 +39,8 @@ def test_case_runs_and_writes_outputs(path, tmp_path):
     assert set(summary["boundaries"]) == {"left", "right"}
     charges = _charges(summary)
     scale = max(*(abs(q) for q in charges), 1e-12)
-    assert abs(summary["charge_balance_C_m2"]) < 1e-8 * scale
+    # relative to the largest charge; a flat equilibrium (no charge) leaves round-off only
+    assert abs(summary["charge_balance_C_m2"]) < 1e-8 * scale + 1e-14
     cols = read_profiles_csv(outdir / "profiles.csv")
     assert {"x_m", "phi_V"} <= set(cols)
     species = {s for m in case.region_materials.values() for s in m.species}
