@@ -508,6 +508,32 @@ def jamnik_maier_impedance_ohm_m2(frequency_Hz: ArrayLike, ion_concentration_m3:
     return r_inf + (r_e - r_inf) * np.tanh(x) / x
 
 
+def jamnik_maier_step_response_ohm_m2(time_s: ArrayLike, ion_concentration_m3: float,
+                                      ion_diffusivity_m2_s: float,
+                                      electron_concentration_m3: float,
+                                      electron_diffusivity_m2_s: float, length_m: float,
+                                      temperature_K: float, terms: int = 200) -> FloatArray:
+    """V(t)/I (Ohm m^2) after a current step I through the same mixed conductor (the DC
+    polarisation of Hebb, Wagner and Yokota), the inverse Laplace transform of Z(s)/s for the
+    transmission line of jamnik_maier_impedance_ohm_m2, from tanh(x)/x = sum 2/(x^2 + a_n^2):
+
+        V/I = R_e - (R_e - R_inf) sum_n 8/((2n+1)^2 pi^2) exp(-(2n+1)^2 pi^2 t/(4 tau)),
+
+    R_inf at t = 0+ (after the geometric capacitance, not modelled here), R_e as t -> inf.
+    """
+    t = np.asarray(time_s, dtype=float)
+    kT = _KB * temperature_K
+    c_i, d_i = ion_concentration_m3, ion_diffusivity_m2_s
+    c_e, d_e = electron_concentration_m3, electron_diffusivity_m2_s
+    r_i = length_m * kT / (_E**2 * c_i * d_i)
+    r_e = length_m * kT / (_E**2 * c_e * d_e)
+    r_inf = r_i * r_e / (r_i + r_e)
+    tau = length_m**2 * (d_i * c_i + d_e * c_e) / (4 * d_i * d_e * (c_i + c_e))
+    odd = 2 * np.arange(terms)[:, None] + 1.0
+    decay = np.sum(8 / (odd**2 * np.pi**2) * np.exp(-(odd**2) * np.pi**2 * t / (4 * tau)), axis=0)
+    return r_e - (r_e - r_inf) * decay
+
+
 def mixed_conductor_impedance_ohm_m2(frequency_Hz: ArrayLike, ion_concentration_m3: float,
                                     ion_diffusivity_m2_s: float, electron_concentration_m3: float,
                                     electron_diffusivity_m2_s: float, eps_r: float,

@@ -544,14 +544,31 @@ def validate_semantics(case: Case) -> None:
             raise field_error("boundaries.right.voltage_V", right.voltage_V,
                               "no voltage_V under current control (study.current_density_A_m2): "
                               "the right terminal's voltage is solved for")
-        if controlled and len(reacting_contacts(case)) != 2:
+        if controlled and len(reacting_contacts(case)) != 2 and not (
+                case.study.type == "transient" and _ends_pass_current(case)):
             raise field_error("study.current_density_A_m2", case.study.current_density_A_m2,
                               "no current control here: it needs a cell with two electrode | "
                               "electrolyte contacts (found "
-                              f"{len(reacting_contacts(case))})")
+                              f"{len(reacting_contacts(case))}), or, in a transient, electrodes "
+                              "at both ends that pass Li+ or electrons (graded) into it")
     _check_grain_boundaries(case, kinds)
     _check_geometry(case)
     _check_cell(case)
+
+
+def _ends_pass_current(case: Case) -> bool:
+    """The first and the last conductor | electrolyte contacts each pass a current: a reacting
+    contact, or graded electrons and holes in the electrolyte."""
+    mats = case.region_materials
+    reacting = {key for key, _, _ in reacting_contacts(case)}
+    passing = []
+    for a, b in zip(case.regions, case.regions[1:], strict=False):
+        kinds = (mats[a.name].kind, mats[b.name].kind)
+        if "solid_electrolyte" not in kinds or not {"metal", "insertion_electrode"} & set(kinds):
+            continue
+        se = a if kinds[0] == "solid_electrolyte" else b
+        passing.append(f"{a.name}|{b.name}" in reacting or se.electronic == "graded")
+    return len(passing) >= 2 and passing[0] and passing[-1]
 
 
 def _check_grain_boundaries(case: Case, kinds: list[str]) -> None:

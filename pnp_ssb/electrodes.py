@@ -215,14 +215,37 @@ def _group_voltage(case: Case, group: ConductorGroup, theta: dict[str, float | N
                           "(use study.type = 'steady_state' to apply a voltage)")
     if potentials:  # (in a transient, t = 0 is this equilibrium; voltage_V applies for t > 0)
         return next(iter(potentials.values()))
+    graded = _graded_neighbour_fermi_V(case, group)
+    if graded is not None and case.study.type != "steady_state":
+        return graded  # t = 0: electronic equilibrium with the mixed conductor it touches
     if group.terminal is not None:
         bc = case.boundaries.get(group.terminal)
         if bc is not None and bc.voltage_V is not None:
             return bc.voltage_V
+    if graded is not None:
+        return graded
     raise CaseError(
         f"regions {', '.join(group.regions)}: nothing sets the Fermi level of this conductor "
         f"(no Li-active member touches an electrolyte); give boundaries."
         f"{group.terminal or 'left'}.voltage_V (vs the Li reference)")
+
+
+def _graded_neighbour_fermi_V(case: Case, group: ConductorGroup) -> float | None:
+    """The Fermi voltage U_SE (li_potential_V) of the graded mixed conductors a Li-inactive
+    group touches: its electrons equilibrate with them (None if it touches none)."""
+    names = [r.name for r in case.regions]
+    found = {}
+    for name in group.regions:
+        i = names.index(name)
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(names) and case.regions[j].electronic == "graded":
+                found[names[j]] = case.regions[j].li_potential_V
+    if len(set(round(u, 12) for u in found.values())) > 1:
+        listed = ", ".join(f"{k} at {u:.4g} V" for k, u in found.items())
+        raise CaseError(f"regions {', '.join(group.regions)}: the graded mixed conductors they "
+                        f"touch have different Fermi levels ({listed}); give boundaries."
+                        f"{group.terminal or 'left'}.voltage_V")
+    return next(iter(found.values()), None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -136,7 +136,6 @@ class _Terminal:
         p = stepper.problem
         self.cell = stepper.model.cell is not None
         if self.cell:
-            self.key = list(p.contact_current)[-1] if p.contact_current else None
             self.region = stepper.model.cell.groups[-1].regions[0]
             self.base_V = stepper.fermi_voltage_V[self.region]
         else:
@@ -160,20 +159,16 @@ class _Terminal:
             p.reservoir_w[key].value = value + charge[key[1]] * shift_V / vt
 
     def parts(self) -> tuple[float, float]:
-        """(sigma_R in C/m^2, ionic current from the right electrode into the electrolyte in
-        A/m^2) at the current state (collective)."""
+        """(sigma_R in C/m^2, current from the right electrode into the electrolyte in A/m^2:
+        ionic, plus electronic at a cell's conductor contact) at the current state
+        (collective)."""
         from pnp_ssb.postprocess import boundary_currents_A_m2, electrode_charges_C_m2
 
-        p = self.stepper.problem
-        charges = electrode_charges_C_m2(p)
         if self.cell:
-            contact = list(p.interface_dofs)[-1]  # the right conductor's contact
-            ion = self.stepper.contact_current_A_m2(self.key) if self.key else 0.0
-            # electrons and holes that take the conductor's Fermi level cross this contact too
-            ion -= boundary_currents_A_m2(p).get(contact, 0.0)
-            return charges[self.key or contact], ion
+            return self.stepper.right_electrode_parts()
+        p = self.stepper.problem
         leaving = boundary_currents_A_m2(p).get("right", 0.0)
-        return charges["right"], -leaving
+        return electrode_charges_C_m2(p)["right"], -leaving
 
 
 def _dirichlet_rows(problem, layout: _Layout) -> tuple[np.ndarray, list]:

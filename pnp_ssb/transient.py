@@ -44,6 +44,7 @@ from pnp_ssb.model import StackModel, build_stack_model
 from pnp_ssb.output import plot_timeseries, write_csv_rows, write_text_atomic
 from pnp_ssb.postprocess import (
     Profile1D,
+    boundary_currents_A_m2,
     electrode_charges_C_m2,
     gather_profile,
     interface_measure,
@@ -145,6 +146,26 @@ class TimeStepper:
             self.work_function_eV[region] = work_function_eV(
                 self.case.region_materials[region], float(theta_s))
         self.apply_conductor_potentials()
+
+    @property
+    def right_contact_keys(self) -> list[str]:
+        """The interfaces where the right conductor group meets a non-conductor."""
+        group = set(self.model.cell.groups[-1].regions)
+        return [k for k in self.problem.interface_dofs if group & set(k.split("|"))]
+
+    def right_electrode_parts(self) -> tuple[float, float]:
+        """(sigma_R in C/m^2, current from the right electrode into the electrolyte in A/m^2)
+        at the current state (collective). The current is Faradaic (Li+ at its reacting
+        contacts) plus electronic (graded electrons and holes crossing its contacts); the wire
+        current into the electrode is d(sigma_R)/dt + that current."""
+        p = self.problem
+        group = set(self.model.cell.groups[-1].regions)
+        keys = self.right_contact_keys
+        charges = electrode_charges_C_m2(p)
+        leaving = boundary_currents_A_m2(p)  # electrons/holes leaving the electrolyte there
+        current = sum(self.contact_current_A_m2(c.key) for c in p.contacts
+                      if c.conductor in group) - sum(leaving.get(k, 0.0) for k in keys)
+        return sum(charges[k] for k in keys), current
 
     def contact_current_A_m2(self, key: str) -> float:
         """Li+ current density into the electrolyte at a contact (collective)."""
@@ -438,7 +459,8 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
         stepper.update_work_functions(profile)
         rows.append(_row(stepper, t, dt, its, voltage, profile))
         if stepper.problem.contact_current:  # the right contact's charge, for d(sigma)/dt
-            stepper.sigma_previous = rows[-1][f"charge_{list(stepper.problem.contact_current)[-1]}_C_m2"]
+            stepper.sigma_previous = sum(rows[-1][f"charge_{k}_C_m2"]
+                                         for k in stepper.right_contact_keys)
         bar.update(t, f"dt {dt:.2g} s, {its} its")
         if pending_outputs and t >= pending_outputs[0] * (1 - 1e-12):
             sol = postprocess_solution(case, stepper.model, stepper.problem.domain, stepper.problem,
@@ -476,22 +498,21 @@ def _step(stepper: TimeStepper, dt: float, study, voltage: float,
             stepper.set_right_voltage(v_target)
         return v_target, stepper.newton()
     target = study.current_density_A_m2 if study.control == "current" else 0.0
-    key = list(stepper.problem.contact_current)[-1]  # the right electrode's contact
-    sigma_n = electrode_charges_C_m2(stepper.problem)[key] if stepper.sigma_previous is None \
+    sigma_n = stepper.right_electrode_parts()[0] if stepper.sigma_previous is None \
         else stepper.sigma_previous
     saved = stepper.snapshot()
     its_total = 0
 
     def mismatch(v: float) -> float:
         """Terminal current minus its target: the wire current into the right conductor is
-        d(sigma_R)/dt + i_F,R (its charge grows by what the wire brings, and falls by the Li+
-        it sends into the electrolyte); galvanostatic control holds it at -I."""
+        d(sigma_R)/dt + i_R (its charge grows by what the wire brings, and falls by the Li+
+        and electrons it sends into the electrolyte); galvanostatic control holds it at -I."""
         nonlocal its_total
         stepper.restore(saved)
         stepper.set_right_voltage(v)
         its_total += stepper.newton()
-        sigma = electrode_charges_C_m2(stepper.problem)[key]
-        wire_in = (sigma - sigma_n) / dt + stepper.contact_current_A_m2(key)
+        sigma, current = stepper.right_electrode_parts()
+        wire_in = (sigma - sigma_n) / dt + current
         stepper.terminal_current = -wire_in
         log.debug("current control: V = %.9f, terminal current %.6g", v, -wire_in)
         return -wire_in - target

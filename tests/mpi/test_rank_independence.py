@@ -91,6 +91,29 @@ def test_transient_cell(tmp_path):
         assert par[key] == pytest.approx(value, rel=1e-7, abs=1e-12), key
 
 
+def test_mixed_conductor_polarisation(tmp_path):
+    """A galvanostatic step through Pt | MIEC | Pt (electronic contacts only): 2 ranks give the
+    serial time series."""
+    import csv
+
+    from pnp_ssb.case import load_case
+    from pnp_ssb.run import run_case
+    from tests.verification.test_impedance import MIXED_CONDUCTOR
+    from tests.verification.test_transient import mixed_conductor_polarisation
+
+    overrides = [*mixed_conductor_polarisation(1.0), "study.end_time_s = 0.05"]
+    shared = MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None, root=0)
+    run_case(load_case(MIXED_CONDUCTOR, overrides), f"{shared}/parallel", MPI.COMM_WORLD)
+    run_case(load_case(MIXED_CONDUCTOR, overrides), tmp_path / "serial", MPI.COMM_SELF)
+    with open(f"{shared}/parallel/timeseries.csv", encoding="utf-8") as fh:
+        par = list(csv.DictReader(fh))
+    with open(tmp_path / "serial" / "timeseries.csv", encoding="utf-8") as fh:
+        ser = list(csv.DictReader(fh))
+    assert len(par) == len(ser)
+    for key, value in ser[-1].items():
+        assert float(par[-1][key]) == pytest.approx(float(value), rel=1e-7, abs=1e-12), key
+
+
 def test_graded_electrons(solve):
     from tests.verification.test_electronic import band_material
 

@@ -214,3 +214,15 @@ def test_electronic_carriers_need_band_data_and_a_fermi_level():
     assert load_case(data)
     data["regions"][0]["electronic"] = "graded"
     assert "regions[0].electronic = 'graded'" in error_of(data)  # equilibrium study
+
+
+def test_current_control_needs_electrodes_that_pass_current():
+    """A transient under current control is accepted when both end electrodes pass current
+    into the electrolyte (here electrons into a graded mixed conductor) and refused, naming the
+    field, when one end blocks everything."""
+    step = ["study = {type = 'transient', control = 'current', current_density_A_m2 = 0.1, "
+            "end_time_s = 1.0}", "boundaries.right = {type = 'terminal'}"]
+    load_case("cases/mixed_conductor_impedance.toml", step)
+    with pytest.raises(CaseError, match=r"study\.current_density_A_m2 = 0\.1.*pass Li\+ or "
+                                        r"electrons"):
+        load_case("cases/mixed_conductor_impedance.toml", [*step, "regions.1.electronic = 'none'"])
