@@ -497,15 +497,22 @@ def jamnik_maier_impedance_ohm_m2(frequency_Hz: ArrayLike, ion_concentration_m3:
     capacitance). Neglects the geometric capacitance and the ionic double layers (O(lambda/L)).
     """
     w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
+    r_e, r_inf, tau = _transmission_line(ion_concentration_m3, ion_diffusivity_m2_s,
+                                         electron_concentration_m3, electron_diffusivity_m2_s,
+                                         length_m, temperature_K)
+    x = np.sqrt(1j * w * tau)
+    return r_inf + (r_e - r_inf) * np.tanh(x) / x
+
+
+def _transmission_line(c_i: float, d_i: float, c_e: float, d_e: float, length_m: float,
+                       temperature_K: float) -> tuple[float, float, float]:
+    """(R_e, R_inf, tau) of the Jamnik–Maier line: R_k = L kT/(e^2 c_k D_k),
+    R_inf = R_i R_e/(R_i + R_e), tau = L^2 (D_i c_i + D_e c_e)/(4 D_i D_e (c_i + c_e))."""
     kT = _KB * temperature_K
-    c_i, d_i = ion_concentration_m3, ion_diffusivity_m2_s
-    c_e, d_e = electron_concentration_m3, electron_diffusivity_m2_s
     r_i = length_m * kT / (_E**2 * c_i * d_i)
     r_e = length_m * kT / (_E**2 * c_e * d_e)
-    r_inf = r_i * r_e / (r_i + r_e)
-    d_chem = d_i * d_e * (c_i + c_e) / (d_i * c_i + d_e * c_e)
-    x = np.sqrt(1j * w * length_m**2 / (4 * d_chem))
-    return r_inf + (r_e - r_inf) * np.tanh(x) / x
+    tau = length_m**2 * (d_i * c_i + d_e * c_e) / (4 * d_i * d_e * (c_i + c_e))
+    return r_e, r_i * r_e / (r_i + r_e), tau
 
 
 def jamnik_maier_step_response_ohm_m2(time_s: ArrayLike, ion_concentration_m3: float,
@@ -522,13 +529,9 @@ def jamnik_maier_step_response_ohm_m2(time_s: ArrayLike, ion_concentration_m3: f
     R_inf at t = 0+ (after the geometric capacitance, not modelled here), R_e as t -> inf.
     """
     t = np.asarray(time_s, dtype=float)
-    kT = _KB * temperature_K
-    c_i, d_i = ion_concentration_m3, ion_diffusivity_m2_s
-    c_e, d_e = electron_concentration_m3, electron_diffusivity_m2_s
-    r_i = length_m * kT / (_E**2 * c_i * d_i)
-    r_e = length_m * kT / (_E**2 * c_e * d_e)
-    r_inf = r_i * r_e / (r_i + r_e)
-    tau = length_m**2 * (d_i * c_i + d_e * c_e) / (4 * d_i * d_e * (c_i + c_e))
+    r_e, r_inf, tau = _transmission_line(ion_concentration_m3, ion_diffusivity_m2_s,
+                                         electron_concentration_m3, electron_diffusivity_m2_s,
+                                         length_m, temperature_K)
     odd = 2 * np.arange(terms)[:, None] + 1.0
     decay = np.sum(8 / (odd**2 * np.pi**2) * np.exp(-(odd**2) * np.pi**2 * t / (4 * tau)), axis=0)
     return r_e - (r_e - r_inf) * decay

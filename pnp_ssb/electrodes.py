@@ -216,14 +216,12 @@ def _group_voltage(case: Case, group: ConductorGroup, theta: dict[str, float | N
     if potentials:  # (in a transient, t = 0 is this equilibrium; voltage_V applies for t > 0)
         return next(iter(potentials.values()))
     graded = _graded_neighbour_fermi_V(case, group)
-    if graded is not None and case.study.type != "steady_state":
+    if graded is not None:  # (a steady state with voltage_V returned it above)
         return graded  # t = 0: electronic equilibrium with the mixed conductor it touches
     if group.terminal is not None:
         bc = case.boundaries.get(group.terminal)
         if bc is not None and bc.voltage_V is not None:
             return bc.voltage_V
-    if graded is not None:
-        return graded
     raise CaseError(
         f"regions {', '.join(group.regions)}: nothing sets the Fermi level of this conductor "
         f"(no Li-active member touches an electrolyte); give boundaries."

@@ -148,10 +148,14 @@ class TimeStepper:
         self.apply_conductor_potentials()
 
     @property
+    def right_group(self) -> set[str]:
+        """The regions of the right conductor group."""
+        return set(self.model.cell.groups[-1].regions)
+
+    @property
     def right_contact_keys(self) -> list[str]:
         """The interfaces where the right conductor group meets a non-conductor."""
-        group = set(self.model.cell.groups[-1].regions)
-        return [k for k in self.problem.interface_dofs if group & set(k.split("|"))]
+        return [k for k in self.problem.interface_dofs if self.right_group & set(k.split("|"))]
 
     def right_electrode_parts(self) -> tuple[float, float]:
         """(sigma_R in C/m^2, current from the right electrode into the electrolyte in A/m^2)
@@ -159,12 +163,12 @@ class TimeStepper:
         contacts) plus electronic (graded electrons and holes crossing its contacts); the wire
         current into the electrode is d(sigma_R)/dt + that current."""
         p = self.problem
-        group = set(self.model.cell.groups[-1].regions)
-        keys = self.right_contact_keys
+        group, keys = self.right_group, self.right_contact_keys
         charges = electrode_charges_C_m2(p)
-        leaving = boundary_currents_A_m2(p)  # electrons/holes leaving the electrolyte there
-        current = sum(self.contact_current_A_m2(c.key) for c in p.contacts
-                      if c.conductor in group) - sum(leaving.get(k, 0.0) for k in keys)
+        current = sum(self.contact_current_A_m2(c.key) for c in p.contacts if c.conductor in group)
+        if any(side in keys for side, _ in p.boundary_species_dofs):  # graded carriers there
+            leaving = boundary_currents_A_m2(p)
+            current -= sum(leaving.get(k, 0.0) for k in keys)
         return sum(charges[k] for k in keys), current
 
     def contact_current_A_m2(self, key: str) -> float:
@@ -458,7 +462,7 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
         profile = gather_profile(stepper.problem)
         stepper.update_work_functions(profile)
         rows.append(_row(stepper, t, dt, its, voltage, profile))
-        if stepper.problem.contact_current:  # the right contact's charge, for d(sigma)/dt
+        if stepper.model.cell is not None:  # the right electrode's charge, for d(sigma)/dt
             stepper.sigma_previous = sum(rows[-1][f"charge_{k}_C_m2"]
                                          for k in stepper.right_contact_keys)
         bar.update(t, f"dt {dt:.2g} s, {its} its")

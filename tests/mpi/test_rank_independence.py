@@ -65,46 +65,16 @@ def test_butler_volmer_contact_under_bias(solve):
         serial.extra["kinetics"][0].current_density_A_m2, rel=1e-9)
 
 
-def test_transient_cell(tmp_path):
-    """A closed-cell voltage step: the same time series on all ranks as in serial."""
+def _assert_same_transient(case, tmp_path) -> None:
+    """Run a transient case on every rank and on rank-local COMM_SELF: the same number of steps
+    and the same last row of timeseries.csv to solver tolerance."""
     import csv
 
-    from pnp_ssb.case import load_case
     from pnp_ssb.run import run_case
-    from tests.verification.test_transient import closed_cell
 
-    data = closed_cell(1e-3)
-    data["boundaries"]["right"]["voltage_V"] = 0.25
     shared = MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None, root=0)
-    run_case(load_case(data), f"{shared}/parallel", MPI.COMM_WORLD)
-    run_case(load_case(data), tmp_path / "serial", MPI.COMM_SELF)
-
-    def last_row(path):
-        with open(path, encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        return len(rows), {k: float(v) for k, v in rows[-1].items()}
-
-    n_par, par = last_row(f"{shared}/parallel/timeseries.csv")
-    n_ser, ser = last_row(tmp_path / "serial" / "timeseries.csv")
-    assert n_par == n_ser
-    for key, value in ser.items():
-        assert par[key] == pytest.approx(value, rel=1e-7, abs=1e-12), key
-
-
-def test_mixed_conductor_polarisation(tmp_path):
-    """A galvanostatic step through Pt | MIEC | Pt (electronic contacts only): 2 ranks give the
-    serial time series."""
-    import csv
-
-    from pnp_ssb.case import load_case
-    from pnp_ssb.run import run_case
-    from tests.verification.test_impedance import MIXED_CONDUCTOR
-    from tests.verification.test_transient import mixed_conductor_polarisation
-
-    overrides = [*mixed_conductor_polarisation(1.0), "study.end_time_s = 0.05"]
-    shared = MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None, root=0)
-    run_case(load_case(MIXED_CONDUCTOR, overrides), f"{shared}/parallel", MPI.COMM_WORLD)
-    run_case(load_case(MIXED_CONDUCTOR, overrides), tmp_path / "serial", MPI.COMM_SELF)
+    run_case(case, f"{shared}/parallel", MPI.COMM_WORLD)
+    run_case(case, tmp_path / "serial", MPI.COMM_SELF)
     with open(f"{shared}/parallel/timeseries.csv", encoding="utf-8") as fh:
         par = list(csv.DictReader(fh))
     with open(tmp_path / "serial" / "timeseries.csv", encoding="utf-8") as fh:
@@ -112,6 +82,27 @@ def test_mixed_conductor_polarisation(tmp_path):
     assert len(par) == len(ser)
     for key, value in ser[-1].items():
         assert float(par[-1][key]) == pytest.approx(float(value), rel=1e-7, abs=1e-12), key
+
+
+def test_transient_cell(tmp_path):
+    """A closed-cell voltage step: the same time series on all ranks as in serial."""
+    from pnp_ssb.case import load_case
+    from tests.verification.test_transient import closed_cell
+
+    data = closed_cell(1e-3)
+    data["boundaries"]["right"]["voltage_V"] = 0.25
+    _assert_same_transient(load_case(data), tmp_path)
+
+
+def test_mixed_conductor_polarisation(tmp_path):
+    """A galvanostatic step through Pt | MIEC | Pt (electronic contacts only): 2 ranks give the
+    serial time series."""
+    from pnp_ssb.case import load_case
+    from tests.verification.test_impedance import MIXED_CONDUCTOR
+    from tests.verification.test_transient import mixed_conductor_polarisation
+
+    overrides = [*mixed_conductor_polarisation(1.0), "study.end_time_s = 0.05"]
+    _assert_same_transient(load_case(MIXED_CONDUCTOR, overrides), tmp_path)
 
 
 def test_graded_electrons(solve):
@@ -256,25 +247,13 @@ def test_sweep_over_one_rank_groups(tmp_path):
 
 def test_transient_cell_in_2d(tmp_path):
     """The closed-cell voltage step as a layered 2D run: 2 ranks give the serial series."""
-    import csv
-
     from pnp_ssb.case import load_case
-    from pnp_ssb.run import run_case
     from tests.verification.test_transient import closed_cell
 
     data = closed_cell(1e-3)
     data["boundaries"]["right"]["voltage_V"] = 0.25
     data["geometry"] = {"type": "layered_2d", "height_m": 10e-9, "lateral_cells": 2}
-    shared = MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None, root=0)
-    run_case(load_case(data), f"{shared}/parallel", MPI.COMM_WORLD)
-    run_case(load_case(data), tmp_path / "serial", MPI.COMM_SELF)
-    with open(f"{shared}/parallel/timeseries.csv", encoding="utf-8") as fh:
-        par = list(csv.DictReader(fh))
-    with open(tmp_path / "serial" / "timeseries.csv", encoding="utf-8") as fh:
-        ser = list(csv.DictReader(fh))
-    assert len(par) == len(ser)
-    for key, value in ser[-1].items():
-        assert float(par[-1][key]) == pytest.approx(float(value), rel=1e-7, abs=1e-12), key
+    _assert_same_transient(load_case(data), tmp_path)
 
 
 @pytest.mark.parametrize("which", ["blocking", "cell", "mixed_conductor"])
@@ -289,11 +268,9 @@ def test_impedance(which):
     )
 
     if which == "mixed_conductor":
-        parallel = mixed_conductor_spectrum(0, MPI.COMM_WORLD)[0]
-        serial = mixed_conductor_spectrum(0, MPI.COMM_SELF)[0]
-        np.testing.assert_allclose(parallel.impedance_ohm_m2, serial.impedance_ohm_m2, rtol=1e-7)
-        return
-    data = blocking_case() if which == "blocking" else li_cell(0.1)
-    parallel = spectrum(data, MPI.COMM_WORLD)
-    serial = spectrum(data, MPI.COMM_SELF)
+        parallel, serial = (mixed_conductor_spectrum(0, comm)[0]
+                            for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
+    else:
+        data = blocking_case() if which == "blocking" else li_cell(0.1)
+        parallel, serial = (spectrum(data, comm) for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
     np.testing.assert_allclose(parallel.impedance_ohm_m2, serial.impedance_ohm_m2, rtol=1e-7)
