@@ -479,6 +479,41 @@ def bulk_rc_impedance_ohm_m2(frequency_Hz: ArrayLike, conductivity_S_m: float, e
     return length_m / (conductivity_S_m + 1j * w * _EPS0 * eps_r)
 
 
+def finite_space_warburg_impedance_ohm_m2(frequency_Hz: ArrayLike, ocv_slope_V: float,
+                                          li_site_density_m3: float, thickness_m: float,
+                                          diffusivity_m2_s: float) -> NDArray[np.complex128]:
+    """Li diffusion in an insertion electrode with a blocking back contact (the finite-space
+    Warburg; Ohm m^2, the potential of the electrode per current it passes into the
+    electrolyte).
+
+    N dtheta/dt = N D theta'' on 0 < x < L, the Li flux -N D theta'(0) = -i/e entering at the
+    contact (i: the current out of the electrode, as Li+), theta'(L) = 0 at the back contact;
+    the OCV at the contact moves by dU = U' dtheta(0), U' = dU/dtheta (V, < 0). Linearised,
+    dtheta = A cosh(k (L - x)), k = sqrt(i w / D), so
+
+        Z_d = -U' coth(sqrt(i w tau)) / (e N sqrt(i w D))
+            = R_d coth(sqrt(i w tau)) / sqrt(i w tau),
+        R_d = -U' L / (e N D)  (Ohm m^2),   tau = L^2 / D  (s),
+
+    N the Li site density (m^-3). Limits: R_d / sqrt(i w tau) (semi-infinite Warburg) for
+    w tau >> 1; R_d/3 + 1/(i w C_int) for w tau << 1, with the chemical (intercalation)
+    capacitance C_int = tau/R_d = e N L / (-U') (:func:`chemical_capacitance_F_m2`).
+    """
+    w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
+    tau = thickness_m**2 / diffusivity_m2_s
+    r_d = -ocv_slope_V * thickness_m / (_E * li_site_density_m3 * diffusivity_m2_s)
+    x = np.sqrt(1j * w * tau)
+    return np.asarray(r_d / (x * np.tanh(x)), dtype=np.complex128)
+
+
+def chemical_capacitance_F_m2(ocv_slope_V: float, li_site_density_m3: float,
+                              thickness_m: float) -> float:
+    """C_int = e N L / (-dU/dtheta) (F/m^2): the Li charge an insertion electrode of thickness L
+    and site density N (m^-3) takes up per volt of its OCV U(theta); the low-frequency limit
+    of :func:`finite_space_warburg_impedance_ohm_m2`, Z -> 1/(i w C_int)."""
+    return _E * li_site_density_m3 * thickness_m / -ocv_slope_V
+
+
 def jamnik_maier_impedance_ohm_m2(frequency_Hz: ArrayLike, ion_concentration_m3: float,
                                   ion_diffusivity_m2_s: float, electron_concentration_m3: float,
                                   electron_diffusivity_m2_s: float, length_m: float,

@@ -6,14 +6,18 @@ mistake is reported before any mesh or MPI work, as one :class:`CaseError` namin
 path, the value and what was expected. This module imports no DOLFINx.
 """
 
+import logging
 import math
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails, core_schema
 
 from pnp_ssb import materials as matdb
 from pnp_ssb.tomlio import read_toml
@@ -22,6 +26,47 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PhysicalRange:
+    """Field metadata: a value outside [ge, le] is refused as "expected <what> between ..."."""
+
+    ge: float
+    le: float
+    what: str
+    unit: str
+
+    def expected(self) -> str:
+        """The expectation, as it appears in error messages."""
+        return f"{self.what} between {self.ge:g} {self.unit} and {self.le:g} {self.unit}"
+
+    def _check(self, value: float) -> float:
+        if not self.ge <= value <= self.le:
+            raise ValueError(f"expected {self.expected()}")
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
+        out = handler(schema)
+        out.update(minimum=self.ge, maximum=self.le)
+        return out
+
+
+LENGTH_RANGE = PhysicalRange(1e-11, 1.0, "a length", "m")  # a tenth of an angstrom to a metre
+CELL_RANGE = PhysicalRange(1e-13, 1.0, "a cell size", "m")
+TEMPERATURE_RANGE = PhysicalRange(1.0, 4000.0, "a temperature", "K")  # solids melt below 4000 K
+ADVISORY_TEMPERATURE_K = (150.0, 1500.0)  # outside: warned (material data rarely reach there)
+FREQUENCY_RANGE = PhysicalRange(1e-6, 1e12, "a frequency", "Hz")
+ADVISORY_MAX_FREQUENCIES = 200  # more: warned (each frequency is one complex linear solve)
+Length = Annotated[float, Field(gt=0, allow_inf_nan=False), LENGTH_RANGE]
+CellSize = Annotated[float, Field(gt=0, allow_inf_nan=False), CELL_RANGE]
+Temperature = Annotated[float, Field(gt=0, allow_inf_nan=False), TEMPERATURE_RANGE]
+Frequency = Annotated[float, Field(gt=0, allow_inf_nan=False), FREQUENCY_RANGE]
 
 
 class CaseError(ValueError):
@@ -42,7 +87,7 @@ class RegionSpec(_Strict):
 
     name: Name
     material: str = Field(description="database name (see `pnp-ssb materials`) or a key of [materials]")
-    thickness_m: PositiveFloat = Field(description="layer thickness in m (1D stacks)")
+    thickness_m: Length = Field(description="layer thickness in m (1D stacks)")
     li_fraction: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None, description="insertion electrodes only: Li site fraction theta (1); in an "
                           "ocv_sweep it fixes the Li inventory")
@@ -70,7 +115,7 @@ class SternSpec(_Strict):
     """
 
     capacitance_F_m2: PositiveFloat | None = None
-    thickness_m: PositiveFloat | None = None
+    thickness_m: Length | None = None
     relative_permittivity: PositiveFloat | None = None
 
     @model_validator(mode="after")
@@ -125,10 +170,10 @@ class BoundarySpec(_Strict):
 class MeshSpec(_Strict):
     """1D stack meshing: cells graded geometrically toward every interface and boundary."""
 
-    min_cell_m: PositiveFloat | Literal["auto"] = Field(
+    min_cell_m: CellSize | Literal["auto"] = Field(
         "auto", description="smallest cell; 'auto': 0.1 Debye length / cosh(expected drop / 2kT)")
     growth_ratio: Annotated[float, Field(gt=1.0, le=2.0)] = 1.1
-    max_cell_m: PositiveFloat | Literal["auto"] = Field(
+    max_cell_m: CellSize | Literal["auto"] = Field(
         "auto", description="largest cell; 'auto': a twentieth of the thinnest layer")
     refine: Annotated[int, Field(ge=0, le=8)] = Field(
         0, description="uniform bisections of the graded mesh (for convergence studies)")
@@ -145,10 +190,10 @@ class GeometrySpec(_Strict):
     """
 
     type: Literal["stack", "layered_2d", "bicrystal", "polycrystal", "mesh_file"] = "stack"
-    height_m: PositiveFloat | None = Field(None, description="2D: lateral size (y), m")
+    height_m: Length | None = Field(None, description="2D: lateral size (y), m")
     lateral_cells: Annotated[int, Field(ge=1, le=10000)] = Field(
         8, description="layered_2d: cells across the height")
-    gb_position_m: PositiveFloat | None = Field(
+    gb_position_m: Length | None = Field(
         None, description="bicrystal: x of the grain boundary at mid-height, from the "
                           "grain-boundary region's left edge, m (default: its middle)")
     gb_angle_deg: Annotated[float, Field(ge=0.0, le=90.0)] = Field(
@@ -159,14 +204,14 @@ class GeometrySpec(_Strict):
     seeds_m: list[tuple[FiniteFloat, FiniteFloat]] | None = Field(
         None, description="polycrystal: grain seeds (x, y) in m, instead of random ones "
                           "(x from the grain-boundary region's left edge)")
-    min_seed_distance_m: PositiveFloat | None = Field(
+    min_seed_distance_m: Length | None = Field(
         None, description="polycrystal: smallest distance between seeds, m (default: four "
                           "core widths, at least 1 nm)")
-    max_cell_m: PositiveFloat | Literal["auto"] = Field(
+    max_cell_m: CellSize | Literal["auto"] = Field(
         "auto", description="2D generated meshes: largest cell; 'auto': a twentieth of the "
                             "smaller of the grain-boundary region's thickness and the height")
     mesh_file: str | None = Field(None, description="mesh_file: path of a gmsh .msh file")
-    mesh_unit_m: PositiveFloat = Field(1e-9, description="mesh_file: length unit of the file, m")
+    mesh_unit_m: Length = Field(1e-9, description="mesh_file: length unit of the file, m")
 
     @model_validator(mode="after")
     def _consistent(self) -> "GeometrySpec":
@@ -212,6 +257,9 @@ class GrainBoundarySpec(_Strict):
 
     @model_validator(mode="after")
     def _core_only(self) -> "GrainBoundarySpec":
+        if self.width_m and not LENGTH_RANGE.ge <= self.width_m <= LENGTH_RANGE.le:
+            raise ValueError(f"width_m = {self.width_m!r}: expected 0 (a sharp boundary) or "
+                             f"{LENGTH_RANGE.expected()}")
         if self.width_m == 0.0 and (self.diffusivity_factor != 1.0 or self.energy_shift_eV):
             raise ValueError("diffusivity_factor and energy_shift_eV need a core: width_m > 0")
         return self
@@ -271,8 +319,8 @@ class StudySpec(_Strict):
 
     frequencies_Hz: list[float] | None = Field(
         None, description="impedance: the frequencies, Hz (default: f_min_Hz to f_max_Hz)")
-    f_min_Hz: PositiveFloat = Field(1e-3, description="impedance: lowest frequency, Hz")
-    f_max_Hz: PositiveFloat = Field(1e7, description="impedance: highest frequency, Hz")
+    f_min_Hz: Frequency = Field(1e-3, description="impedance: lowest frequency, Hz")
+    f_max_Hz: Frequency = Field(1e7, description="impedance: highest frequency, Hz")
     points_per_decade: Annotated[int, Field(ge=1, le=100)] = Field(
         5, description="impedance: log-spaced frequencies per decade")
 
@@ -283,10 +331,11 @@ class StudySpec(_Strict):
                 raise ValueError("frequencies_Hz applies to study.type = 'impedance' only")
             if not self.frequencies_Hz:
                 raise ValueError("frequencies_Hz = []: expected at least one frequency")
-            bad = [f for f in self.frequencies_Hz if not (math.isfinite(f) and f > 0)]
+            r = FREQUENCY_RANGE
+            bad = [f for f in self.frequencies_Hz if not (math.isfinite(f) and r.ge <= f <= r.le)]
             if bad:
                 raise ValueError(f"frequencies_Hz contains {bad[0]!r}: expected positive, "
-                                 "finite frequencies (Hz)")
+                                 f"finite frequencies between {r.ge:g} Hz and {r.le:g} Hz")
         if self.f_min_Hz >= self.f_max_Hz:
             raise ValueError(f"f_min_Hz = {self.f_min_Hz!r} >= f_max_Hz = {self.f_max_Hz!r}: "
                              "expected f_min_Hz < f_max_Hz")
@@ -346,7 +395,7 @@ class Case(_Strict):
 
     name: Name
     description: str = ""
-    temperature_K: PositiveFloat = 298.15
+    temperature_K: Temperature = 298.15
     study: StudySpec = StudySpec()
     regions: Annotated[list[RegionSpec], Field(min_length=1)]
     materials: dict[Name, dict[str, Any]] = Field(
@@ -391,20 +440,34 @@ def _path(loc: Sequence[Any]) -> str:
     return out or "(case)"
 
 
-def _format_validation_error(err: ValidationError, source: str) -> CaseError:
-    lines = []
-    for e in err.errors():
-        loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        value = e.get("input")
-        if e["type"] == "missing":
-            lines.append(f"{_path(loc)}: missing; this field is required")
-        elif e["type"] == "extra_forbidden":
-            lines.append(f"{_path(loc)} = {value!r}: unknown field")
-        else:
-            shown = value if not isinstance(value, Mapping) else "{...}"
-            msg = e["msg"].removeprefix("Value error, ")
-            lines.append(f"{_path(loc)} = {shown!r}: {msg}")
-    head = f"invalid case {source}: " if len(lines) == 1 else f"invalid case {source}:\n  "
+# the branch labels pydantic puts in an error's location inside a union (not field names)
+_UNION_TAG = re.compile(r"(literal|function-\w+|(list|tuple|dict|set)|[a-z]+)\[.*\]"
+                        r"|constrained-\w+|float|int|str|bool|none")
+
+
+def _error_line(path: str, errors: list[ErrorDetails]) -> str:
+    """One line for one field: the errors of a union's branches (a number or 'auto') merge."""
+    main = next((e for e in errors if e["type"] != "literal_error"), errors[0])
+    value = main.get("input")
+    if main["type"] == "missing":
+        return f"{path}: missing; this field is required"
+    if main["type"] == "extra_forbidden":
+        return f"{path} = {value!r}: unknown field"
+    shown = value if not isinstance(value, Mapping) else "{...}"
+    line = f"{path} = {shown!r}: " + main["msg"].removeprefix("Value error, ")
+    others = [e.get("ctx", {})["expected"] for e in errors if e is not main
+              and e["type"] == "literal_error" and "expected" in e.get("ctx", {})]
+    return line + (f" (or {' or '.join(others)})" if others else "")
+
+
+def format_validation_error(err: ValidationError, source: str, what: str = "case") -> CaseError:
+    """One line per field, ``path = value: expected ...`` (no pydantic links or branch labels)."""
+    by_path: dict[str, list[ErrorDetails]] = {}
+    for e in err.errors(include_url=False):
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and _UNION_TAG.fullmatch(p))]
+        by_path.setdefault(_path(loc), []).append(e)
+    lines = [_error_line(path, errors) for path, errors in by_path.items()]
+    head = f"invalid {what} {source}: " if len(lines) == 1 else f"invalid {what} {source}:\n  "
     return CaseError(head + "\n  ".join(lines))
 
 
@@ -485,7 +548,7 @@ def load_case(source: str | Path | Mapping[str, Any], overrides: Sequence[str] =
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        raise _format_validation_error(exc, label) from None
+        raise format_validation_error(exc, label) from None
     validate_semantics(case)
     return case
 
@@ -536,7 +599,6 @@ def validate_semantics(case: Case) -> None:
                               "stacks with dielectric layers (transients across a compact layer "
                               "are not supported yet)")
         _check_kinetics(case, kinds)
-        _check_species_have_reservoirs(case)
         right = case.boundaries.get("right")
         controlled = case.study.current_density_A_m2 is not None or (
             case.study.type == "transient" and case.study.control != "voltage")
@@ -554,6 +616,8 @@ def validate_semantics(case: Case) -> None:
     _check_grain_boundaries(case, kinds)
     _check_geometry(case)
     _check_cell(case)
+    _check_mesh(case)
+    _advise(case)
 
 
 def _ends_pass_current(case: Case) -> bool:
@@ -598,18 +662,49 @@ def _check_grain_boundaries(case: Case, kinds: list[str]) -> None:
             raise CaseError(f"{where}.positions_m: missing; a {case.geometry.type} geometry needs "
                             "the grain-boundary positions")
         previous = None
+        gap = LENGTH_RANGE.ge  # the shortest piece of layer a boundary may leave
         for j, x in enumerate(gb.positions_m):
-            if not gb.width_m / 2 < x < thickness - gb.width_m / 2:
+            if not gb.width_m / 2 + gap <= x <= thickness - gb.width_m / 2 - gap:
                 raise field_error(f"{where}.positions_m[{j}]", x, f"a position inside region "
-                                  f"{key!r} (0 to {thickness:g} m), the core included")
-            if previous is not None and x - previous <= gb.width_m:
+                                  f"{key!r} (0 to {thickness:g} m), the core included, at "
+                                  f"least {gap:g} m from its edges")
+            if previous is not None and x - previous < gb.width_m + gap:
                 raise field_error(f"{where}.positions_m[{j}]", x, "increasing positions whose "
-                                  "cores do not overlap")
+                                  f"cores do not overlap, at least {gap:g} m apart")
             previous = x
+
+
+# geometry entries that only some geometry types use
+GEOMETRY_KEYS_FOR = {
+    "height_m": ("layered_2d", "bicrystal", "polycrystal"),
+    "lateral_cells": ("layered_2d",),
+    "gb_position_m": ("bicrystal",),
+    "gb_angle_deg": ("bicrystal",),
+    "grains": ("polycrystal",),
+    "seed": ("polycrystal",),
+    "seeds_m": ("polycrystal",),
+    "min_seed_distance_m": ("polycrystal",),
+    "max_cell_m": ("bicrystal", "polycrystal"),
+    "mesh_unit_m": ("mesh_file",),
+}
+
+
+def _check_geometry_keys(geo: GeometrySpec) -> None:
+    """An entry given with a value other than its default must apply to geometry.type
+    (resolved cases list every default, so defaults pass)."""
+    for key, types in GEOMETRY_KEYS_FOR.items():
+        value = getattr(geo, key)
+        if geo.type in types or key not in geo.model_fields_set or (
+                value == GeometrySpec.model_fields[key].default):
+            continue
+        hint = " (stacks: mesh.max_cell_m)" if key == "max_cell_m" else ""
+        raise field_error(f"geometry.{key}", value, f"no {key} here: it applies to geometry.type "
+                          f"= {' or '.join(map(repr, types))}, not {geo.type!r}{hint}")
 
 
 def _check_geometry(case: Case) -> None:
     geo = case.geometry
+    _check_geometry_keys(geo)
     if geo.type in ("bicrystal", "polycrystal"):
         if len(case.grain_boundaries) != 1:
             raise field_error("grain_boundaries", sorted(case.grain_boundaries),
@@ -818,6 +913,65 @@ def _check_cell(case: Case) -> None:
         electrodes.cell_state(case)
 
 
+def _meshing_model(case: Case):
+    """The stack model the mesh is graded for: the case's own state, or an OCV sweep's first."""
+    from pnp_ssb.model import build_stack_model
+
+    if case.study.type != "ocv_sweep":
+        return build_stack_model(case)
+    from pnp_ssb import electrodes
+
+    state = electrodes.state_for_ocv(case, (case.study.ocv_V or [])[0])
+    return build_stack_model(case, state.li_fraction, state.terminal_voltage_V)
+
+
+def _check_mesh(case: Case) -> None:
+    """Cell sizes that take effect, and a mesh that fits: the automatic graded mesh is counted
+    (pnp_ssb.grading, the rules pnp_ssb.mesh meshes with) and refused above MAX_CELLS."""
+    from pnp_ssb import grading
+
+    mesh = case.mesh
+    if (isinstance(mesh.min_cell_m, float) and isinstance(mesh.max_cell_m, float)
+            and mesh.max_cell_m < mesh.min_cell_m):
+        raise field_error("mesh.max_cell_m", mesh.max_cell_m, f"at least mesh.min_cell_m = "
+                          f"{mesh.min_cell_m!r}: cells grow from min_cell_m up to max_cell_m")
+    model = _meshing_model(case)
+    estimate = grading.estimate_cells(case, model)
+    if estimate.cells > grading.MAX_CELLS:
+        raise field_error(estimate.field, estimate.value, f"a case whose mesh has at most "
+                          f"{grading.MAX_CELLS:,} cells; {estimate.detail}")
+    ignored = [max(s.h_start, s.h_end) for segments, r in zip(
+        grading.stack_segments(case, model), model.regions, strict=True) if r.is_electrolyte
+        for s in segments if s.h_cap < max(s.h_start, s.h_end)]
+    if ignored:
+        log.warning("mesh.max_cell_m = %r is below the automatic cells at the walls (up to "
+                    "%.3g m, mesh.min_cell_m = 'auto'): those layers use their wall cells as "
+                    "the largest instead", mesh.max_cell_m, max(ignored))
+    if case.geometry.type in ("bicrystal", "polycrystal") and case.geometry.max_cell_m != "auto":
+        h_min = grading.microstructure_sizing(case, model).h_min_nm * model.scales.length_m
+        if case.geometry.max_cell_m < h_min:
+            log.warning("geometry.max_cell_m = %r is below the smallest cell (%.3g m): the "
+                        "cross-section is meshed with cells of %.3g m", case.geometry.max_cell_m,
+                        h_min, h_min)
+
+
+def _advise(case: Case) -> None:
+    """Warnings for values that are allowed but unusual."""
+    lo, hi = ADVISORY_TEMPERATURE_K
+    if not lo <= case.temperature_K <= hi:
+        log.warning("temperature_K = %r: outside %g K to %g K, where material data are rarely "
+                    "measured; check the value", case.temperature_K, lo, hi)
+    study = case.study
+    if study.type == "impedance" and study.frequencies_Hz is None:
+        count = max(2, round(math.log10(study.f_max_Hz / study.f_min_Hz)
+                             * study.points_per_decade) + 1)
+        if count > ADVISORY_MAX_FREQUENCIES:
+            log.warning("study: %d frequencies (f_min_Hz = %r to f_max_Hz = %r, %d per decade), "
+                        "each one linear solve; expected at most %d: narrow the range or lower "
+                        "points_per_decade", count, study.f_min_Hz, study.f_max_Hz,
+                        study.points_per_decade, ADVISORY_MAX_FREQUENCIES)
+
+
 def _offset_from_bulk(bc: BoundarySpec, material: matdb.Material) -> float:
     if bc.potential_vs_bulk_V is not None:
         return bc.potential_vs_bulk_V
@@ -830,23 +984,6 @@ def neutrality_potential_V(material: matdb.Material) -> float:
     """The electrolyte's bulk potential vs a Li electrode in equilibrium with it (0 if not given)."""
     return material.parameters["neutrality_potential_vs_li_V"].value if (
         "neutrality_potential_vs_li_V" in material.parameters) else 0.0
-
-
-def _check_species_have_reservoirs(case: Case) -> None:
-    mats = case.region_materials
-    if reacting_contacts(case) or case.study.type in ("transient", "impedance"):
-        return  # a cell's blocked species stay at their bulk level; a transient conserves them
-    for species in {s for m in mats.values() for s in m.species}:
-        fed = False
-        for side, region in (("left", case.regions[0]), ("right", case.regions[-1])):
-            bc = case.boundaries[side]
-            if (bc.type == "reservoir" and species in mats[region.name].species
-                    and (bc.species is None or species in bc.species)):
-                fed = True
-        if not fed:
-            raise CaseError(
-                f"study.type = 'steady_state': species {species!r} touches no reservoir boundary, "
-                "so its amount is undetermined; add a reservoir or use study.type = 'equilibrium'")
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:

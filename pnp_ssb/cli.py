@@ -5,7 +5,10 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from pnp_ssb.case import CaseError, json_schema, load_case
 from pnp_ssb.log import configure_logging
@@ -91,6 +94,41 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# -o of each command: a directory, or a file
+OUTPUT_KIND = {"run": "directory", "resistance": "directory", "sweep": "directory",
+               "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file"}
+
+
+def output_problem(path: str, kind: str) -> str | None:
+    """Why ``-o path`` cannot be written, or None: the directory (a file's folder) is created
+    if need be and a probe file is written and removed there, before any mesh or solver work."""
+    target = Path(path)
+    folder = target if kind == "directory" else target.parent
+    if kind == "file" and target.is_dir():
+        return f"--output = {path!r}: expected a file path, not a directory"
+    if folder.exists() and not folder.is_dir():
+        return f"--output = {path!r}: expected a writable {kind}; {str(folder)!r} is a file"
+    expected = f"--output = {path!r}: expected a writable {kind}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{expected} (cannot create {str(folder)!r}: {exc.strerror or exc})"
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".pnp_ssb_write_test_", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"{expected} (cannot write in {str(folder)!r}: {exc.strerror or exc})"
+    return None
+
+
+def _output_ok(args, log) -> bool:
+    problem = output_problem(args.output, OUTPUT_KIND[args.command])
+    if problem:
+        log.error("%s", problem)
+    return problem is None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
@@ -111,11 +149,15 @@ def main(argv: list[str] | None = None) -> int:
         except CaseError as exc:
             log.error("%s", exc)
             return EXIT_BAD_INPUT
+        if not _output_ok(args, log):
+            return EXIT_BAD_INPUT
         result = run_screen(spec, args.output)
         log.info("wrote %s: %d pairs, %d stacks; best pair %s | %s (%.3g Ohm cm^2)", args.output,
                  len(result.pairs), len(result.stacks), result.pairs[0]["electrode"],
                  result.pairs[0]["electrolyte"], result.pairs[0]["asr_ohm_cm2"])
         return 0
+    if args.command in ("fit", "mesh", "cpd") and not _output_ok(args, log):
+        return EXIT_BAD_INPUT
     if args.command == "fit":
         return _fit(args, log)
     if args.command == "mesh":
@@ -125,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             points = sweep_points(args.cases, args.params)
+            if not _output_ok(args, log):
+                return EXIT_BAD_INPUT
             rows = run_sweep(points, args.output, args.ranks_per_point)
         except CaseError as exc:
             log.error("%s", exc)
@@ -155,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         log.info("case %s is valid: %d region(s), study %s", case.name, len(case.regions),
                  case.study.type)
         return 0
+    if not _output_ok(args, log):
+        return EXIT_BAD_INPUT
     if args.command == "resistance":
         return _resistance(case, args.output, log)
     from pnp_ssb.run import run_case
@@ -171,8 +217,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fit(args, log) -> int:
-    from pathlib import Path
-
     from pnp_ssb.circuits import FitError, fit_arcs, read_impedance_csv
     from pnp_ssb.log import world_rank
     from pnp_ssb.output import write_json
@@ -240,8 +284,6 @@ def _mesh(args, log) -> int:
 
 
 def _resistance(case, output: str, log) -> int:
-    from pathlib import Path
-
     from pnp_ssb.log import world_rank
     from pnp_ssb.output import write_json
     from pnp_ssb.resistance import dc_resistances

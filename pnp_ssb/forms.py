@@ -194,8 +194,12 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     fdim = tdim - 1
     msh.topology.create_connectivity(fdim, tdim)
     vt = model.scales.thermal_voltage_V
-    steady = case.study.type in ("steady_state", "transient")  # species fields and fluxes
+    steady = case.study.type in ("steady_state", "transient")  # fluxes, contacts, reservoirs
     transient = case.study.type == "transient"
+    transported = transported_species(case, model)  # closed species get a field in any study
+    # a closed species carries no flux at steady state (no source, no sink), so its w is
+    # uniform for any positive mobility: a constant one makes its rows a plain Laplacian
+    uniform = set() if transient else set(closed_species(case, model))
     metadata = {"quadrature_degree": QUADRATURE_DEGREE}
     dx = ufl.Measure("dx", domain=msh, subdomain_data=domain.cell_tags, metadata=metadata)
     ds = ufl.Measure("ds", domain=msh, subdomain_data=domain.facet_tags, metadata=metadata)
@@ -220,8 +224,8 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     vmaps: dict[str, object] = {}
     entity_maps = []
     tests: dict[str, ufl.Argument] = {}
-    if steady:
-        for name in transported_species(case, model):
+    if transported:
+        for name in transported:
             holders = [r.name for r in model.regions if any(s.name == name for s in r.species)]
             cells = np.sort(np.concatenate([domain.region_cells(r) for r in holders]))
             sub, cmap, vmap, _ = dolfinx.mesh.create_submesh(msh, tdim, cells.astype(np.int32))
@@ -257,6 +261,8 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                                   core.shift(sp.name) if core else 0.0)
             mobility = c if sp.mobility_exponent == 0 else c * (1 - c / sp.site_density)
             mobility = mobility + MOBILITY_FLOOR * sp.bulk_concentration
+            if sp.name in uniform:
+                mobility = sp.bulk_concentration
             if core is not None:
                 mobility = mobility * core.mobility_factor
             weight = sp.diffusivity_m2_s / _species_scale(model, sp.name)
@@ -483,6 +489,7 @@ def transported_species(case: Case, model: StackModel) -> list[str]:
         out.update(dict.fromkeys(name for name, _ in contact.channels))
     if case.study.type == "transient":  # every species moves; blocked ones keep their amount
         out.update(dict.fromkeys(model.species_names))
+    out.update(dict.fromkeys(closed_species(case, model)))
     for region in model.electrolytes:
         for sp in region.species:
             if sp.carrier and region.electronic == "graded":
@@ -490,6 +497,36 @@ def transported_species(case: Case, model: StackModel) -> list[str]:
             elif sp.carrier:
                 out.pop(sp.name, None)  # extrinsic: tied to Li+ (see carrier_potentials)
     return [name for name in model.species_names if name in out]
+
+
+def closed_species(case: Case, model: StackModel) -> list[str]:
+    """Mobile species that nothing exchanges: no reservoir holds them, no reacting contact
+    passes them, and (at equilibrium) they are not Li-linked species of an electrolyte touching
+    a conductor that holds Li. Their amounts are conserved (canonical; conservation.py)."""
+    from pnp_ssb.electrodes import open_circuit_potential_V
+
+    exchanged: set[str] = set()
+    for side, region in (("left", model.regions[0]), ("right", model.regions[-1])):
+        bc = case.boundaries.get(side)
+        if bc is not None and bc.type == "reservoir":
+            exchanged.update(sp.name for sp in region.species
+                             if bc.species is None or sp.name in bc.species)
+    for contact in reacting_contacts(case, model):
+        exchanged.update(name for name, _ in contact.channels)
+    li_active = {r.name for r in model.regions if r.is_conductor and model.cell is not None
+                 and open_circuit_potential_V(case.region_materials[r.name],
+                                              model.cell.li_fraction.get(r.name)) is not None}
+    mobile: dict[str, None] = {}
+    for k, region in enumerate(model.regions):
+        touches = {model.regions[j].name for j in (k - 1, k + 1) if 0 <= j < len(model.regions)}
+        for sp in region.species:
+            if sp.carrier:  # extrinsic: tied to Li+; graded: the contacts' Fermi levels
+                continue
+            if case.study.type == "equilibrium" and sp.li_stoichiometry and touches & li_active:
+                exchanged.add(sp.name)
+            if sp.diffusivity_m2_s > 0:
+                mobile[sp.name] = None
+    return [name for name in mobile if name not in exchanged]
 
 
 def carrier_potentials(region: RegionModel, fields: dict) -> dict:
@@ -591,15 +628,34 @@ def _add_charge_transfer(contact: ReactingContact, dS_contact, model: StackModel
     return li_out * ELEMENTARY_CHARGE_C
 
 
+TABLE_NODE_BAND = 1e-9  # theta band about a table node in which the slope blends (_ramp)
+
+
 def table_ufl(table, theta):
     """A piecewise-linear table of theta as a UFL expression: the first value plus clipped
-    ramps, constant beyond the ends (continuous, so Newton sees a well-defined slope)."""
+    ramps, constant beyond the ends (continuous, so Newton sees a well-defined slope).
+
+    At a node the derivative is the mean of the two adjacent slopes (the central difference),
+    whatever side round-off puts theta on: a state at a node (a li_fraction on the table, e.g.
+    LiCoO2 at 0.8) otherwise linearises with one one-sided slope or with none, and the
+    small-signal capacitance e N L/(dU/dtheta) would follow round-off."""
     t, v = table.theta, table.value
     out = v[0]
     for j in range(len(t) - 1):
         slope = (v[j + 1] - v[j]) / (t[j + 1] - t[j])
-        out = out + slope * ufl.max_value(ufl.min_value(theta - t[j], t[j + 1] - t[j]), 0.0)
+        out = out + slope * _ramp(theta - t[j], t[j + 1] - t[j], TABLE_NODE_BAND)
     return out
+
+
+def _ramp(x, width: float, band: float):
+    """clip(x, 0, width): exact at its corners and beyond ``band`` of them; within the band
+    |y| is replaced by y^2/band, so the slope passes 1/2 at each corner (the value departs from
+    the clip by at most band/8 in the band: ~1e-10 V of an OCV table)."""
+    low = 0.5 * (x + x * x / band)  # max(x, 0)
+    high = width - 0.5 * ((width - x) + (x - width) * (x - width) / band)  # min(x, width)
+    clip = ufl.max_value(ufl.min_value(x, width), 0.0)
+    return ufl.conditional(ufl.lt(abs(x), band), low,
+                           ufl.conditional(ufl.lt(abs(x - width), band), high, clip))
 
 
 @dataclass
@@ -652,6 +708,13 @@ def _electrode_field(case: Case, domain: Domain, model: StackModel, region: str,
     relative = table_ufl(table, th) / ef.diffusivity_m2_s if table is not None else 1.0
     ef.residual = relative * th * (1 - th) * ufl.inner(ufl.grad(u), ufl.grad(r)) * dx(tag)
     return ef
+
+
+def lumped_measure(problem: Problem) -> ufl.Measure:
+    """dx with the vertex rule: lumped mass. Each node's row sees only its own concentration,
+    so rows of a depleted species are not swamped by the round-off of large neighbours."""
+    return ufl.Measure("dx", domain=problem.domain.mesh, subdomain_data=problem.domain.cell_tags,
+                       metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
 
 
 def _species_scale(model: StackModel, name: str) -> float:

@@ -2,20 +2,25 @@
 
 With R(u) the steady residual and A(u) the (lumped) accumulation of the transient, a terminal
 voltage V + dV e^{i w t} gives, to first order, (J + i w M) du = -dR/dV dV, J = dR/du,
-M = dA/du. The voltage enters through Dirichlet values (conductor or boundary potentials,
-reservoir electrochemical potentials): du = d + v, with d the known change of the Dirichlet
-dofs per volt and v = 0 there, so (J + i w M) v = -(J + i w M) d - f_V on the free rows, f_V
-the explicit dependence (the Butler–Volmer drive). It is solved as the real block system
+M = dA/du (assembled from dR/d(1/dt), not as a difference of Jacobians). The voltage enters
+through Dirichlet values (conductor or boundary potentials, reservoir electrochemical
+potentials): du = d + v, with d the known change of the Dirichlet dofs per volt and v = 0
+there, so (J + i w M) v = -(J + i w M) d - f_V on the free rows, f_V the explicit dependence
+(the Butler–Volmer drive). It is solved as the real block system
 
     [ J   -w M ] [v_re]   [ -(J d + f_V) ]
     [ w M   J  ] [v_im] = [ -w M d       ]
 
-with MUMPS, for every frequency. The wire current into the right terminal is
-dI = i w d(sigma_R) + d(i_ion), sigma_R the right electrode's charge per area and i_ion the ionic
-current it passes into the electrolyte (Faradaic at a reacting contact, the flux into a
-reservoir boundary), both linearised along du by central differences. Z = dV/dI (Ohm m^2).
+by the case's direct solver with iterative refinement, for every frequency. A conductor whose
+work function varies with its Li content has phi = V - (Phi(theta_s) - Phi_Li)/e: its Dirichlet
+rows couple to the contact's theta_s (the dt -> 0 limit of the time loop's lagged update). The
+wire current into the right terminal is dI = i w d(sigma_R) + d(i_ion), sigma_R the right
+electrode's charge per area and i_ion the ionic current it passes into the electrolyte
+(Faradaic at a reacting contact, the flux into a reservoir boundary), both linearised along du
+exactly (the UFL derivatives of their forms, consistent with J). Z = dV/dI (Ohm m^2).
 """
 
+import itertools
 import logging
 import math
 from collections.abc import Sequence
@@ -29,7 +34,7 @@ from pnp_ssb.fem import MPI, PETSc, dolfinx, ufl
 log = logging.getLogger(__name__)
 
 OHM_M2_TO_OHM_CM2 = 1e4
-FD_STEP = 1e-6  # central differences of the terminal functionals: error ~ step^2
+FD_STEP = 1e-6  # central differences in V at a fixed state (d, f_V, explicit drive): error ~ step^2
 
 
 @dataclass(frozen=True)
@@ -96,17 +101,48 @@ class _Layout:
         return vec
 
 
-def _jacobian(residuals, unknowns, entity_maps):
-    """Compiled block Jacobian forms dR_i/du_j (None where a block vanishes)."""
+def _jacobian(residuals, unknowns, entity_maps, diagonal=None):
+    """Compiled block Jacobian forms dR_i/du_j (None where a block vanishes; an empty
+    diagonal block takes ``diagonal[i]``, so that every row and column has a space)."""
     blocks = []
-    for F in residuals:
+    for i, F in enumerate(residuals):
         row = []
-        for u in unknowns:
+        for j, u in enumerate(unknowns):
             d = ufl.derivative(F, u, ufl.TrialFunction(u.function_space))
             d = ufl.algorithms.expand_derivatives(d)
+            if not d.integrals() and i == j and diagonal is not None:
+                d = diagonal[i]
             row.append(d if d.integrals() else None)
         blocks.append(row)
     return dolfinx.fem.form(blocks, entity_maps=entity_maps or None)
+
+
+def _accumulation(residuals, inv_dt: dolfinx.fem.Constant) -> list:
+    """dR/d(1/dt) of each residual: its backward-Euler accumulation term A(u) - A(u_n), taken
+    symbolically (1/dt as a UFL variable), so that M = dA/du is assembled from its own forms.
+    The difference (J + M) - J of two assembled Jacobians carries the round-off of J
+    (~1e-16 of the diffusion entries, ~1e10 times the mass in the fine cells of a space-charge
+    layer): M there would follow the last bits of the state (1e-4 of Z at 10 kHz-10 MHz
+    between two solvers' equilibria that agree to 1e-15)."""
+    var = ufl.variable(inv_dt)
+    out = []
+    for F in residuals:
+        G = ufl.replace(F, {inv_dt: var})
+        dG = ufl.Form([i.reconstruct(integrand=ufl.diff(i.integrand(), var))
+                       for i in G.integrals()])
+        out.append(ufl.algorithms.expand_derivatives(dG))
+    return out
+
+
+def _mass_matrix(problem, inv_dt: dolfinx.fem.Constant) -> PETSc.Mat:
+    """M = dA/du (block layout of the Jacobian; rows without accumulation are zero)."""
+    zero = dolfinx.fem.Constant(problem.domain.mesh, 0.0)
+    diagonal = [zero * ufl.algorithms.expand_derivatives(
+        ufl.derivative(F, u, ufl.TrialFunction(u.function_space)))
+        for F, u in zip(problem.residuals, problem.unknowns, strict=True)]
+    forms = _jacobian(_accumulation(problem.residuals, inv_dt), problem.unknowns,
+                      problem.entity_maps, diagonal)
+    return _assemble(forms)
 
 
 def _assemble(forms) -> PETSc.Mat:
@@ -158,17 +194,73 @@ class _Terminal:
         for key, value in self.base_w.items():
             p.reservoir_w[key].value = value + charge[key[1]] * shift_V / vt
 
-    def parts(self) -> tuple[float, float]:
+    def parts(self, stepper=None) -> tuple[float, float]:
         """(sigma_R in C/m^2, current from the right electrode into the electrolyte in A/m^2:
         ionic, plus electronic at a cell's conductor contact) at the current state
-        (collective)."""
+        (collective). Both are linear in the forms they assemble, so ``stepper`` may hold the
+        tangent forms of :class:`_Tangent` (then they are the directional derivatives)."""
         from pnp_ssb.postprocess import boundary_currents_A_m2, electrode_charges_C_m2
 
+        stepper = stepper or self.stepper
         if self.cell:
-            return self.stepper.right_electrode_parts()
-        p = self.stepper.problem
+            return stepper.right_electrode_parts()
+        p = stepper.problem
         leaving = boundary_currents_A_m2(p).get("right", 0.0)
         return electrode_charges_C_m2(p)["right"], -leaving
+
+
+class _Tangent:
+    """Exact directional derivatives of the terminal functionals (sigma_R, i_R) along a state
+    change du: every form the functionals assemble (the Poisson and Nernst–Planck reactions,
+    the contact currents) replaced by its Gateaux derivative sum_j dF/du_j [du_j], the same UFL
+    derivative the Jacobian holds. A finite difference of the functionals instead carries their
+    round-off over the step (~1e-16 |sigma| / 1e-6, 1e-4 of i w d(sigma) at 10 MHz), and, at a
+    node of a piecewise-linear OCV table, the secant slope where the Jacobian has its own."""
+
+    def __init__(self, terminal: _Terminal) -> None:
+        import dataclasses
+
+        self.terminal = terminal
+        p = terminal.stepper.problem
+        self.directions = [dolfinx.fem.Function(u.function_space) for u in p.unknowns]
+        self.layout = _Layout(self.directions)
+
+        def along(form):
+            terms = [ufl.algorithms.expand_derivatives(ufl.derivative(form, u, du))
+                     for u, du in zip(p.unknowns, self.directions, strict=True)]
+            terms = [t for t in terms if t.integrals()]
+            return sum(terms[1:], terms[0]) if terms else 0.0 * form
+
+        tangent = dataclasses.replace(
+            p, poisson_volume=along(p.poisson_volume),
+            species_residuals={k: along(F) for k, F in p.species_residuals.items()},
+            contact_current={k: along(F) for k, F in p.contact_current.items()},
+            cache={k: v for k, v in p.cache.items() if k.startswith("measure:")})
+        self.stepper = dataclasses.replace(terminal.stepper, problem=tangent)
+
+    def along(self, du: np.ndarray) -> np.ndarray:
+        """(d sigma_R, d i_R) along du (owned monolithic values; collective)."""
+        self.layout.scatter(du)
+        return np.array(self.terminal.parts(self.stepper))
+
+    def explicit_voltage(self) -> np.ndarray:
+        """(d sigma_R, d i_R)/dV at a fixed state: the Butler–Volmer drive's V (central
+        difference: smooth in V, exponential of a linear function, error ~ (h/vt)^2)."""
+        h = FD_STEP
+        self.terminal.apply(h)
+        plus = np.array(self.terminal.parts())
+        self.terminal.apply(-h)
+        minus = np.array(self.terminal.parts())
+        self.terminal.apply(0.0)
+        return (plus - minus) / (2 * h)
+
+    def wire_current(self, du_re: np.ndarray, du_im: np.ndarray, omega: float,
+                     explicit: np.ndarray) -> complex:
+        """dI = i w d(sigma_R) + d(i_R) per volt (``explicit``: :meth:`explicit_voltage`)."""
+        re = self.along(du_re) + explicit
+        im = self.along(du_im)
+        d_sigma, d_ion = re[0] + 1j * im[0], re[1] + 1j * im[1]
+        return 1j * omega * d_sigma + d_ion
 
 
 def _dirichlet_rows(problem, layout: _Layout) -> tuple[np.ndarray, list]:
@@ -217,6 +309,7 @@ def impedance_spectrum(case: Case, frequencies_Hz: Sequence[float] | None = None
     Collective; results are identical on every rank. Returns (spectrum, stepper): the stepper
     holds the steady state (for post-processing) and must be closed by the caller."""
     from pnp_ssb.solution import newton_settings
+    from pnp_ssb.solver import SolverError
     from pnp_ssb.transient import STAGNATION_RESIDUAL, build_stepper
 
     f = (check_frequencies(frequencies_Hz) if frequencies_Hz is not None
@@ -224,22 +317,42 @@ def impedance_spectrum(case: Case, frequencies_Hz: Sequence[float] | None = None
     import dataclasses
 
     settings = dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
-    stepper = build_stepper(as_transient(case), comm, settings)
-    return _spectrum(stepper, f), stepper
+    stepper = build_stepper(as_transient(case), comm, settings)  # SolverError: exc.problem
+    try:
+        return _spectrum(stepper, f), stepper
+    except SolverError as exc:  # relaxing to the steady state failed: back to its last step
+        stepper.restore([p.x.array for p in stepper.previous])
+        exc.problem = stepper.problem
+        stepper.solver.close()
+        raise
 
 
 def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
     """An impedance study: the steady state's usual outputs, plus impedance.csv
-    (f_Hz, re_ohm_cm2, im_ohm_cm2), nyquist.png, bode.png and summary.json["impedance"]."""
+    (f_Hz, re_ohm_cm2, im_ohm_cm2), nyquist.png, bode.png and summary.json["impedance"]
+    (summary.json last). Earlier outputs in ``outdir`` are removed first; a failure of the
+    steady state leaves it in outdir/last_good and outdir/summary.json (converged = false)."""
     import time
     from pathlib import Path
+
+    from pnp_ssb.rundir import run_folder
+
+    start = time.perf_counter()
+    with run_folder(case, outdir, comm):
+        spectrum, stepper = impedance_spectrum(case, None, comm)
+        return _write_impedance(case, Path(outdir), spectrum, stepper, start), spectrum
+
+
+def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
+                     start: float):
+    """The outputs of :func:`run_impedance` (collective); returns the steady state."""
+    import time
 
     from pnp_ssb.output import plot_impedance, write_csv_rows
     from pnp_ssb.results import write_outputs
     from pnp_ssb.solution import postprocess_solution
 
-    start = time.perf_counter()
-    spectrum, stepper = impedance_spectrum(case, None, comm)
+    comm = stepper.problem.domain.mesh.comm
     try:
         solution = postprocess_solution(case, stepper.model, stepper.problem.domain,
                                         stepper.problem, stepper.report, start, True, "")
@@ -252,8 +365,6 @@ def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
         "low_frequency_re_ohm_cm2": float(spectrum.re_ohm_cm2[0]),
         "low_frequency_im_ohm_cm2": float(spectrum.im_ohm_cm2[0]),
         "seconds_per_frequency": (time.perf_counter() - start) / z.size}
-    outdir = Path(outdir)
-    write_outputs(solution, outdir)
     if comm.rank == 0:
         rows = [{"f_Hz": float(fr), "re_ohm_cm2": float(a), "im_ohm_cm2": float(b)}
                 for fr, a, b in zip(spectrum.frequency_Hz, spectrum.re_ohm_cm2,
@@ -262,89 +373,195 @@ def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
         if case.output.figures:
             plot_impedance(outdir, spectrum.frequency_Hz, spectrum.re_ohm_cm2,
                            spectrum.im_ohm_cm2)
-    comm.barrier()
+    write_outputs(solution, outdir)  # summary.json last: its presence marks a complete run
     log.info("%s: impedance at %d frequencies, %d DOFs", case.name, z.size, spectrum.num_dofs)
-    return solution, spectrum
+    return solution
 
 
 def _spectrum(stepper, f: np.ndarray) -> ImpedanceSpectrum:
     p = stepper.problem
-    comm = p.domain.mesh.comm
     if stepper.model.cell is None:  # relax to the steady state at the boundary potentials
         p.set_load(1.0)
         _relax(stepper)
-    layout = _Layout(p.unknowns)
     terminal = _Terminal(stepper)
-    jac = _jacobian(p.residuals, p.unknowns, p.entity_maps)
-    stepper.inv_dt.value = 0.0
-    J = _assemble(jac)
-    stepper.inv_dt.value = 1.0
-    JM = _assemble(jac)
-    stepper.inv_dt.value = 0.0
-    M = JM.copy()
-    M.axpy(-1.0, J)
-    JM.destroy()
-    rows_local, pairs = _dirichlet_rows(p, layout)
-    start = J.getOwnershipRange()[0]
-    rows = (rows_local + start).astype(np.int32)
-
-    u0 = layout.gather()
-    d0, r0 = None, None
-    h = FD_STEP  # the Dirichlet values are affine in V, the Butler–Volmer drive is not
-    terminal.apply(h)
-    d_plus, r_plus = _dirichlet_values(pairs, layout), _residual(p)
-    terminal.apply(-h)
-    d_minus, r_minus = _dirichlet_values(pairs, layout), _residual(p)
-    terminal.apply(0.0)
-    d_vec = (d_plus - d_minus) / (2 * h)
-    f_V = (r_plus - r_minus) / (2 * h)
-    del d0, r0
-    free = np.ones(layout.offsets[-1], dtype=bool)
-    free[rows_local] = False
-
-    d = layout.vector(d_vec, comm)
-    Jd, Md = J.createVecLeft(), M.createVecLeft()
-    J.mult(d, Jd)
-    M.mult(d, Md)
-    Jd_arr, Md_arr = Jd.getArray().copy(), Md.getArray().copy()
-    for A in (J, M):
-        A.zeroRows(rows, diag=0.0)
-    n = layout.offsets[-1]
-    ksp = PETSc.KSP().create(comm)
-    ksp.setType("preonly")
-    ksp.getPC().setType("lu")
-    ksp.getPC().setFactorSolverType("mumps")
+    tangent = _Tangent(terminal)
+    explicit = tangent.explicit_voltage()
+    system = _SmallSignal(stepper, _Layout(p.unknowns), terminal)
     values = np.empty(f.size, dtype=complex)
-    for i, freq in enumerate(f):
-        omega = 2 * math.pi * freq
-        Mw = M.copy()
+    try:
+        for i, freq in enumerate(f):
+            omega = 2 * math.pi * freq
+            du_re, du_im = system.solve(omega)
+            values[i] = 1.0 / tangent.wire_current(du_re, du_im, omega, explicit)
+    finally:
+        system.close()
+    ndofs = sum(u.function_space.dofmap.index_map.size_global for u in p.unknowns)
+    return ImpedanceSpectrum(f, values, ndofs)
+
+
+class _SmallSignal:
+    """J = dR/du and M = dA/du at the steady state, the Dirichlet change per volt d and the
+    explicit drive f_V, and the real block solve of (J + i w M) du = -dR/dV per frequency."""
+
+    def __init__(self, stepper, layout: _Layout, terminal: _Terminal) -> None:
+        p = stepper.problem
+        self.comm = p.domain.mesh.comm
+        self.n = layout.offsets[-1]
+        stepper.inv_dt.value = 0.0
+        self.J = _assemble(_jacobian(p.residuals, p.unknowns, p.entity_maps))
+        self.M = _mass_matrix(p, stepper.inv_dt)
+        rows_local, pairs = _dirichlet_rows(p, layout)
+        self.rows = (rows_local + self.J.getOwnershipRange()[0]).astype(PETSc.IntType)
+        self.free = np.ones(self.n, dtype=bool)
+        self.free[rows_local] = False
+        h = FD_STEP  # the Dirichlet values are affine in V, the Butler–Volmer drive is not
+        terminal.apply(h)
+        d_plus, r_plus = _dirichlet_values(pairs, layout), _residual(p)
+        terminal.apply(-h)
+        d_minus, r_minus = _dirichlet_values(pairs, layout), _residual(p)
+        terminal.apply(0.0)
+        self.d = (d_plus - d_minus) / (2 * h)
+        f_V = (r_plus - r_minus) / (2 * h)
+        d = layout.vector(self.d, self.comm)
+        Jd, Md = self.J.createVecLeft(), self.M.createVecLeft()
+        self.J.mult(d, Jd)
+        self.M.mult(d, Md)
+        self.rhs_J = -(Jd.getArray() + f_V)
+        self.Md = Md.getArray().copy()
+        for vec in (d, Jd, Md):
+            vec.destroy()
+        for A in (self.J, self.M):
+            A.zeroRows(self.rows, diag=0.0)
+        self.coupling = _work_function_coupling(stepper, layout, pairs,
+                                                self.J.getOwnershipRange()[0])
+        self.ksp = _refined_lu(self.comm, stepper.solver.settings.linear_solver)
+
+    def solve(self, omega: float) -> tuple[np.ndarray, np.ndarray]:
+        """(Re du, Im du) per volt at angular frequency omega (owned values; collective)."""
+        n, free = self.n, self.free
+        Mw, Mneg, Jb = self.M.copy(), self.M.copy(), self.J.copy()
         Mw.scale(omega)
-        Mneg = M.copy()
         Mneg.scale(-omega)
-        Jb = J.copy()
         Jb.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
-        Jb.zeroRows(rows, diag=1.0)
-        nest = PETSc.Mat().createNest([[Jb, Mneg], [Mw, Jb]], comm=comm)
+        Jb.zeroRows(self.rows, diag=1.0)
+        for row, col, value in zip(*self.coupling, strict=True):
+            Jb.setValue(row, col, value, addv=True)  # add
+        Jb.assemble()
+        nest = PETSc.Mat().createNest([[Jb, Mneg], [Mw, Jb]], comm=self.comm)
         A = nest.convert("aij")
         rhs = A.createVecRight()
         arr = np.zeros(2 * n)
-        arr[:n][free] = -(Jd_arr + f_V)[free]
-        arr[n:][free] = -(omega * Md_arr)[free]
+        arr[:n][free] = self.rhs_J[free]
+        arr[n:][free] = -omega * self.Md[free]
         rhs.setArray(arr)  # a nest's rows, per rank: its block-0 rows, then its block-1 rows
         sol = rhs.duplicate()
-        ksp.setOperators(A)
-        ksp.solve(rhs, sol)
-        v = sol.getArray()
-        du_re, du_im = d_vec + v[:n], v[n:]
-        values[i] = 1.0 / _wire_current(stepper, terminal, layout, u0, du_re, du_im, omega)
+        self.ksp.setOperators(A)
+        self.ksp.solve(rhs, sol)
+        if self.ksp.is_diverged:
+            log.warning("impedance at %.4g Hz: refinement stopped (PETSc reason %s, residual "
+                        "%.3g)", omega / (2 * math.pi), self.ksp.getConvergedReason(),
+                        self.ksp.getResidualNorm())
+        v = sol.getArray().copy()
         for obj in (Mw, Mneg, Jb, nest, A, rhs, sol):
             obj.destroy()
-    ksp.destroy()
-    for obj in (J, M, d, Jd, Md):
-        obj.destroy()
-    layout.scatter(u0)
-    ndofs = sum(u.function_space.dofmap.index_map.size_global for u in p.unknowns)
-    return ImpedanceSpectrum(f, values, ndofs)
+        return self.d + v[:n], v[n:]
+
+    def close(self) -> None:
+        """Free the PETSc objects."""
+        for obj in (self.ksp, self.J, self.M):
+            obj.destroy()
+
+
+REFINEMENT_RTOL = 1e-14  # of the block system's true residual
+_ksp_prefixes = itertools.count()
+
+
+def _refined_lu(comm, chosen: str) -> PETSc.KSP:
+    """LU of the block system (the case's direct solver; an iterative choice gets MUMPS: the
+    system is indefinite) inside right-preconditioned GMRES on the true residual: iterative
+    refinement. A bare factorisation leaves ~1e-6 of Z that depends on its pivoting (rows of
+    1 at Dirichlet dofs next to w M rows of 1e10 at 10 MHz); one or two refinement steps take
+    the residual to REFINEMENT_RTOL and the two solvers to ~1e-7 of each other."""
+    prefix = f"pnp_ssb_impedance_{next(_ksp_prefixes)}_"
+    values: dict[str, str | float] = {
+        "ksp_type": "gmres", "ksp_pc_side": "right", "ksp_norm_type": "unpreconditioned",
+        "ksp_rtol": REFINEMENT_RTOL, "ksp_atol": 0.0, "ksp_max_it": 20, "pc_type": "lu",
+        "pc_factor_mat_solver_type": chosen if chosen in ("mumps", "superlu_dist") else "mumps"}
+    options = PETSc.Options()
+    for key, value in values.items():
+        options.setValue(prefix + key, value)
+    ksp = PETSc.KSP().create(comm)
+    ksp.setOptionsPrefix(prefix)
+    ksp.setFromOptions()
+    for key in values:  # read: out of the global database again
+        options.delValue(prefix + key)
+    return ksp
+
+
+def table_slope(table, theta: float) -> float:
+    """d(value)/d(theta) of a piecewise-linear table at theta, as :func:`forms.table_ufl`
+    differentiates it: the segment's slope, the mean of the two adjacent slopes within
+    TABLE_NODE_BAND of a node (an end counts a flat continuation), 0 beyond the ends."""
+    from pnp_ssb.forms import TABLE_NODE_BAND
+
+    t, v = np.asarray(table.theta, dtype=float), np.asarray(table.value, dtype=float)
+    slopes = np.concatenate([[0.0], np.diff(v) / np.diff(t), [0.0]])  # flat beyond the ends
+    node = np.flatnonzero(np.abs(theta - t) < TABLE_NODE_BAND)
+    if node.size:
+        return 0.5 * float(slopes[node[0]] + slopes[node[0] + 1])
+    return float(slopes[np.searchsorted(t, theta)])
+
+
+def _contact_nodes(problem, region: str, k: int, layout: _Layout, start: int):
+    """(global monolithic columns, theta) of an electrode's field at the nodes of its
+    reacting contact, over all ranks (the contact composition the work function follows)."""
+    contact = next(c for c in problem.contacts if c.conductor == region)
+    V = problem.psi.function_space
+    contact_x = V.tabulate_dof_coordinates()[problem.interface_dofs[contact.key]]
+    field = problem.electrodes[region].field
+    x = field.function_space.tabulate_dof_coordinates()[:layout.sizes[k]]
+    owned = np.flatnonzero(np.min(np.linalg.norm(
+        x[:, None, :] - contact_x[None, :, :], axis=2), axis=1, initial=np.inf) < 1e-12)
+    u = field.x.array[owned]
+    theta = 0.5 * (1.0 + np.tanh(0.5 * u))
+    comm = problem.domain.mesh.comm
+    cols = np.concatenate(comm.allgather(start + layout.offsets[k] + owned))
+    return cols.astype(PETSc.IntType), np.concatenate(comm.allgather(theta))
+
+
+def _work_function_coupling(stepper, layout: _Layout, pairs, start: int):
+    """Entries (rows, columns, values) that make a conductor's Dirichlet potential follow its
+    contact composition in the small-signal system: psi = (V - (Phi(theta_s) - Phi_Li)/e)/vt,
+    so d psi = dV/vt + (d psi/d Phi) Phi'(theta_s) theta_s (1 - theta_s) d u_s (u = logit
+    theta; theta_s the mean over the contact's nodes, the profile's contact value). The time
+    loop updates Phi one step behind (TimeStepper.update_work_functions), a lag that vanishes
+    with dt; the linearisation takes the limit. Rows are this rank's owned Dirichlet rows."""
+    from pnp_ssb.electrodes import WORK_FUNCTION_TABLE
+
+    out: list[list] = [[], [], []]
+    p = stepper.problem
+    first = 1 + len(p.species_fields)
+    for j, region in enumerate(p.electrodes):
+        cols, theta = _contact_nodes(p, region, first + j, layout, start)
+        table = stepper.case.region_materials[region].tables[WORK_FUNCTION_TABLE]
+        slope = table_slope(table, float(np.mean(theta))) if theta.size else 0.0
+        if slope == 0.0:
+            continue
+        base = stepper.work_function_eV[region]  # the Dirichlet values are affine in Phi
+        stepper.work_function_eV[region] = base + 1.0
+        stepper.apply_conductor_potentials()
+        per_eV = _dirichlet_values(pairs, layout)
+        stepper.work_function_eV[region] = base
+        stepper.apply_conductor_potentials()
+        per_eV -= _dirichlet_values(pairs, layout)
+        weights = slope * theta * (1.0 - theta) / theta.size  # d Phi / d u_s per node
+        for row in np.flatnonzero(per_eV):
+            for col, weight in zip(cols, weights, strict=True):
+                out[0].append(start + row)
+                out[1].append(col)
+                out[2].append(-per_eV[row] * weight)
+    return (np.asarray(out[0], dtype=PETSc.IntType), np.asarray(out[1], dtype=PETSc.IntType),
+            np.asarray(out[2], dtype=float))
 
 
 def _relax(stepper, first_step_s: float = 1e-9, growth: float = 10.0,
@@ -364,21 +581,3 @@ def _relax(stepper, first_step_s: float = 1e-9, growth: float = 10.0,
             break
         dt *= growth
     stepper.inv_dt.value = 0.0
-
-
-def _wire_current(stepper, terminal: _Terminal, layout: _Layout, u0: np.ndarray,
-                  du_re: np.ndarray, du_im: np.ndarray, omega: float) -> complex:
-    """dI = i w d(sigma) + d(i_ion) per volt, by central differences along du (collective)."""
-    def parts_at(shift: np.ndarray, volts: float) -> np.ndarray:
-        layout.scatter(u0 + shift)
-        terminal.apply(volts)
-        out = np.array(terminal.parts())
-        return out
-
-    h = FD_STEP
-    re = (parts_at(h * du_re, h) - parts_at(-h * du_re, -h)) / (2 * h)
-    im = (parts_at(h * du_im, 0.0) - parts_at(-h * du_im, 0.0)) / (2 * h)
-    terminal.apply(0.0)
-    layout.scatter(u0)
-    d_sigma, d_ion = re[0] + 1j * im[0], re[1] + 1j * im[1]
-    return 1j * omega * d_sigma + d_ion

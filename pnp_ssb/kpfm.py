@@ -63,7 +63,8 @@ class RunProfile:
 
 def read_run(path: str | Path) -> RunProfile:
     """Read a finished run directory (profiles.csv, summary.json, case.resolved.toml; for a
-    2D run also map.csv). The profile of a 2D run is its lateral (y) average."""
+    2D run, as its resolved case's geometry says, also map.csv). The profile of a 2D run is its
+    lateral (y) average."""
     from pnp_ssb.electrodes import reference_work_function_eV
 
     path = Path(path)
@@ -81,7 +82,12 @@ def read_run(path: str | Path) -> RunProfile:
     ground = cell.get("ground")
     theta = {k.removeprefix("theta_"): np.asarray(v) for k, v in cols.items()
              if k.startswith("theta_")}
-    phi_map = read_map_csv(path / "map.csv") if (path / "map.csv").is_file() else None
+    phi_map = None
+    if case.geometry.dimension == 2:  # its resolved case says so (not which files are there)
+        if not (path / "map.csv").is_file():
+            raise KPFMError(f"{path}: a 2D run without map.csv; expected the output directory "
+                            "of `pnp-ssb run`")
+        phi_map = read_map_csv(path / "map.csv")
     return RunProfile(path, case, np.asarray(cols["x_m"]), np.asarray(cols["phi_V"]),
                       np.asarray(cols["region"]), theta,
                       fermi[ground] if ground else 0.0,

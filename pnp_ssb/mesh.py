@@ -8,7 +8,6 @@ Mesh coordinates are in units of ``model.LENGTH_SCALE_M`` (nm).
 """
 
 import dataclasses
-import itertools
 import logging
 import math
 from collections.abc import Sequence
@@ -18,12 +17,18 @@ import numpy as np
 
 from pnp_ssb.case import Case
 from pnp_ssb.fem import MPI, dolfinx
+from pnp_ssb.grading import (  # noqa: F401 - the grading rules, re-exported here
+    MAX_DROP_FOR_GRADING_KT,
+    MIN_CELL_DEBYE_FRACTION,
+    cell_sizes_at_ends,
+    graded_segment,
+    grain_boundary_cell_m,
+    microstructure_sizing,
+    stack_segments,
+)
 from pnp_ssb.model import StackModel
 
 log = logging.getLogger(__name__)
-
-MAX_DROP_FOR_GRADING_KT = 30.0  # caps cosh(drop/2): finer cells break Newton (dolfinx-notes.md)
-MIN_CELL_DEBYE_FRACTION = 1e-7
 
 
 @dataclass(frozen=True)
@@ -63,127 +68,6 @@ class Domain:
         return imap.size_global
 
 
-def graded_segment(length: float, h_left: float, h_right: float, h_max: float,
-                   ratio: float) -> np.ndarray:
-    """Cell sizes filling ``length``, growing geometrically by ``ratio`` from both ends.
-
-    Sizes start at ``h_left`` and ``h_right``, grow by ``ratio`` per cell up to ``h_max``, and are
-    scaled down uniformly (by at most one growth step) so that they sum exactly to ``length``.
-    """
-    h_max = max(h_max, h_left, h_right)
-
-    def ramp(h0: float, budget: float) -> list[float]:
-        sizes, total, h = [], 0.0, h0
-        while total + h <= budget:
-            sizes.append(h)
-            total += h
-            h = min(h * ratio, h_max)
-        return sizes
-
-    left = ramp(h_left, length / 2)
-    right = ramp(h_right, length / 2)
-    sizes = np.array(left + right[::-1]) if left or right else np.array([length])
-    if sizes.sum() < length:
-        gap = length - sizes.sum()
-        k = len(left)  # fill the middle with cells no larger than the biggest neighbour
-        biggest = max(sizes.max(), 0.0) if sizes.size else length
-        n_mid = max(1, math.ceil(gap / max(biggest, 1e-300)))
-        sizes = np.concatenate([sizes[:k], np.full(n_mid, gap / n_mid), sizes[k:]])
-    return sizes * (length / sizes.sum())
-
-
-def _local_ionic_strength(model: StackModel, region: str, drop_kT: float) -> float:
-    r = model.region(region)
-    worst = 0.0
-    for sign in (1.0, -1.0):
-        psi = np.array([r.bulk_potential + sign * drop_kT])
-        worst = max(worst, sum(sp.charge**2 * float(sp.concentration(r.activity(sp, psi, 0.0))[0])
-                               for sp in r.species))
-    return worst
-
-
-def _neighbour_potential(model: StackModel, i: int, step: int) -> float | None:
-    """Potential (scaled) the region i faces on one side: the next conductor's fixed potential
-    or electrolyte's bulk, looking through charge-free dielectric layers; None at an outer end."""
-    j = i + step
-    while 0 <= j < len(model.regions) and model.regions[j].kind == "dielectric":
-        j += step
-    if not 0 <= j < len(model.regions):
-        return None
-    return model.regions[j].bulk_potential
-
-
-def cell_sizes_at_ends(case: Case, model: StackModel) -> list[tuple[float, float]]:
-    """Smallest cell (m) at the left and right end of every layer.
-
-    In an electrolyte with ``mesh.min_cell_m = "auto"`` this is 0.1 of the local Debye length at
-    the wall, lambda_D sqrt(I_bulk / I_wall), where I is the ionic strength and I_wall follows
-    from the expected potential drop there (boundary potential, facing conductor or
-    bulk-potential difference): for a symmetric Boltzmann electrolyte, 0.1 lambda_D / cosh(drop/2).
-    Dielectrics get a quarter and conductors half of their thickness (no space charge).
-    """
-    vt = model.scales.thermal_voltage_V
-    n = len(case.regions)
-    drops: list[list[float]] = [[0.0, 0.0] for _ in case.regions]
-    for i, r in enumerate(model.regions):
-        if not r.is_electrolyte:
-            continue
-        for end, step in ((0, -1), (1, 1)):
-            facing = _neighbour_potential(model, i, step)
-            if facing is not None:
-                drops[i][end] = abs(facing - r.bulk_potential)
-    for side, idx, end in (("left", 0, 0), ("right", n - 1, 1)):
-        bc = case.boundaries.get(side)
-        r = model.regions[idx]
-        if bc is None or not r.is_electrolyte:
-            continue
-        if bc.potential_vs_bulk_V is not None:
-            drops[idx][end] = abs(bc.potential_vs_bulk_V) / vt
-        elif bc.potential_V is not None:
-            drops[idx][end] = abs(bc.potential_V / vt - r.bulk_potential)
-    sizes = []
-    for i, region in enumerate(case.regions):
-        r = model.regions[i]
-        if not r.is_electrolyte:
-            fraction = 0.5 if r.is_conductor else 0.25
-            sizes.append((fraction * region.thickness_m, fraction * region.thickness_m))
-            continue
-        if case.mesh.min_cell_m != "auto":
-            sizes.append((case.mesh.min_cell_m, case.mesh.min_cell_m))
-            continue
-        lam = model.debye_length_m(region.name)
-        bulk = r.ionic_strength()
-        ends = []
-        for drop in drops[i]:
-            wall = _local_ionic_strength(model, region.name, min(drop, MAX_DROP_FOR_GRADING_KT))
-            ends.append(max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)),
-                            MIN_CELL_DEBYE_FRACTION * lam))
-        sizes.append((ends[0], ends[1]))
-    return sizes
-
-
-def grain_boundary_cell_m(case: Case, model: StackModel, region: str) -> float:
-    """Smallest cell (m) at a grain boundary of ``region``: as at a wall, 0.1 lambda_D
-    sqrt(I_bulk / I_core), with the drop estimated from Gouy–Chapman for half the core charge
-    on each side (sigma/2 = sqrt(4 eps kT I) sinh(drop/2)) plus the largest energy shift."""
-    from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
-
-    gb = case.grain_boundaries[region]
-    if case.mesh.min_cell_m != "auto":
-        return case.mesh.min_cell_m
-    r = model.region(region)
-    lam = model.debye_length_m(region)
-    bulk = r.ionic_strength()
-    eps = VACUUM_PERMITTIVITY_F_M * r.relative_permittivity
-    strength_m3 = bulk * model.scales.concentration_m3
-    scale = math.sqrt(4 * eps * BOLTZMANN_J_K * model.scales.temperature_K * strength_m3)
-    drop = 2 * math.asinh(abs(gb.core_charge_C_m2) / 2 / scale)
-    drop += max((abs(v) for v in gb.energy_shift_eV.values()), default=0.0) / (
-        model.scales.thermal_voltage_V)
-    wall = _local_ionic_strength(model, region, min(drop, MAX_DROP_FOR_GRADING_KT))
-    return max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)), MIN_CELL_DEBYE_FRACTION * lam)
-
-
 @dataclass(frozen=True)
 class StackLayout:
     """The graded 1D vertices and the pieces they form.
@@ -201,49 +85,22 @@ class StackLayout:
 
 
 def stack_layout(case: Case, model: StackModel) -> StackLayout:
-    """Graded vertices of the 1D stack, refined ``mesh.refine`` times.
-
-    The largest cell in electrolytes is ``mesh.max_cell_m`` (auto: a twentieth of the thinnest
-    electrolyte); dielectrics and conductors keep the coarse cells of cell_sizes_at_ends.
-    Cells are graded toward grain boundaries as toward interfaces; a thin core gets at least
-    four cells.
-    """
-    ends = cell_sizes_at_ends(case, model)
-    thinnest = min(r.thickness_m for r, m in zip(case.regions, model.regions, strict=True)
-                   if m.is_electrolyte)
-    h_max = thinnest / 20 if case.mesh.max_cell_m == "auto" else case.mesh.max_cell_m
+    """Graded vertices of the 1D stack (the segments of :func:`grading.stack_segments`),
+    refined ``mesh.refine`` times."""
     x0, pieces_x, pieces, points = 0.0, [np.zeros(1)], [], []
-    for region, r, (h_l, h_r) in zip(case.regions, model.regions, ends, strict=True):
-        cap = h_max if r.is_electrolyte else max(h_l, h_r)
-        # (length, h_start, h_end, cap, group) of each segment of the region
-        segments = [(region.thickness_m, h_l, h_r, cap, region.name)]
+    for region, segments in zip(case.regions, stack_segments(case, model), strict=True):
         gb = case.grain_boundaries.get(region.name)
         if gb is not None:
-            h_gb = grain_boundary_cell_m(case, model, region.name)
-            cuts = [0.0]
-            for p in gb.positions_m:
-                cuts += [p - gb.width_m / 2, p + gb.width_m / 2] if gb.width_m else [p]
-            cuts.append(region.thickness_m)
-            segments = []
-            for k, (a, b) in enumerate(itertools.pairwise(cuts)):
-                core = gb.width_m > 0 and k % 2 == 1
-                if core:
-                    h = min(h_gb, gb.width_m / 4)
-                    segments.append((b - a, h, h, h, f"{region.name}_gb"))
-                    continue
-                start = h_l if k == 0 else h_gb
-                end = h_r if k == len(cuts) - 2 else h_gb
-                segments.append((b - a, start, end, cap, region.name))
             points += [(x0 + p, f"{region.name}_gb") for p in gb.positions_m if not gb.width_m]
         a = x0
-        for length, h_start, h_end, h_cap, group in segments:
-            sizes = graded_segment(length, min(h_start, length / 4), min(h_end, length / 4),
-                                   h_cap, case.mesh.growth_ratio)
+        for segment in segments:
+            sizes = graded_segment(segment.length, segment.h_start, segment.h_end, segment.h_cap,
+                                   case.mesh.growth_ratio)
             for _ in range(case.mesh.refine):
                 sizes = np.repeat(sizes / 2, 2)
             pieces_x.append(a + np.cumsum(sizes))
-            pieces.append((a, a + length, group))
-            a += length
+            pieces.append((a, a + segment.length, segment.group))
+            a += segment.length
         x0 += region.thickness_m
     x = np.concatenate(pieces_x)
     x[-1] = x0
@@ -377,24 +234,6 @@ def build_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD)
     if kind in ("bicrystal", "polycrystal"):
         return microstructure_domain(case, model, comm)
     raise NotImplementedError(f"geometry.type = {kind!r}")
-
-
-def microstructure_sizing(case: Case, model: StackModel):
-    """h_min: the smallest cell the 1D rules give at the electrolytes' interfaces and at the
-    grain boundaries (mesh.min_cell_m if set); h_max: geometry.max_cell_m, or a twentieth of
-    the smaller of the grain-boundary region's thickness and the height; ratio:
-    mesh.growth_ratio."""
-    from pnp_ssb.microstructure import Sizing
-
-    nm = model.scales.length_m
-    (key,) = case.grain_boundaries
-    ends = [h for (h_l, h_r), r in zip(cell_sizes_at_ends(case, model), model.regions,
-                                       strict=True) if r.is_electrolyte for h in (h_l, h_r)]
-    h_min = min([*ends, grain_boundary_cell_m(case, model, key)])
-    geo = case.geometry
-    h_max = (min(case.region(key).thickness_m, geo.height_m) / 20 if geo.max_cell_m == "auto"
-             else geo.max_cell_m)
-    return Sizing(h_min / nm, max(h_max, h_min) / nm, case.mesh.growth_ratio)
 
 
 def microstructure_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD

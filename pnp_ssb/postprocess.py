@@ -428,18 +428,42 @@ class ContactKinetics:
     li_ion_potential_V: dict[str, float]
 
 
-def contact_kinetics(profile: Profile1D, contacts, load: float) -> list[ContactKinetics]:
-    """Overpotential e*eta = e(V - U) - s_k mu~_k and the Butler–Volmer current of every channel,
-    evaluated at the reaction plane of the solved state (see forms.ReactingContact)."""
+def present_drives_V(problem, profile: Profile1D) -> dict[str, float]:
+    """V - U(theta_plane) of each contact whose drive a time loop moves (V): the Fermi voltage
+    the loop holds, minus the OCV at the electrode's contact composition (0 for Li metal)."""
     vt = profile.thermal_voltage_V
+    out = {}
+    for c in problem.contacts:
+        fermi = problem.fermi_voltage.get(c.conductor)
+        if fermi is None:
+            continue
+        ocv = 0.0
+        if c.conductor in problem.electrodes and c.ocv_table is not None:
+            seg = profile.segment(c.conductor)
+            theta = seg.theta[-1] if c.key.startswith(f"{c.conductor}|") else seg.theta[0]
+            t = c.ocv_table.theta  # the forms hold U constant beyond the table (table_ufl)
+            ocv = float(c.ocv_table(float(np.clip(theta, t[0], t[-1]))))
+        out[c.key] = float(fermi.value) * vt - ocv
+    return out
+
+
+def contact_kinetics(profile: Profile1D, contacts, load: float,
+                     drives_V: dict[str, float] | None = None) -> list[ContactKinetics]:
+    """Overpotential e*eta = e(V - U) - s_k mu~_k and the Butler–Volmer current of every channel,
+    evaluated at the reaction plane of the solved state (see forms.ReactingContact).
+    ``drives_V``: V - U per contact where it is not the load-scaled equilibrium value
+    (transients: :func:`present_drives_V`)."""
+    vt = profile.thermal_voltage_V
+    drives_V = drives_V or {}
     out = []
     for c in contacts:
         seg = profile.segment(c.electrolyte)
         plane = 0 if c.key.endswith(f"|{c.electrolyte}") else -1
+        drive = drives_V.get(c.key, load * c.driving_V)
         eta, cur, mu = {}, {}, {}
         for name, stoich in c.channels:
             w = float(seg.w[name][plane])
-            eta[name] = load * c.driving_V - stoich * w * vt
+            eta[name] = drive - stoich * w * vt
             cur[name] = float(c.current_density_A_m2(eta[name], vt))
             mu[name] = w * vt / stoich
         out.append(ContactKinetics(c.key, c.conductor, c.electrolyte, sum(cur.values()), cur, eta,

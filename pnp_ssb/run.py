@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from pnp_ssb.case import Case
+from pnp_ssb.conservation import amount_constraints
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.electrodes import ChargeState
 from pnp_ssb.fem import MPI
@@ -17,6 +18,7 @@ from pnp_ssb.mesh import Domain, build_domain
 from pnp_ssb.model import StackModel, build_stack_model
 from pnp_ssb.results import write_outputs
 from pnp_ssb.rootfind import RootNotFoundError, monotone_root
+from pnp_ssb.rundir import run_folder
 from pnp_ssb.solution import Solution, newton_settings, num_dofs, postprocess_solution
 from pnp_ssb.solver import NewtonSolver, SolverError, solve_with_continuation
 from pnp_ssb.summary import summary
@@ -150,7 +152,7 @@ def _solve_model(case: Case, model: StackModel, domain: Domain, start: float) ->
     comm = domain.mesh.comm
     problem = build_problem(case, domain, model)
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
-                          newton_settings(case))
+                          newton_settings(case), constraints=amount_constraints(problem, model))
     log.info("case %s: %d cells, %d unknowns, %d rank(s)", case.name, domain.num_cells_global(),
              num_dofs(problem), comm.size)
     try:
@@ -168,9 +170,12 @@ def _solve_model(case: Case, model: StackModel, domain: Domain, start: float) ->
 
 
 def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
-    """Solve a case and write its outputs. On a solver failure, the last good state is written
-    to ``outdir/last_good`` with the failure report in its summary.json, then the error is raised.
-    An ``ocv_sweep`` study runs :func:`run_sweep` and returns its last state."""
+    """Solve a case and write its outputs, after removing an earlier run's outputs from
+    ``outdir`` (:mod:`pnp_ssb.rundir`; transients and OCV sweeps keep what resuming the same
+    run needs). On a solver failure, the last good state is written to ``outdir/last_good``
+    and ``outdir/summary.json`` says ``converged = false`` with the failure report, then the
+    error is raised. An ``ocv_sweep`` study runs :func:`run_sweep` and returns its last
+    state."""
     if case.study.type == "ocv_sweep":
         from pnp_ssb.sweep import run_sweep
 
@@ -183,12 +188,9 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
         from pnp_ssb.transient import run_transient
 
         return run_transient(case, outdir, comm)
-    try:
+    with run_folder(case, outdir, comm):
         solution = solve_case(case, comm)
-    except SolverError as exc:
-        write_outputs(exc.solution, Path(outdir) / "last_good")
-        raise
-    write_outputs(solution, outdir)
+        write_outputs(solution, outdir)
     return solution
 
 

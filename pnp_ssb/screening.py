@@ -20,7 +20,14 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pnp_ssb import materials as matdb
-from pnp_ssb.case import CaseError, load_case
+from pnp_ssb.case import (
+    CaseError,
+    Length,
+    PositiveFloat,
+    Temperature,
+    format_validation_error,
+    load_case,
+)
 from pnp_ssb.tomlio import read_toml
 
 log = logging.getLogger(__name__)
@@ -49,21 +56,27 @@ class ScreenSpec(_Strict):
     """A screening run (TOML)."""
 
     name: str = "screen"
-    temperature_K: Annotated[float, Field(gt=0)] = 298.15
+    temperature_K: Temperature = 298.15
     electrodes: Annotated[list[ElectrodeEntry], Field(min_length=1)]
     electrolytes: Annotated[list[str], Field(min_length=1)]
-    electrode_thickness_m: Annotated[float, Field(gt=0)] = 50e-9
-    electrolyte_thickness_m: Annotated[float, Field(gt=0)] = 50e-9
-    exchange_current_density_A_m2: Annotated[float, Field(gt=0)] | None = Field(
+    electrode_thickness_m: Length = 50e-9
+    electrolyte_thickness_m: Length = 50e-9
+    exchange_current_density_A_m2: PositiveFloat | None = Field(
         None, description="one i0 for every contact (assumed), for R_ct = kT/(e i0)")
 
 
 def load_spec(path: str | Path) -> ScreenSpec:
     """Read and validate a screen; unknown materials are named before anything is solved."""
+    if not Path(path).is_file():
+        raise CaseError(f"screen spec {str(path)!r} does not exist")
     try:
-        spec = ScreenSpec.model_validate(read_toml(Path(path)))
-    except (ValidationError, OSError, ValueError) as exc:
-        raise CaseError(f"screen {path}: {exc}") from None
+        data = read_toml(Path(path))
+    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise CaseError(f"screen spec {path} is not valid TOML: {exc}") from None
+    try:
+        spec = ScreenSpec.model_validate(data)
+    except ValidationError as exc:
+        raise format_validation_error(exc, str(path), "screen spec") from None
     known = {m.lower() for m in matdb.available_materials()}
     for i, e in enumerate(spec.electrodes):
         if e.material.lower() not in known:
@@ -73,8 +86,14 @@ def load_spec(path: str | Path) -> ScreenSpec:
         if m.lower() not in known:
             raise CaseError(f"electrolytes[{i}] = {m!r}: expected a database material "
                             f"({', '.join(matdb.available_materials())})")
-    for pair in pairs(spec):  # validates each pair's case (kinds, compositions) up front
-        pair_case(spec, *pair)
+    for i, electrode in enumerate(spec.electrodes):  # each pair's case, up front
+        for j, electrolyte in enumerate(spec.electrolytes):
+            try:
+                pair_case(spec, electrode, electrolyte)
+            except CaseError as exc:  # name the spec's entries, not the generated case's
+                text = str(exc).replace("regions[0]", f"electrodes[{i}]").replace(
+                    "regions[1]", f"electrolytes[{j}]")
+                raise CaseError(text) from None
     return spec
 
 

@@ -22,6 +22,7 @@ from pnp_ssb.postprocess import (
     grain_boundary_metrics,
     lateral_average,
     layer_metrics_1d,
+    present_drives_V,
     space_charge_C_m2,
 )
 from pnp_ssb.solver import NewtonSettings, SolveReport
@@ -109,7 +110,8 @@ def postprocess_solution(case, model, domain, problem, report, start, converged,
         (key,) = case.grain_boundaries
         gb[key] = [bicrystal_barrier(problem, case)]
     extra = {"warnings": warnings, "contacts": contacts,
-             "kinetics": contact_kinetics(profile, contacts, problem.load),
+             "kinetics": contact_kinetics(profile, contacts, problem.load,
+                                          present_drives_V(problem, profile)),
              "grain_boundaries": gb,
              "maps": maps}
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pnp_ssb.constraint_rows import AmountConstraint, ConstraintRows
 from pnp_ssb.fem import PETSc, dolfinx
 from pnp_ssb.log import ProgressBar
 
@@ -129,7 +130,8 @@ class NewtonSolver:
     """A dolfinx NonlinearProblem with our convergence test and bookkeeping."""
 
     def __init__(self, residuals: Sequence, unknowns: Sequence[dolfinx.fem.Function],
-                 bcs: Sequence, entity_maps: Sequence, settings: NewtonSettings) -> None:
+                 bcs: Sequence, entity_maps: Sequence, settings: NewtonSettings,
+                 constraints: Sequence[AmountConstraint] = ()) -> None:
         self.settings = settings
         self.unknowns = list(unknowns)
         single = len(self.unknowns) == 1
@@ -144,6 +146,8 @@ class NewtonSolver:
         self._residuals: list[float] = []
         self._updates: list[float] = []
         snes = self.problem.solver
+        if constraints:
+            self._install_constraints(ConstraintRows(constraints, self.unknowns, entity_maps))
         snes.setConvergenceTest(self._converged)
         snes.setMonitor(lambda _snes, _it, fnorm: self._residuals.append(float(fnorm)))
 
@@ -159,6 +163,27 @@ class NewtonSolver:
         pc = self.problem.solver.getKSP().getPC()
         pc.setType("fieldsplit")
         pc.setFieldSplitIS(*[(str(i), iset) for i, iset in enumerate(index_sets)])
+
+    def _install_constraints(self, rows: ConstraintRows) -> None:
+        """Wrap dolfinx's residual and Jacobian callbacks so that each constrained row is
+        replaced after assembly (constraint_rows.py)."""
+        snes = self.problem.solver
+        b, (residual, r_args, r_kwargs) = snes.getFunction()
+        A, P, (jacobian, j_args, j_kwargs) = snes.getJacobian()
+
+        def residual_with_constraints(snes_, x, b_):
+            residual(snes_, x, b_, *(r_args or ()), **(r_kwargs or {}))
+            rows.patch_residual(b_)
+
+        def jacobian_with_constraints(snes_, x, A_, P_):
+            jacobian(snes_, x, A_, P_, *(j_args or ()), **(j_kwargs or {}))
+            rows.patch_jacobian(A_)
+            if P_ is not None and P_ != A_:
+                rows.patch_jacobian(P_)
+
+        snes.setFunction(residual_with_constraints, b)
+        snes.setJacobian(jacobian_with_constraints, A, P)
+        self.constraint_rows = rows
 
     def close(self) -> None:
         """Destroy the PETSc objects now. The SNES holds our Python callbacks, a reference cycle
@@ -293,6 +318,21 @@ def _failure_message(report: SolveReport, load: float, step: float) -> str:
                      f"{last.iterations} iterations.")
         lines.append(f"  residual norms: [{res}]")
         lines.append(f"  update norms (kT): [{upd}]")
-    lines.append("The unknowns hold the last converged state. Try solver.continuation_initial_step "
-                 "= 0.1, a finer mesh.min_cell_m, or lattice_gas statistics for very large drops.")
+    lines.append("The unknowns hold the last converged state. " + advice(last))
     return "\n".join(lines)
+
+
+LINEAR_SOLVE_FAILED = int(PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE)  # -3
+
+
+def advice(last: Attempt | None) -> str:
+    """What to try after a failed attempt: a failed linear solve is not a continuation or mesh
+    problem, so it gets its own advice."""
+    if last is not None and last.reason == LINEAR_SOLVE_FAILED:
+        return ("The linear solver failed (PETSc reason -3: the factorisation or the Krylov "
+                "solve broke down), not Newton. Try another linear solver: solver.linear_solver "
+                "= 'superlu_dist' or 'mumps' (direct), or 'fgmres_fieldsplit' with a larger "
+                "solver.krylov_max_iterations (iterative); a matrix that is singular for every "
+                "solver points to a missing condition in the case (report it).")
+    return ("Try solver.continuation_initial_step = 0.1, a finer mesh.min_cell_m, or "
+            "lattice_gas statistics for very large drops.")

@@ -4,8 +4,8 @@ Writing covers tables, arrays of tables, strings, booleans, numbers and flat arr
 shapes of a pnp_ssb case. The stdlib has no writer, and this is all we emit.
 """
 
-import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,9 +18,25 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # TOML bare keys: ASCII letters, digits, _ and -
+
+
+def _quote(text: str) -> str:
+    """A TOML basic string: backslash, quote and control characters escaped, the rest (any
+    Unicode, astral characters included) written as it is."""
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def _key(name: str) -> str:
-    bare = name.replace("_", "").replace("-", "").isalnum()
-    return name if bare else json.dumps(name)
+    return name if _BARE_KEY.fullmatch(name) else _quote(name)
 
 
 def _scalar(value: Any) -> str:
@@ -35,7 +51,7 @@ def _scalar(value: Any) -> str:
             return "nan"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)
+        return _quote(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if isinstance(value, Mapping):

@@ -34,10 +34,17 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb.case import Case
+from pnp_ssb.conservation import amount_constraints
 from pnp_ssb.constants import AVOGADRO_MOL
 from pnp_ssb.electrodes import work_function_eV
 from pnp_ssb.fem import MPI, dolfinx, ufl
-from pnp_ssb.forms import Problem, _species_scale, build_problem, concentration_ufl
+from pnp_ssb.forms import (
+    Problem,
+    _species_scale,
+    build_problem,
+    concentration_ufl,
+    lumped_measure,
+)
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.mesh import build_domain
 from pnp_ssb.model import StackModel, build_stack_model
@@ -51,11 +58,13 @@ from pnp_ssb.postprocess import (
     layer_metrics_1d,
 )
 from pnp_ssb.rootfind import RootNotFoundError, monotone_root
+from pnp_ssb.rundir import case_fingerprint, clear_outputs, run_folder
 from pnp_ssb.solver import (
     NewtonSettings,
     NewtonSolver,
     SolveReport,
     SolverError,
+    advice,
     solve_with_continuation,
 )
 
@@ -93,7 +102,8 @@ class TimeStepper:
         self.last_step_newton_max = max(self.last_step_newton_max, attempt.iterations)
         if not attempt.converged:
             raise SolverError(f"Newton failed (PETSc reason {attempt.reason}, "
-                              f"residuals {attempt.residual_norms[-3:]})", self.report)
+                              f"residuals {attempt.residual_norms[-3:]}). {advice(attempt)}",
+                              self.report)
         return attempt.iterations
 
     def snapshot(self) -> list[np.ndarray]:
@@ -206,13 +216,6 @@ def _li_inventory_form(p: Problem):
     return form
 
 
-def lumped_measure(problem: Problem) -> ufl.Measure:
-    """dx with the vertex rule: lumped mass. Each node's row sees only its own concentration,
-    so rows of a depleted species are not swamped by the round-off of large neighbours."""
-    return ufl.Measure("dx", domain=problem.domain.mesh, subdomain_data=problem.domain.cell_tags,
-                       metadata={"quadrature_rule": "vertex", "quadrature_degree": 1})
-
-
 def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
                     inv_dt: dolfinx.fem.Constant) -> None:
     """Append the backward-Euler accumulation terms to the residuals (in place)."""
@@ -265,10 +268,14 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings) -> TimeS
     initial = SolveReport()
     if model.cell is not None:
         start = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs + fixed,
-                             problem.entity_maps, settings)
+                             problem.entity_maps, settings,
+                             constraints=amount_constraints(problem, model))
         try:
             initial = solve_with_continuation(start, problem.set_load,
                                               label=f"{case.name}: t = 0")
+        except SolverError as exc:  # its unknowns hold the last good state (DIR/last_good)
+            exc.problem = problem
+            raise
         finally:
             start.close()
     else:
@@ -327,16 +334,32 @@ def _checkpoint(stepper: TimeStepper, folder: Path, meta: dict) -> None:
 def fingerprint(case: Case) -> str:
     """Hash of everything that defines the trajectory (not the end time or output settings):
     a checkpoint is resumed only by the same problem."""
-    import hashlib
+    return case_fingerprint(case, ("end_time_s", "output_times_s", "checkpoint_every_steps"))
 
-    from pnp_ssb.case import case_to_dict
 
-    data = case_to_dict(case)
-    for key in ("end_time_s", "output_times_s", "checkpoint_every_steps"):
-        data["study"].pop(key, None)
-    data.pop("output", None)
-    text = json.dumps(data, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def resumable_outputs(case: Case, outdir: Path, comm: MPI.Comm) -> set[str]:
+    """What a rerun keeps in DIR (collective): checkpoint/, timeseries.csv and the states of
+    the output times up to the checkpoint when the checkpoint is of this case on as many ranks
+    (the run resumes from it); checkpoint/ when study.start_from is DIR itself."""
+    keep: set[str] = set()
+    if comm.rank == 0:
+        try:
+            meta = json.loads((outdir / "checkpoint" / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        if (meta.get("case") == fingerprint(case) and meta.get("ranks") == comm.size
+                and (outdir / "timeseries.csv").is_file()):
+            keep = {"checkpoint", "timeseries.csv", *(
+                f"t_{x:.6g}s" for x in case.study.output_times_s if x <= meta["time_s"])}
+        keep |= _start_from_keep(case, outdir)
+    return comm.bcast(keep, root=0)
+
+
+def _start_from_keep(case: Case, outdir: Path) -> set[str]:
+    """{'checkpoint'} when the run starts from a checkpoint in its own folder."""
+    start = case.study.start_from
+    return {"checkpoint"} if start is not None and Path(start).resolve() == outdir.resolve() \
+        else set()
 
 
 def _resume(stepper: TimeStepper, folder: Path, any_case: bool = False) -> dict | None:
@@ -371,18 +394,21 @@ def _read_rows(path: Path, count: int) -> list[dict]:
 
 def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD):
     """Integrate a transient study and write its outputs (collective). Returns the final
-    Solution. Raises SolverError when the step falls below its minimum (the last good state
-    is written to DIR/last_good, the time series up to it is kept)."""
+    Solution. The earlier outputs in DIR are removed first, except what resuming the same run
+    needs (:func:`resumable_outputs`). Raises SolverError when the t = 0 solve fails or the step
+    falls below its minimum: the last good state is then in DIR/last_good, DIR/summary.json
+    says converged = false, and the time series up to the failure is kept."""
     from pnp_ssb.solution import newton_settings
 
     outdir = Path(outdir)
     start_wall = time.perf_counter()
     settings = dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
-    stepper = build_stepper(case, comm, settings)
-    try:
-        return _integrate(stepper, outdir, start_wall)
-    finally:
-        stepper.solver.close()  # PETSc objects and communicators now, not at exit
+    with run_folder(case, outdir, comm, keep=resumable_outputs(case, outdir, comm)):
+        stepper = build_stepper(case, comm, settings)
+        try:
+            return _integrate(stepper, outdir, start_wall)
+        finally:
+            stepper.solver.close()  # PETSc objects and communicators now, not at exit
 
 
 def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
@@ -405,6 +431,8 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
     max_step = study.max_step_s or end / 50
     checkpoint_dir = outdir / "checkpoint"
     meta = _resume(stepper, checkpoint_dir)
+    if meta is None:  # what was kept for a resume that did not fit goes too
+        clear_outputs(outdir, comm, keep=_start_from_keep(case, outdir))
     if meta is None and study.start_from is not None:
         start = _resume(stepper, Path(study.start_from) / "checkpoint", any_case=True)
         if start is None:
@@ -451,8 +479,7 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
                 exc.solution = postprocess_solution(case, stepper.model, stepper.problem.domain,
                                             stepper.problem, exc.report, start_wall, False,
                                             str(exc))
-                write_outputs(exc.solution, outdir / "last_good")
-                raise exc from None
+                raise exc from None  # run_transient records it in DIR and DIR/last_good
             log.info("t = %.6g s: step failed, dt -> %.3g s", t, dt)
             continue
         t += dt

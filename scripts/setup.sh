@@ -5,8 +5,15 @@
 # versions. Extras: "fem,test" by default (the DOLFINx wheel dolfinx-solver-real and pytest/ruff).
 # On a cluster with its own DOLFINx 0.11: PNP_SSB_SYSTEM_DOLFINX=1 scripts/setup.sh
 # (the venv then sees the system site-packages and the wheel is not installed).
+#
+# Every package comes from requirements-lock.txt (exact tested versions, the build backend
+# included). PNP_SSB_LATEST=1 resolves the newest versions instead, to find upstream changes on
+# purpose; it writes what it got to .venv/resolved.txt and lists the differences from the lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LOCK=requirements-lock.txt
+lock_sum() { sha256sum "$LOCK" | cut -d' ' -f1; }
+wanted_mode() { if [ "${PNP_SSB_LATEST:-0}" = 1 ]; then echo latest; else echo "lock $(lock_sum)"; fi; }
 
 is_modern() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
 
@@ -30,8 +37,9 @@ find_python() {
 }
 
 if [ -x .venv/bin/python ] && is_modern .venv/bin/python && .venv/bin/python -c 'import pnp_ssb' 2>/dev/null \
-   && [ "${PNP_SSB_REINSTALL:-0}" != 1 ]; then
-  echo "setup: .venv exists ($(.venv/bin/python --version)); PNP_SSB_REINSTALL=1 rebuilds it" >&2
+   && [ "${PNP_SSB_REINSTALL:-0}" != 1 ] && [ "$(cat .venv/.pnp_ssb_mode 2>/dev/null)" = "$(wanted_mode)" ]; then
+  echo "setup: .venv exists ($(.venv/bin/python --version), $(cut -c1-17 .venv/.pnp_ssb_mode));" \
+       "PNP_SSB_REINSTALL=1 rebuilds it" >&2
   exit 0
 fi
 
@@ -50,8 +58,25 @@ if [ "${PNP_SSB_SYSTEM_DOLFINX:-0}" = 1 ]; then
 fi
 rm -rf .venv
 "$PY" -m venv "${venv_flags[@]}" .venv
-.venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install --quiet -e ".[$extras]" 2>&1 | grep -v "^WARNING: Location" || true
+pip_install() {
+  # pip's own exit status is kept (pipefail); only its noise about local index folders is dropped
+  .venv/bin/python -m pip install --quiet "$@" 2> >(grep -v "^WARNING: Location" >&2)
+}
+if [ "${PNP_SSB_LATEST:-0}" = 1 ]; then
+  echo "setup: PNP_SSB_LATEST=1: resolving the newest versions, not $LOCK" >&2
+  pip_install --upgrade pip
+  pip_install -e ".[$extras]"
+  .venv/bin/python -m pip freeze --all --exclude-editable | grep -v -E "^(-e|#)" > .venv/resolved.txt
+  echo "setup: differences from $LOCK (< lock, > resolved now):" >&2
+  diff <(grep -v '^#' "$LOCK" | sort) <(sort .venv/resolved.txt) >&2 || true
+else
+  # PIP_CONSTRAINT also reaches pip's isolated build environment (the setuptools backend)
+  export PIP_CONSTRAINT="$PWD/$LOCK"
+  pip_install "pip==$(sed -n 's/^pip==//p' "$LOCK")"
+  pip_install -e ".[$extras]"
+  unset PIP_CONSTRAINT
+fi
 .venv/bin/python -c 'import pnp_ssb.fem, pnp_ssb.case' || {
   echo "setup: the installation is incomplete (pnp_ssb or DOLFINx does not import)" >&2; exit 1; }
-echo "setup: ready: .venv ($(.venv/bin/python --version), extras $extras)" >&2
+wanted_mode > .venv/.pnp_ssb_mode
+echo "setup: ready: .venv ($(.venv/bin/python --version), extras $extras, $(cut -c1-17 .venv/.pnp_ssb_mode))" >&2

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Run the test suite: serial tests, then the MPI tests under mpirun -n 2.
-# Creates .venv first if it is missing (scripts/setup.sh). Extra arguments go to pytest.
+# The test command: the environment from the lock (scripts/setup.sh; it rebuilds .venv when it is
+# missing or was built from another lock), ruff, mypy, the serial tests, then the MPI tests
+# under mpirun -n 2. Extra arguments go to both pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/python ] && .venv/bin/python -c 'import pnp_ssb.fem' 2>/dev/null || bash scripts/setup.sh
+bash scripts/setup.sh
 PY=.venv/bin/python
 MPIRUN=.venv/bin/mpirun
 [ -x "$MPIRUN" ] || MPIRUN=$(command -v mpirun)
+echo "== ruff" >&2
+"$PY" -m ruff check pnp_ssb tests benchmarks scripts
+echo "== mypy" >&2
+"$PY" scripts/mypy_ratchet.py
 echo "== serial tests" >&2
 "$PY" -m pytest -m "not mpi" "$@"
 echo "== MPI tests: $MPIRUN -n 2" >&2

@@ -274,3 +274,11 @@ def test_impedance(which):
         data = blocking_case() if which == "blocking" else li_cell(0.1)
         parallel, serial = (spectrum(data, comm) for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
     np.testing.assert_allclose(parallel.impedance_ohm_m2, serial.impedance_ohm_m2, rtol=1e-7)
+
+
+def test_closed_blocking_cell(solve):
+    """Canonical equilibrium: the amount constraints' dense rows span both ranks."""
+    from tests.verification.test_closed_cell import closed_cell
+
+    compare(solve, closed_cell(1.0, "boltzmann"))
+    compare(solve, closed_cell(0.3, "lattice_gas", study="steady_state"))

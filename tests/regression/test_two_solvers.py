@@ -1,0 +1,90 @@
+"""Every bundled case gives the same answer with two direct solvers that pivot differently
+(MUMPS and SuperLU_dist): a Jacobian that is regular by construction does not depend on
+pivoting luck (a singular one fails with one of them, or gives two different states)."""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from pnp_ssb.case import load_case
+from pnp_ssb.run import run_case
+
+CASES = sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.toml"))
+# bookkeeping that legitimately differs between solvers (paths, counts, timings)
+SKIP = {"wall_time_s", "newton_iterations", "continuation_steps", "continuation_attempts",
+        "residual_history", "linear_iterations", "krylov_iterations", "linear_solver",
+        "seconds_per_frequency"}
+SKIP_COLUMNS = {"newton_iterations", "wall_time_s"}
+# Newton stops at an update below 1e-9 kT: states agree to ~1e-9, derived numbers to ~1e-7
+RTOL = 1e-6
+
+
+def numbers(tree, path=""):
+    """(path, value) of every number in a JSON tree, bookkeeping left out."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if key not in SKIP:
+                yield from numbers(value, f"{path}.{key}")
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            yield from numbers(value, f"{path}[{i}]")
+    elif isinstance(tree, int | float) and not isinstance(tree, bool):
+        yield path, float(tree)
+
+
+def csv_numbers(path: Path):
+    with open(path, encoding="utf-8") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            for key, value in row.items():
+                if key not in SKIP_COLUMNS:
+                    try:
+                        yield f"{path.name}[{i}].{key}", float(value)
+                    except ValueError:
+                        pass
+
+
+def outputs(folder: Path) -> dict[str, float]:
+    """Every number of every summary.json and result table under a run folder."""
+    out = {}
+    for summary in sorted(folder.rglob("summary.json")):
+        rel = summary.relative_to(folder).parent.as_posix()
+        out.update({f"{rel}{k}": v for k, v in numbers(json.loads(summary.read_text()))})
+    for name in ("sweep.csv", "impedance.csv", "timeseries.csv"):
+        for table in sorted(folder.rglob(name)):
+            rel = table.relative_to(folder).parent.as_posix()
+            out.update({f"{rel}/{k}": v for k, v in csv_numbers(table)})
+    return out
+
+
+def scales(values: dict[str, float]) -> dict[str, float]:
+    """Per quantity (the path without indices and run folder), the largest magnitude: the
+    round-off of a value near 0 is judged against its own kind's size."""
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        kind = key.rsplit(".", 1)[-1]
+        out[kind] = max(out.get(kind, 0.0), abs(value))
+    # the balance of the charges is zero up to their round-off: judged against the charges
+    charges = [abs(v) for k, v in values.items() if "charge_C_m2" in k]
+    if "charge_balance_C_m2" in out:
+        out["charge_balance_C_m2"] = max(charges, default=0.0)
+    return out
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_mumps_and_superlu_dist_agree(path, tmp_path):
+    results = {}
+    for solver in ("mumps", "superlu_dist"):
+        case = load_case(path, (f"solver.linear_solver={solver}",
+                                "output.figures=false", "output.fields=none"))
+        assert run_case(case, tmp_path / solver).converged, solver
+        results[solver] = outputs(tmp_path / solver)
+    a, b = results["mumps"], results["superlu_dist"]
+    assert a.keys() == b.keys()
+    size = scales(a)
+    bad = [(k, a[k], b[k]) for k in a
+           if not math.isclose(a[k], b[k], rel_tol=RTOL,
+                               abs_tol=1e-9 * size[k.rsplit(".", 1)[-1]] + 1e-300)]
+    assert not bad, f"{len(bad)} of {len(a)} numbers differ: " + "\n".join(map(str, bad))
