@@ -8,9 +8,9 @@ carries no information the others lack, so it is replaced by the constraint
 
 whose Jacobian row (dQ/du)/Q is dense over the dofs Q depends on. The logarithm makes the
 row nearly linear in a uniform shift of an electrochemical potential (Q ~ e^w), which keeps
-Newton's steps sane when the amount must move by decades (a depleted closed cell). The system is then regular by
-construction, whatever the linear solver's pivoting. Knows nothing of the physics: the
-caller gives the block index, the form of Q and its target.
+Newton's steps sane when the amount must move by decades (a depleted closed cell). The
+system is then regular by construction, whatever the linear solver's pivoting. Knows nothing
+of the physics: the caller gives the block index, the form of Q and its target.
 """
 
 import math

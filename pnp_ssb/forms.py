@@ -478,8 +478,11 @@ def transported_species(case: Case, model: StackModel) -> list[str]:
     these get an electrochemical-potential field. A species with neither is blocked everywhere;
     at steady state it carries no flux, so its electrochemical potential is uniform, and it is
     held at its bulk value (grand-canonical: exact when the layer is much thicker than its
-    space charge)."""
-    out: dict[str, None] = {}
+    space charge). At equilibrium only the closed species get a field: every other one is
+    in equilibrium with its reservoir or electrode (its w is the bulk value, no field)."""
+    out: dict[str, None] = dict.fromkeys(closed_species(case, model))
+    if case.study.type not in ("steady_state", "transient"):
+        return [name for name in model.species_names if name in out]
     for side, region in (("left", model.regions[0]), ("right", model.regions[-1])):
         bc = case.boundaries.get(side)
         if bc is not None and bc.type == "reservoir":
@@ -489,7 +492,6 @@ def transported_species(case: Case, model: StackModel) -> list[str]:
         out.update(dict.fromkeys(name for name, _ in contact.channels))
     if case.study.type == "transient":  # every species moves; blocked ones keep their amount
         out.update(dict.fromkeys(model.species_names))
-    out.update(dict.fromkeys(closed_species(case, model)))
     for region in model.electrolytes:
         for sp in region.species:
             if sp.carrier and region.electronic == "graded":

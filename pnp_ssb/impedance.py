@@ -479,9 +479,10 @@ _ksp_prefixes = itertools.count()
 def _refined_lu(comm, chosen: str) -> PETSc.KSP:
     """LU of the block system (the case's direct solver; an iterative choice gets MUMPS: the
     system is indefinite) inside right-preconditioned GMRES on the true residual: iterative
-    refinement. A bare factorisation leaves ~1e-6 of Z that depends on its pivoting (rows of
-    1 at Dirichlet dofs next to w M rows of 1e10 at 10 MHz); one or two refinement steps take
-    the residual to REFINEMENT_RTOL and the two solvers to ~1e-7 of each other."""
+    refinement. A bare factorisation leaves up to ~1e-6 of Z that depends on its pivoting
+    (MUMPS vs SuperLU_dist at 1 MHz; the rows span many decades, 1 at Dirichlet dofs, w M
+    large at high frequency); two refinement steps take the true residual to REFINEMENT_RTOL
+    and the two solvers to ~3e-7 of each other."""
     prefix = f"pnp_ssb_impedance_{next(_ksp_prefixes)}_"
     values: dict[str, str | float] = {
         "ksp_type": "gmres", "ksp_pc_side": "right", "ksp_norm_type": "unpreconditioned",

@@ -43,6 +43,12 @@ class NewtonSettings:
 
 ITERATIVE_SOLVERS = ("gmres_gamg", "fgmres_fieldsplit")
 ROUNDOFF_FACTOR = 100.0
+# a NaN/inf residual or update: PETSc >= 3.22 names it DIVERGED_FUNCTION_NANORINF (older
+# petsc4py: DIVERGED_FNORM_NAN); clusters bring their own PETSc, so take whichever exists
+NOT_FINITE = getattr(PETSc.SNES.ConvergedReason, "DIVERGED_FUNCTION_NANORINF", None)
+if NOT_FINITE is None:
+    NOT_FINITE = PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+DIVERGING_UPDATE_KT = 1e3
 
 
 @dataclass
@@ -199,13 +205,13 @@ class NewtonSolver:
     def _converged(self, snes, it: int, norms) -> int:
         _xnorm, _ynorm, fnorm = norms
         if not math.isfinite(fnorm):
-            return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+            return NOT_FINITE
         if it == 0:
             return PETSc.SNES.ConvergedReason.ITERATING
         update = snes.getSolutionUpdate().norm(PETSc.NormType.NORM_INFINITY)
         self._updates.append(float(update))
         if not math.isfinite(update):
-            return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+            return NOT_FINITE
         if update < self.settings.step_tolerance:
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
         # round-off floor: quadratic convergence has stopped within 100x the tolerance (large
@@ -214,6 +220,10 @@ class NewtonSolver:
         if (len(last) == 3 and update < ROUNDOFF_FACTOR * self.settings.step_tolerance
                 and last[1] > 0.5 * last[0] and last[2] > 0.5 * last[1]):
             return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
+        # runaway: updates of thousands of kT that keep growing never come back; give the
+        # continuation its smaller step now rather than after max_iterations
+        if it >= 4 and update > DIVERGING_UPDATE_KT and update > self._updates[-2]:
+            return PETSc.SNES.ConvergedReason.DIVERGED_DTOL
         floor = self.settings.stagnation_residual
         if (floor is not None and it >= 3 and fnorm < floor
                 and fnorm > 0.5 * min(self._residuals[-3:-1])):

@@ -256,10 +256,12 @@ def test_transient_cell_in_2d(tmp_path):
     _assert_same_transient(load_case(data), tmp_path)
 
 
-@pytest.mark.parametrize("which", ["blocking", "cell", "mixed_conductor"])
+@pytest.mark.parametrize("which", ["blocking", "cell", "mixed_conductor", "electrode"])
 def test_impedance(which):
     """Impedance spectra on 2 ranks equal the serial ones to solver tolerance (the mixed
-    conductor: graded electrons whose contact values follow the terminal voltage)."""
+    conductor: graded electrons whose contact values follow the terminal voltage; the
+    electrode: Li diffusion, its potential following Phi(theta) at the contact)."""
+    from tests.verification.test_electrode_impedance import electrode_cell
     from tests.verification.test_impedance import (
         blocking_case,
         li_cell,
@@ -267,7 +269,10 @@ def test_impedance(which):
         spectrum,
     )
 
-    if which == "mixed_conductor":
+    if which == "electrode":
+        data = electrode_cell([1e-5, 1e-2, 1.0, 1e3], refine=1, work_function_slope_eV=1.0)
+        parallel, serial = (spectrum(data, comm) for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
+    elif which == "mixed_conductor":
         parallel, serial = (mixed_conductor_spectrum(0, comm)[0]
                             for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
     else:
