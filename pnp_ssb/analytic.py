@@ -840,6 +840,22 @@ def debye_huckel_two_walls_V(x_m: ArrayLike, phi_left_V: float, phi_right_V: flo
     return left + right
 
 
+def debye_huckel_closed_cell_V(x_m: ArrayLike, phi_left_V: float, phi_right_V: float,
+                               length_m: float, debye_length_m: float) -> FloatArray:
+    """Linearised Poisson–Boltzmann in a closed symmetric 1:1 cell (canonical: each species'
+    amount conserved), walls at x = 0 and x = L (V, against the neutral bulk's reference).
+
+    Each species' linear response is about its own uniform electrochemical potential,
+    delta c_+- = -+c0 e (phi - phibar)/kT, so phi'' = (phi - phibar)/lambda^2, and conservation,
+    int (phi - phibar) dx = 0, puts phibar = (phi_l + phi_r)/2 (the two walls' Debye–Hückel
+    profiles about phibar carry opposite amounts):
+    phi = phibar + debye_huckel_two_walls_V(x, phi_l - phibar, phi_r - phibar).
+    """
+    mean = 0.5 * (phi_left_V + phi_right_V)
+    return mean + debye_huckel_two_walls_V(x_m, phi_left_V - mean, phi_right_V - mean, length_m,
+                                           debye_length_m)
+
+
 def debye_huckel_wall_charges_C_m2(phi_left_V: float, phi_right_V: float, length_m: float,
                                    debye_length_m: float, eps_r: float) -> WallCharges:
     """Wall charges of :func:`debye_huckel_two_walls_V` (C/m^2).

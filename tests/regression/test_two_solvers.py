@@ -11,12 +11,14 @@ import pytest
 
 from pnp_ssb.case import load_case
 from pnp_ssb.run import run_case
+from pnp_ssb.transient import CURRENT_TOLERANCE
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.toml"))
 # bookkeeping that legitimately differs between solvers (paths, counts, timings)
 SKIP = {"wall_time_s", "newton_iterations", "continuation_steps", "continuation_attempts",
         "residual_history", "linear_iterations", "krylov_iterations", "linear_solver",
-        "seconds_per_frequency"}
+        "seconds_per_frequency",
+        "largest_at_m"}  # where the error estimate peaks: a tie between two equal layers
 SKIP_COLUMNS = {"newton_iterations", "wall_time_s"}
 # Newton stops at an update below 1e-9 kT: states agree to ~1e-9, derived numbers to ~1e-7
 RTOL = 1e-6
@@ -59,6 +61,21 @@ def outputs(folder: Path) -> dict[str, float]:
     return out
 
 
+def control_tolerance(values: dict[str, float], key: str) -> float:
+    """Under current control a step's terminal current is met to the controller's tolerance,
+    max(1e-8 |I|, 1e-12 |sigma| / dt) (transient._step): the round-off of d(sigma)/dt, which
+    exceeds 1e-4 of I in the first steps (dt ~ 1e-9 s). Twice that between two solvers."""
+    if not key.endswith(".terminal_current_A_m2") or "timeseries.csv" not in key:
+        return 1e-300
+    dt = values[key.replace(".terminal_current_A_m2", ".dt_s")]
+    if dt <= 0:  # the t = 0 row: no current yet
+        return 1e-300
+    row = key.rsplit(".", 1)[0]
+    sigma = max((abs(v) for k, v in values.items() if k.startswith(row + ".charge_")),
+                default=0.0)
+    return 2 * max(CURRENT_TOLERANCE * abs(values[key]), 1e-12 * max(sigma, 1e-3) / dt)
+
+
 def kind(key: str) -> str:
     """The quantity a number is: its name, except that every charge per area (electrode,
     space and balance charges) is one kind: a region's net charge is a sum of +- layer charges
@@ -89,5 +106,5 @@ def test_mumps_and_superlu_dist_agree(path, tmp_path):
     size = scales(a)
     bad = [(k, a[k], b[k]) for k in a
            if not math.isclose(a[k], b[k], rel_tol=RTOL,
-                               abs_tol=1e-9 * size[kind(k)] + 1e-300)]
+                               abs_tol=max(1e-9 * size[kind(k)], control_tolerance(a, k)))]
     assert not bad, f"{len(bad)} of {len(a)} numbers differ: " + "\n".join(map(str, bad))

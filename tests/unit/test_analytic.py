@@ -379,3 +379,17 @@ def test_mixed_conductor_limits():
     exact = a.mixed_conductor_impedance_ohm_m2(f, c_i, d_i, c_e, d_e, eps_r, 1e-5, temp)
     jm = a.jamnik_maier_impedance_ohm_m2(f, c_i, d_i, c_e, d_e, 1e-5, temp)
     assert np.max(np.abs(exact / jm - 1)) < 2e-3
+
+
+def test_closed_cell_debye_huckel_conserves_and_meets_the_walls():
+    lam, length, phi_l, phi_r = 1e-9, 5e-9, 1e-4, -5e-5
+    x = np.linspace(0.0, length, 20001)
+    phi = a.debye_huckel_closed_cell_V(x, phi_l, phi_r, length, lam)
+    assert phi[0] == pytest.approx(phi_l) and phi[-1] == pytest.approx(phi_r)
+    # canonical: the linear excess of each species, ~ -(phi - phibar), integrates to zero
+    mean = 0.5 * (phi_l + phi_r)
+    assert abs(np.trapezoid(phi - mean, x)) < 1e-8 * abs(phi_l) * length
+    # and it satisfies phi'' = (phi - phibar)/lambda^2
+    h = x[1] - x[0]
+    curvature = (phi[2:] - 2 * phi[1:-1] + phi[:-2]) / h**2
+    np.testing.assert_allclose(curvature, (phi[1:-1] - mean) / lam**2, rtol=1e-5, atol=1e-3 * phi_l / lam**2)

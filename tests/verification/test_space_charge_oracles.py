@@ -33,7 +33,9 @@ def test_mott_schottky_depletion(solve, v):
 
 def test_debye_huckel_two_walls(solve):
     """Two blocking walls 5 Debye lengths apart at small potentials (linear regime: the cubic
-    Poisson–Boltzmann correction is psi^2/6 ~ 3e-6 relative, far below the tolerance)."""
+    Poisson–Boltzmann correction is psi^2/6 ~ 3e-6 relative, far below the tolerance). The
+    cell is closed, so its ions keep their amounts: the canonical Debye–Hückel profile (the
+    grand-canonical one, about a bulk held at 0, is off by (phi_l + phi_r)/2 in the middle)."""
     spec = [analytic.SpeciesSpec(1, 1e25), analytic.SpeciesSpec(-1, 1e25)]
     lam = analytic.debye_length_m(spec, EPS, T)
     length = 5 * lam
@@ -41,7 +43,7 @@ def test_debye_huckel_two_walls(solve):
                                  right={"type": "blocking", "potential_vs_bulk_V": -5e-5},
                                  thickness_m=length, mesh={"max_cell_m": lam / 20}))
     seg = sol.profile.segments[0]
-    exact = analytic.debye_huckel_two_walls_V(seg.x_m, 1e-4, -5e-5, length, lam)
+    exact = analytic.debye_huckel_closed_cell_V(seg.x_m, 1e-4, -5e-5, length, lam)
     phi = seg.psi * sol.profile.thermal_voltage_V
     assert np.max(np.abs(phi - exact)) / 1e-4 < 1e-3
 
