@@ -22,6 +22,7 @@ avoid overflow and cancellation for |z psi| up to ~60 (expm1/log1p, series for s
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -476,7 +477,7 @@ def bulk_rc_impedance_ohm_m2(frequency_Hz: ArrayLike, conductivity_S_m: float, e
     response of one carrier over a fixed background between reversible electrodes (the
     carrier stays uniform, so the field is too)."""
     w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
-    return length_m / (conductivity_S_m + 1j * w * _EPS0 * eps_r)
+    return cast(NDArray[np.complex128], length_m / (conductivity_S_m + 1j * w * _EPS0 * eps_r))
 
 
 def finite_space_warburg_impedance_ohm_m2(frequency_Hz: ArrayLike, ocv_slope_V: float,
@@ -536,7 +537,7 @@ def jamnik_maier_impedance_ohm_m2(frequency_Hz: ArrayLike, ion_concentration_m3:
                                          electron_concentration_m3, electron_diffusivity_m2_s,
                                          length_m, temperature_K)
     x = np.sqrt(1j * w * tau)
-    return r_inf + (r_e - r_inf) * np.tanh(x) / x
+    return cast(NDArray[np.complex128], r_inf + (r_e - r_inf) * np.tanh(x) / x)
 
 
 def _transmission_line(c_i: float, d_i: float, c_e: float, d_e: float, length_m: float,

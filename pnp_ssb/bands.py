@@ -53,6 +53,7 @@ def band_lines(case: Case, profile: Profile1D, cell: CellState | None,
             lines.append(BandLine("mu~_Li+", seg.region, seg.x_m, 0.0 * flat + shift))
             region = case.region(seg.region)
             if region.electronic != "none":  # the electrons' quasi-Fermi level
+                assert region.li_potential_V is not None  # required by case validation
                 w_e = seg.w.get("electron", np.zeros_like(seg.x_m))
                 e_fn = -region.li_potential_V + w_e * profile.thermal_voltage_V + shift
                 lines.append(BandLine("E_Fn", seg.region, seg.x_m, e_fn))

@@ -67,6 +67,8 @@ Length = Annotated[float, Field(gt=0, allow_inf_nan=False), LENGTH_RANGE]
 CellSize = Annotated[float, Field(gt=0, allow_inf_nan=False), CELL_RANGE]
 Temperature = Annotated[float, Field(gt=0, allow_inf_nan=False), TEMPERATURE_RANGE]
 Frequency = Annotated[float, Field(gt=0, allow_inf_nan=False), FREQUENCY_RANGE]
+ERROR_TOLERANCE_RANGE = PhysicalRange(1e-10, 1.0, "a potential tolerance", "V")
+ErrorTolerance = Annotated[float, Field(gt=0, allow_inf_nan=False), ERROR_TOLERANCE_RANGE]
 
 
 class CaseError(ValueError):
@@ -174,9 +176,18 @@ class MeshSpec(_Strict):
         "auto", description="smallest cell; 'auto': 0.1 Debye length / cosh(expected drop / 2kT)")
     growth_ratio: Annotated[float, Field(gt=1.0, le=2.0)] = 1.1
     max_cell_m: CellSize | Literal["auto"] = Field(
-        "auto", description="largest cell; 'auto': a twentieth of the thinnest layer")
+        "auto", description="largest cell; 'auto': a twentieth of each electrolyte layer")
     refine: Annotated[int, Field(ge=0, le=8)] = Field(
         0, description="uniform bisections of the graded mesh (for convergence studies)")
+    error_control: Literal["adapt", "estimate", "off"] = Field(
+        "adapt", description="a-posteriori error of phi from a second solve on the bisected "
+                             "mesh (stacks, layered_2d); 'adapt': refine until the estimate "
+                             "meets error_tolerance_V, else stop (exit status 3); 'estimate': "
+                             "report it and warn above the tolerance; 'off': no estimate")
+    error_tolerance_V: ErrorTolerance = Field(
+        1e-4, description="largest estimated discretisation error of phi, V (error_control)")
+    max_adaptations: Annotated[int, Field(ge=0, le=30)] = Field(
+        8, description="mesh refinements error_control = 'adapt' may make before it stops")
 
 
 class GeometrySpec(_Strict):

@@ -57,11 +57,12 @@ class CircuitFit:
     def as_dict(self, labels: list[str] | None = None) -> dict:
         """Ohm cm^2 and F/cm^2, with errors, per labelled arc."""
         labels = labels or [f"arc_{k}" for k in range(len(self.arcs))]
+        arcs: dict[str, dict[str, float]] = {}
         out = {"series_ohm_cm2": self.series_ohm_m2 * 1e4,
                "series_error_ohm_cm2": self.series_error_ohm_m2 * 1e4,
-               "rms_relative_misfit": self.rms_relative, "arcs": {}}
+               "rms_relative_misfit": self.rms_relative, "arcs": arcs}
         for name, a in zip(labels, self.arcs, strict=True):
-            out["arcs"][name] = {"resistance_ohm_cm2": a.resistance_ohm_m2 * 1e4,
+            arcs[name] = {"resistance_ohm_cm2": a.resistance_ohm_m2 * 1e4,
                                  "resistance_error_ohm_cm2": a.resistance_error_ohm_m2 * 1e4,
                                  "capacitance_F_cm2": a.capacitance_F_m2 * 1e-4,
                                  "capacitance_error_F_cm2": a.capacitance_error_F_m2 * 1e-4,

@@ -30,7 +30,7 @@ def blocked_species(problem: Problem) -> list[str]:
 def amount_form(problem: Problem, model: StackModel, name: str) -> ufl.Form:
     """int c_k/c_s dx over every electrolyte holding species ``name`` (lumped rule, scaled)."""
     dx = lumped_measure(problem)
-    form = 0
+    form: ufl.Form | int = 0
     for region in model.electrolytes:
         sp = next((s for s in region.species if s.name == name), None)
         if sp is None:
@@ -39,6 +39,7 @@ def amount_form(problem: Problem, model: StackModel, name: str) -> ufl.Form:
                               problem.bulk_potential[region.name],
                               problem.shift(region.name, name))
         form += c * dx(problem.domain.region_tags[region.name])
+    assert not isinstance(form, int), f"no electrolyte holds species {name!r}"
     return form
 
 

@@ -108,13 +108,14 @@ class ConstraintRows:
         """Replace each constrained row of the assembled Jacobian by dQ/du (collective)."""
         if not self.constraints:
             return
-        A.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
-        A.setOption(PETSc.Mat.Option.NEW_NONZERO_LOCATION_ERR, False)
+        # the dense row is new to dolfinx's sparsity pattern (the stubs type these enums as int)
+        A.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)  # type: ignore[arg-type]
+        A.setOption(PETSc.Mat.Option.NEW_NONZERO_LOCATION_ERR, False)  # type: ignore[arg-type]
         rows = [row for owner, row in self.rows if owner == self.comm.rank]
-        A.zeroRows(np.asarray(rows, dtype=PETSc.IntType), diag=0.0)
+        A.zeroRows(rows, diag=0.0)
+        add = PETSc.InsertMode.ADD_VALUES
         for k, (_owner, row) in enumerate(self.rows):
             cols, vals = self._gradient_entries(k)
             if cols.size:
-                A.setValues(np.asarray([row], dtype=PETSc.IntType), cols, vals,
-                            addv=PETSc.InsertMode.ADD_VALUES)
+                A.setValues([row], cols.tolist(), vals.tolist(), addv=add)  # type: ignore[arg-type]
         A.assemble()

@@ -232,12 +232,14 @@ def _graded_neighbour_fermi_V(case: Case, group: ConductorGroup) -> float | None
     """The Fermi voltage U_SE (li_potential_V) of the graded mixed conductors a Li-inactive
     group touches: its electrons equilibrate with them (None if it touches none)."""
     names = [r.name for r in case.regions]
-    found = {}
+    found: dict[str, float] = {}
     for name in group.regions:
         i = names.index(name)
         for j in (i - 1, i + 1):
             if 0 <= j < len(names) and case.regions[j].electronic == "graded":
-                found[names[j]] = case.regions[j].li_potential_V
+                u_se = case.regions[j].li_potential_V
+                assert u_se is not None  # required by case validation for electronic carriers
+                found[names[j]] = u_se
     if len(set(round(u, 12) for u in found.values())) > 1:
         listed = ", ".join(f"{k} at {u:.4g} V" for k, u in found.items())
         raise CaseError(f"regions {', '.join(group.regions)}: the graded mixed conductors they "
@@ -344,6 +346,7 @@ def state_for_ocv(case: Case, ocv_V: float, path: str = "study.ocv_V") -> Charge
         # one Li-metal electrode: the other electrode alone sets the voltage
         electrode = cathode if kinds[cathode] == "insertion_electrode" else anode
         table = u[electrode]
+        assert table is not None  # case validation: an insertion electrode has an OCV table
         sign = 1.0 if electrode == cathode else -1.0
         lo, hi = min(table.value), max(table.value)
         target = sign * ocv_V
@@ -352,7 +355,11 @@ def state_for_ocv(case: Case, ocv_V: float, path: str = "study.ocv_V") -> Charge
                               f"{sign * lo:.4g} to {sign * hi:.4g} V")
         theta = _bisect(lambda t: float(table(t)) - target, table.theta[0], table.theta[-1])
         return ChargeState(ocv_V, {electrode: theta}, {}, "equilibrium")
-    theta0 = {k: case.region(k).li_fraction for k in (anode, cathode)}
+    theta0: dict[str, float] = {}
+    for k in (anode, cathode):
+        li = case.region(k).li_fraction
+        assert li is not None  # case validation: an insertion electrode has a li_fraction
+        theta0[k] = li
     inventory = li_inventory_mol_m2(case, theta0)
     cap = {k: _capacity_mol_m2(case, k) for k in (anode, cathode)}
 
@@ -361,6 +368,7 @@ def state_for_ocv(case: Case, ocv_V: float, path: str = "study.ocv_V") -> Charge
 
     # feasible cathode range: both thetas inside their tables
     ua, uc = u[anode], u[cathode]
+    assert ua is not None and uc is not None  # case validation: insertion electrodes' OCV tables
     lo_c = max(uc.theta[0], (inventory - cap[anode] * ua.theta[-1]) / cap[cathode])
     hi_c = min(uc.theta[-1], (inventory - cap[anode] * max(ua.theta[0], 0.0)) / cap[cathode])
     if not lo_c <= hi_c:

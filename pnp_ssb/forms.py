@@ -17,6 +17,7 @@ which is what continuation starts from.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class Problem:
     bcs: list[dolfinx.fem.DirichletBC]
     entity_maps: list
     species_fields: dict[str, dolfinx.fem.Function]
-    species_vertex_maps: dict[str, object]
+    species_vertex_maps: dict[str, tuple[dolfinx.mesh.EntityMap, dolfinx.mesh.Mesh]]
     bulk_potential: dict[str, dolfinx.fem.Constant]
     electrode_potential: dict[str, dolfinx.fem.Constant]
     stern_capacitance: dict[str, float]
@@ -78,7 +79,7 @@ class Problem:
     load: float = 0.0
     cache: dict = field(default_factory=dict)  # compiled forms and fixed measures, by name
 
-    def compiled(self, name: str, build: Callable[[], ufl.Form]):
+    def compiled(self, name: str, build: Callable[..., ufl.Form]):
         """A form compiled once per problem (post-processing in a time loop would otherwise
         recompile it at every call)."""
         if name not in self.cache:
@@ -88,7 +89,7 @@ class Problem:
     def set_load(self, lam: float) -> None:
         """Set every load-dependent constant to its value at ``lam``."""
         for const, value in self.load_updates:
-            const.value = value(lam)
+            const.value = value(lam)  # type: ignore[assignment]  # dolfinx: any array-like
         self.load = lam
 
     def shift(self, region: str, species: str):
@@ -134,9 +135,9 @@ class GrainCore:
 
     indicator: dolfinx.fem.Function
     nodes: dolfinx.fem.Function
-    shifts: dict[str, object]
+    shifts: dict[str, dolfinx.fem.Constant]
     diffusivity_factor: float
-    charge_density: object
+    charge_density: ufl.core.expr.Expr
 
     def shift(self, species: str):
         """chi lam dG_k/kT, or 0 for a species without a shift."""
@@ -164,6 +165,8 @@ def stern_capacitance_F_m2(bc: BoundarySpec) -> float | None:
         return None
     if bc.stern.capacitance_F_m2 is not None:
         return bc.stern.capacitance_F_m2
+    # SternSpec's validator: without a capacitance, both thickness and permittivity are given
+    assert bc.stern.relative_permittivity is not None and bc.stern.thickness_m is not None
     return VACUUM_PERMITTIVITY_F_M * bc.stern.relative_permittivity / bc.stern.thickness_m
 
 
@@ -211,7 +214,9 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     psi.x.array[:] = ref
     updates: list[tuple[dolfinx.fem.Constant, Callable[[float], float]]] = []
 
-    def constant(value_of_load: Callable[[float], float]) -> dolfinx.fem.Constant:
+    # (Callable[..., float]: mypy cannot check a lambda with default arguments against
+    # Callable[[float], float]; every caller passes lambda lam, <bound defaults>: ...)
+    def constant(value_of_load: Callable[..., float]) -> dolfinx.fem.Constant:
         const = dolfinx.fem.Constant(msh, float(value_of_load(0.0)))
         updates.append((const, value_of_load))
         return const
@@ -221,7 +226,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
 
     # species fields on the submesh of the regions that hold them
     fields: dict[str, dolfinx.fem.Function] = {}
-    vmaps: dict[str, object] = {}
+    vmaps: dict[str, tuple[dolfinx.mesh.EntityMap, dolfinx.mesh.Mesh]] = {}
     entity_maps = []
     tests: dict[str, ufl.Argument] = {}
     if transported:
@@ -239,8 +244,10 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
     cores = {name: _grain_core(case, domain, model, name, constant)
              for name in domain.grain_boundary_cells}
     A = model.scales.poisson_coefficient
-    F_psi = 0
-    F_w = {name: 0 for name in fields}
+    # sums of integrals started from 0: every region adds to F_psi, every electrolyte holding
+    # a transported species to its F_w, so each is a ufl.Form by the time Problem gets it
+    F_psi: ufl.Form | int = 0
+    F_w: dict[str, ufl.Form | int] = {name: 0 for name in fields}
     no_weight = dolfinx.fem.Constant(msh, 0.0)
     for region in model.regions:
         tag = domain.region_tags[region.name]
@@ -270,7 +277,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
                 ufl.grad(fields[sp.name]), ufl.grad(tests[sp.name])) * dx(tag)
 
     poisson_volume = F_psi
-    bcs = []
+    bcs: list[dolfinx.fem.DirichletBC] = []
     boundary_dofs: dict[str, np.ndarray] = {}
     boundary_species_dofs: dict[tuple[str, str], np.ndarray] = {}
     electrode: dict[str, dolfinx.fem.Constant] = {}
@@ -323,6 +330,7 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
             if contact.conductor not in electrodes and contact.ocv_table is not None:
                 electrodes[contact.conductor] = _electrode_field(
                     case, domain, model, contact.conductor, dx, entity_maps)
+            assert model.cell is not None  # reacting_contacts returns none without a cell
             fermi.setdefault(contact.conductor, dolfinx.fem.Constant(
                 msh, model.cell.fermi_voltage_V[contact.conductor] / vt))
     # one interior-facet measure for every dS term (a form takes one subdomain_data per type)
@@ -351,10 +359,12 @@ def build_problem(case: Case, domain: Domain, model: StackModel) -> Problem:
 
     unknowns = [psi, *fields.values(), *(e.field for e in electrodes.values())]
     residuals = [F_psi, *(F_w[n] for n in fields), *(e.residual for e in electrodes.values())]
-    return Problem(domain=domain, model=model, unknowns=unknowns, residuals=residuals, bcs=bcs,
+    return Problem(domain=domain, model=model, unknowns=unknowns,
+                   residuals=cast(list[ufl.Form], residuals), bcs=bcs,
                    entity_maps=entity_maps, species_fields=fields, species_vertex_maps=vmaps,
                    bulk_potential=bulk, electrode_potential=electrode, stern_capacitance=stern,
-                   dx=dx, ds=ds, poisson_volume=poisson_volume, species_residuals=F_w,
+                   dx=dx, ds=ds, poisson_volume=cast(ufl.Form, poisson_volume),
+                   species_residuals=cast(dict[str, ufl.Form], F_w),
                    boundary_dofs=boundary_dofs, boundary_species_dofs=boundary_species_dofs,
                    interface_dofs=interface_dofs, load_updates=updates,
                    species_tests=tests, electrodes=electrodes, fermi_voltage=fermi,
@@ -459,6 +469,7 @@ def reacting_contacts(case: Case, model: StackModel) -> list[ReactingContact]:
     out = []
     for key, conductor, se in contacts_of(case):
         kin = case.interfaces[key].kinetics
+        assert kin is not None  # case validation (_check_kinetics) for these study types
         material = case.region_materials[conductor]
         u = open_circuit_potential_V(material, model.cell.li_fraction.get(conductor))
         if u is None:
@@ -559,6 +570,8 @@ def _carrier_contacts(case: Case, domain: Domain, model: StackModel, fields: dic
             if not (conductor.is_conductor and se.is_electrolyte and se.electronic == "graded"):
                 continue
             u_se = case.region(se.name).li_potential_V
+            # case validation: electronic carriers need li_potential_V; a conductor, a cell
+            assert u_se is not None and model.cell is not None
             w_e = (u_se - model.cell.fermi_voltage_V[conductor.name]) / vt
             for sp in se.species:
                 if not sp.carrier or sp.name not in fields:
@@ -698,6 +711,7 @@ def _electrode_field(case: Case, domain: Domain, model: StackModel, region: str,
     entity_maps.append(cmap)
     Ve = dolfinx.fem.functionspace(sub, ("Lagrange", 1))
     u = dolfinx.fem.Function(Ve, name=f"logit_theta_{region}")
+    assert model.cell is not None  # an insertion electrode is a conductor: there is a cell
     theta0 = model.cell.li_fraction[region]
     u.x.array[:] = np.log(theta0 / (1.0 - theta0))
     r = ufl.TestFunction(Ve)

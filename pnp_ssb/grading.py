@@ -14,8 +14,16 @@ import numpy as np
 from pnp_ssb.case import Case
 from pnp_ssb.model import StackModel
 
-MAX_DROP_FOR_GRADING_KT = 30.0  # caps cosh(drop/2): finer cells break Newton (dolfinx-notes.md)
-MIN_CELL_DEBYE_FRACTION = 1e-7
+# 1D: the wall cell follows the expected drop up to 200 kT (5.2 V at 300 K; a Boltzmann layer
+# at 4 V needs 3e-35 Debye lengths there); beyond, the error control refines (pnp_ssb.adapt).
+# 2D cross-sections keep 30 kT: their cost grows like 1 / h_min, not like log(1 / h_min).
+MAX_DROP_FOR_GRADING_KT = 200.0
+MAX_DROP_FOR_2D_GRADING_KT = 30.0
+MIN_CELL_DEBYE_FRACTION = 1e-40
+MIN_CELL_2D_DEBYE_FRACTION = 1e-7
+# a cell at x is at least this times |x|: x + h keeps 12 of the 16 digits of a double, so the
+# cell lengths the assembly sees are exact to ~2e-4 (interfaces away from x = 0)
+MIN_CELL_COORDINATE_FRACTION = 1e-12
 MAX_CELLS = 3_000_000  # a larger mesh is refused before meshing (case validation)
 TRIANGLE_AREA_FACTOR = math.sqrt(3) / 4  # area of an equilateral triangle of side h, over h^2
 
@@ -127,18 +135,25 @@ def _expected_drops(case: Case, model: StackModel) -> list[list[float]]:
     return drops
 
 
-def cell_sizes_at_ends(case: Case, model: StackModel) -> list[tuple[float, float]]:
+def cell_sizes_at_ends(case: Case, model: StackModel,
+                       max_drop_kT: float = MAX_DROP_FOR_GRADING_KT,
+                       floor: float = MIN_CELL_DEBYE_FRACTION) -> list[tuple[float, float]]:
     """Smallest cell (m) at the left and right end of every layer.
 
     In an electrolyte with ``mesh.min_cell_m = "auto"`` this is 0.1 of the local Debye length at
     the wall, lambda_D sqrt(I_bulk / I_wall), where I is the ionic strength and I_wall follows
     from the expected potential drop there (boundary potential, facing conductor or
-    bulk-potential difference): for a symmetric Boltzmann electrolyte, 0.1 lambda_D / cosh(drop/2).
+    bulk-potential difference), taken at most ``max_drop_kT``: for a symmetric Boltzmann
+    electrolyte, about 0.1 lambda_D / cosh(drop/2). It is at least ``floor`` lambda_D and
+    1e-12 of the wall's distance from x = 0 (MIN_CELL_COORDINATE_FRACTION).
     Dielectrics get a quarter and conductors half of their thickness (no space charge).
     """
     drops = _expected_drops(case, model)
     sizes = []
+    x_left = 0.0
     for i, region in enumerate(case.regions):
+        x_ends = (x_left, x_left + region.thickness_m)
+        x_left += region.thickness_m
         r = model.regions[i]
         if not r.is_electrolyte:
             fraction = 0.5 if r.is_conductor else 0.25
@@ -150,18 +165,21 @@ def cell_sizes_at_ends(case: Case, model: StackModel) -> list[tuple[float, float
         lam = model.debye_length_m(region.name)
         bulk = r.ionic_strength()
         ends = []
-        for drop in drops[i]:
-            wall = _local_ionic_strength(model, region.name, min(drop, MAX_DROP_FOR_GRADING_KT))
+        for drop, x_end in zip(drops[i], x_ends, strict=True):
+            wall = _local_ionic_strength(model, region.name, min(drop, max_drop_kT))
             ends.append(max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)),
-                            MIN_CELL_DEBYE_FRACTION * lam))
+                            floor * lam, MIN_CELL_COORDINATE_FRACTION * x_end))
         sizes.append((ends[0], ends[1]))
     return sizes
 
 
-def grain_boundary_cell_m(case: Case, model: StackModel, region: str) -> float:
+def grain_boundary_cell_m(case: Case, model: StackModel, region: str,
+                          max_drop_kT: float = MAX_DROP_FOR_GRADING_KT,
+                          floor: float = MIN_CELL_DEBYE_FRACTION) -> float:
     """Smallest cell (m) at a grain boundary of ``region``: as at a wall, 0.1 lambda_D
     sqrt(I_bulk / I_core), with the drop estimated from Gouy–Chapman for half the core charge
-    on each side (sigma/2 = sqrt(4 eps kT I) sinh(drop/2)) plus the largest energy shift."""
+    on each side (sigma/2 = sqrt(4 eps kT I) sinh(drop/2)) plus the largest energy shift
+    (at most ``max_drop_kT``); at least 1e-12 of the region's far edge (the coordinate floor)."""
     from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
 
     gb = case.grain_boundaries[region]
@@ -176,8 +194,11 @@ def grain_boundary_cell_m(case: Case, model: StackModel, region: str) -> float:
     drop = 2 * math.asinh(abs(gb.core_charge_C_m2) / 2 / scale)
     drop += max((abs(v) for v in gb.energy_shift_eV.values()), default=0.0) / (
         model.scales.thermal_voltage_V)
-    wall = _local_ionic_strength(model, region, min(drop, MAX_DROP_FOR_GRADING_KT))
-    return max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)), MIN_CELL_DEBYE_FRACTION * lam)
+    wall = _local_ionic_strength(model, region, min(drop, max_drop_kT))
+    names = [r.name for r in case.regions]
+    x_far = sum(r.thickness_m for r in case.regions[:names.index(region) + 1])
+    return max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)), floor * lam,
+               MIN_CELL_COORDINATE_FRACTION * x_far)
 
 
 class Segment(NamedTuple):
@@ -190,27 +211,34 @@ class Segment(NamedTuple):
     group: str
 
 
-def electrolyte_max_cell_m(case: Case, model: StackModel) -> float:
-    """The largest cell in electrolytes: ``mesh.max_cell_m``, or a twentieth of the thinnest
-    electrolyte layer."""
+MAX_CELL_LAYER_FRACTION = 1 / 20  # 'auto' max_cell_m: a twentieth of each electrolyte layer
+
+
+def electrolyte_max_cell_m(case: Case, model: StackModel, region: str) -> float:
+    """The largest cell in an electrolyte layer: ``mesh.max_cell_m``, or a twentieth of that
+    layer (``MAX_CELL_LAYER_FRACTION``).
+
+    Tied to the layer, not to the smallest cell: cells grow geometrically from h_min at the
+    walls up to L/20, so a layer needs about 2 ln(L / (20 h_min)) / ln(g) + 20 cells, which
+    grows like log(L / lambda_D) (the neutral bulk is flat: P1 is exact on a linear profile).
+    """
     if case.mesh.max_cell_m != "auto":
         return case.mesh.max_cell_m
-    return min(r.thickness_m for r, m in zip(case.regions, model.regions, strict=True)
-               if m.is_electrolyte) / 20
+    return case.region(region).thickness_m * MAX_CELL_LAYER_FRACTION
 
 
 def stack_segments(case: Case, model: StackModel) -> list[list[Segment]]:
     """The graded segments of every layer of the 1D stack, left to right (before refinement).
 
-    The largest cell in electrolytes is :func:`electrolyte_max_cell_m`; dielectrics and
-    conductors keep the coarse cells of cell_sizes_at_ends. Layers split at grain boundaries,
-    graded toward them as toward interfaces; a thin core gets at least four cells.
+    The largest cell of an electrolyte is :func:`electrolyte_max_cell_m` (its own); dielectrics
+    and conductors keep the coarse cells of cell_sizes_at_ends. Layers split at grain
+    boundaries, graded toward them as toward interfaces; a thin core gets at least four cells.
     """
     ends = cell_sizes_at_ends(case, model)
-    h_max = electrolyte_max_cell_m(case, model)
     out = []
     for region, r, (h_l, h_r) in zip(case.regions, model.regions, ends, strict=True):
-        cap = h_max if r.is_electrolyte else max(h_l, h_r)
+        cap = (electrolyte_max_cell_m(case, model, region.name) if r.is_electrolyte
+               else max(h_l, h_r))
         # (length, h_start, h_end, cap, group) of each segment of the region
         segments = [(region.thickness_m, h_l, h_r, cap, region.name)]
         gb = case.grain_boundaries.get(region.name)
@@ -244,9 +272,10 @@ def microstructure_sizing(case: Case, model: StackModel):
 
     nm = model.scales.length_m
     (key,) = case.grain_boundaries
-    ends = [h for (h_l, h_r), r in zip(cell_sizes_at_ends(case, model), model.regions,
+    rule = (MAX_DROP_FOR_2D_GRADING_KT, MIN_CELL_2D_DEBYE_FRACTION)
+    ends = [h for (h_l, h_r), r in zip(cell_sizes_at_ends(case, model, *rule), model.regions,
                                        strict=True) if r.is_electrolyte for h in (h_l, h_r)]
-    h_min = min([*ends, grain_boundary_cell_m(case, model, key)])
+    h_min = min([*ends, grain_boundary_cell_m(case, model, key, *rule)])
     geo = case.geometry
     h_max = (min(case.region(key).thickness_m, geo.height_m) / 20 if geo.max_cell_m == "auto"
              else geo.max_cell_m)
@@ -268,8 +297,8 @@ def _stack_estimate(case: Case, model: StackModel) -> CellEstimate:
     per_region = [refine * sum(graded_segment_cells(*s[:4], case.mesh.growth_ratio) for s in segs)
                   for segs in stack_segments(case, model)]
     i = int(np.argmax(per_region))
-    h_max = electrolyte_max_cell_m(case, model)
-    how = ("mesh.max_cell_m = 'auto': a twentieth of the thinnest electrolyte layer"
+    h_max = max(s.h_cap for s in stack_segments(case, model)[i])
+    how = ("mesh.max_cell_m = 'auto': a twentieth of the layer"
            if case.mesh.max_cell_m == "auto" else "mesh.max_cell_m")
     detail = (f"the 1D graded mesh has about {sum(per_region):.3g} cells, {per_region[i]:.3g} of "
               f"them in region {case.regions[i].name!r} (cells grow by mesh.growth_ratio = "

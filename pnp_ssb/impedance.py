@@ -97,7 +97,7 @@ class _Layout:
     def vector(self, values: np.ndarray, comm) -> PETSc.Vec:
         """A PETSc vector with these local values (the matrices' row layout)."""
         vec = PETSc.Vec().createMPI((len(values), PETSc.DECIDE), comm=comm)
-        vec.setArray(values)
+        vec.setArray(values)  # type: ignore[arg-type]  # petsc4py stubs: takes an ndarray
         return vec
 
 
@@ -158,7 +158,8 @@ def _residual(problem) -> np.ndarray:
         forms = dolfinx.fem.form(problem.residuals, entity_maps=problem.entity_maps or None)
         problem.cache["impedance:residual"] = forms
     vec = dolfinx.fem.petsc.assemble_vector(forms, kind="mpi")
-    vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+    # (the petsc4py stubs type these enum members as int)
+    vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)  # type: ignore[arg-type]
     out = vec.getArray().copy()
     vec.destroy()
     return out
@@ -431,7 +432,7 @@ class _SmallSignal:
         for vec in (d, Jd, Md):
             vec.destroy()
         for A in (self.J, self.M):
-            A.zeroRows(self.rows, diag=0.0)
+            A.zeroRows(self.rows, diag=0.0)  # type: ignore[arg-type]  # stubs: takes an ndarray
         self.coupling = _work_function_coupling(stepper, layout, pairs,
                                                 self.J.getOwnershipRange()[0])
         self.ksp = _refined_lu(self.comm, stepper.solver.settings.linear_solver)
@@ -442,8 +443,9 @@ class _SmallSignal:
         Mw, Mneg, Jb = self.M.copy(), self.M.copy(), self.J.copy()
         Mw.scale(omega)
         Mneg.scale(-omega)
-        Jb.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
-        Jb.zeroRows(self.rows, diag=1.0)
+        # (the petsc4py stubs type the Option members as int, and want a list of rows)
+        Jb.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)  # type: ignore[arg-type]
+        Jb.zeroRows(self.rows, diag=1.0)  # type: ignore[arg-type]
         for row, col, value in zip(*self.coupling, strict=True):
             Jb.setValue(row, col, value, addv=True)  # add
         Jb.assemble()
@@ -453,7 +455,7 @@ class _SmallSignal:
         arr = np.zeros(2 * n)
         arr[:n][free] = self.rhs_J[free]
         arr[n:][free] = -omega * self.Md[free]
-        rhs.setArray(arr)  # a nest's rows, per rank: its block-0 rows, then its block-1 rows
+        rhs.setArray(arr)  # type: ignore[arg-type]  # a nest's rows, per rank: its block-0 rows, then its block-1 rows
         sol = rhs.duplicate()
         self.ksp.setOperators(A)
         self.ksp.solve(rhs, sol)

@@ -188,7 +188,7 @@ class CPDResult:
     cpd_base_V: np.ndarray
     dcpd_V: np.ndarray | None
     summary: dict
-    maps: dict[str, dict[str, np.ndarray]] | None = None  # 2D: {"x_m", "y_m", "cpd_V", ...}
+    maps: dict[str, np.ndarray] | None = None  # 2D: {"x_m", "y_m", "cpd_V", ...}
 
 
 def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
@@ -215,6 +215,7 @@ def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
                "psf_width_m": psf_width_m, "ocv_V": run.ocv_V,
                "cpd_base_V_by_region": {r: region_mean(run, based, r) for r in run.regions}}
     if dcpd is not None:
+        assert reference is not None  # dcpd is set only with a reference
         summary["reference"] = str(reference.path)
         summary["dcpd_V_by_region"] = {r: region_mean(run, dcpd, r) for r in run.regions}
         summary["dcpd_step_V_by_interface"] = interface_steps(run, dcpd)
@@ -233,15 +234,20 @@ def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
 def _map_grid(run: RunProfile) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One (ny, nx) grid over all regions: x, y, phi, and the region of every column (an
     interface column is kept once, in the region left of it)."""
-    xs, phis, regions = [], [], []
+    xs: list[np.ndarray] = []
+    phis: list[np.ndarray] = []
+    regions: list[np.ndarray] = []
     y = None
+    maps = run.phi_map_V
+    assert maps is not None  # only 2D runs (callers check phi_map_V) have maps
     for r in run.regions:
-        x, y_r, phi = run.phi_map_V[r]
+        x, y_r, phi = maps[r]
         keep = x > xs[-1][-1] if xs else np.ones(x.size, dtype=bool)
         xs.append(x[keep])
         phis.append(phi[:, keep])
         regions.append(np.full(keep.sum(), r, dtype=object))
         y = y_r
+    assert y is not None  # a run has regions
     return np.concatenate(xs), y, np.concatenate(phis, axis=1), np.concatenate(regions)
 
 
@@ -383,7 +389,9 @@ def invert_fermi_level(run: RunProfile, measured_cpd_V: np.ndarray, tip_work_fun
             continue
         mask = run.region == name
         if m.kind == "insertion_electrode":
-            th = given.get(name, run.case.region(name).li_fraction)
+            li = run.case.region(name).li_fraction
+            assert li is not None  # case validation: an insertion electrode has a li_fraction
+            th = given.get(name, li)
             th = np.broadcast_to(np.asarray(th, dtype=float), run.x_m.shape)[mask] if np.ndim(
                 th) == 0 or np.shape(th) == run.x_m.shape else np.asarray(th, dtype=float)
             phi_w = np.array([work_function_eV(m, float(t)) for t in th])

@@ -330,14 +330,14 @@ def _species(name: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Sp
         if field not in spec:
             raise MaterialError(f"{path}.{field}: missing; a species needs "
                                 + ", ".join(SPECIES_FIELDS))
-    ints = {}
+    ints: dict[str, Any] = {}
     for field in SPECIES_INTS:
         value = spec[field]
         if not isinstance(value, int) or isinstance(value, bool):
             raise _fail(f"{path}.{field}", value, "an integer")
         ints[field] = value
-    quantities = {f: _quantity(f, spec[f], f"{path}.{f}", origin, plain_ok)
-                  for f in SPECIES_QUANTITIES}
+    quantities: dict[str, Any] = {f: _quantity(f, spec[f], f"{path}.{f}", origin, plain_ok)
+                                  for f in SPECIES_QUANTITIES}
     return Species(name=name, statistics=spec["statistics"], **ints, **quantities)
 
 
@@ -392,7 +392,7 @@ def _check(material: Material) -> None:
         if sp.mobility_exponent not in (0, 1):
             raise _fail(f"{path}.mobility_exponent", sp.mobility_exponent, "0 or 1")
         for field in SPECIES_QUANTITIES:
-            q: Quantity = getattr(sp, field)
+            q = getattr(sp, field)
             if not q.value > 0:
                 raise _fail(f"{path}.{field}.value", q.value, f"a value > 0 ({q.unit})")
         if (sp.statistics == "lattice_gas"

@@ -27,6 +27,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from pnp_ssb.material_format import (  # noqa: F401 - the format's names, re-exported here
     BIB_FILE,
@@ -168,6 +169,7 @@ def apply_overrides(material: Material, overrides: Mapping[str, object], *,
             if field not in SPECIES_FIELDS:
                 raise MaterialError(f"override {path!r}: a species has no field {field!r}; "
                                     "valid fields: " + ", ".join(SPECIES_FIELDS))
+            new: Any  # a Quantity, an int or the statistics name, per field
             if field in SPECIES_QUANTITIES:
                 new = _quantity(field, value, where, origin, plain_ok=True)
             elif field in SPECIES_INTS:

@@ -83,6 +83,37 @@ class StackLayout:
     pieces: tuple[tuple[float, float, str], ...]
     gb_points_m: tuple[tuple[float, str], ...]
 
+    @property
+    def num_cells(self) -> int:
+        """Cells of the 1D stack."""
+        return self.x_m.size - 1
+
+    def bisected(self) -> "StackLayout":
+        """The same stack with every cell halved (its vertices are all of these and the
+        midpoints; the uniform refinement of the error estimate, pnp_ssb.adapt)."""
+        x = np.empty(2 * self.x_m.size - 1)
+        x[0::2] = self.x_m
+        x[1::2] = 0.5 * (self.x_m[:-1] + self.x_m[1:])
+        return dataclasses.replace(self, x_m=x)
+
+
+TINY_END_CELL = 1e-7  # a segment's last cells below this times |x| are summed from its end
+
+
+def segment_vertices(a: float, b: float, sizes: np.ndarray) -> np.ndarray:
+    """The vertices a + cumsum(sizes) after ``a`` of cells filling [a, b].
+
+    Where the cells at b are tiny against |b| (below TINY_END_CELL |b|: a space-charge layer of
+    many kT at a right wall or an inner interface), the second half is summed from b instead:
+    one running sum from a would lose them to round-off (eps |b| per cell)."""
+    total = np.cumsum(sizes)
+    n = sizes.size
+    k = int(np.clip(np.searchsorted(total, 0.5 * total[-1]), 1, n - 1)) if n > 1 else n
+    if k == n or sizes[k:].min() >= TINY_END_CELL * abs(b):
+        return a + total
+    tail = np.cumsum(sizes[::-1])[::-1]  # tail[i]: the cells from i on
+    return np.concatenate([a + total[:k], b - tail[k + 1:], [b]])
+
 
 def stack_layout(case: Case, model: StackModel) -> StackLayout:
     """Graded vertices of the 1D stack (the segments of :func:`grading.stack_segments`),
@@ -98,7 +129,7 @@ def stack_layout(case: Case, model: StackModel) -> StackLayout:
                                    case.mesh.growth_ratio)
             for _ in range(case.mesh.refine):
                 sizes = np.repeat(sizes / 2, 2)
-            pieces_x.append(a + np.cumsum(sizes))
+            pieces_x.append(segment_vertices(a, a + segment.length, sizes))
             pieces.append((a, a + segment.length, segment.group))
             a += segment.length
         x0 += region.thickness_m
@@ -121,11 +152,13 @@ def _gmsh():
     return gmsh
 
 
-def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
+def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
+                 layout: StackLayout | None = None) -> Domain:
     """Mesh a 1D layer stack: regions named as in the case, boundaries 'left' and 'right',
-    grain-boundary cores '<region>_gb' (cells) or sharp grain boundaries '<region>_gb' (points)."""
+    grain-boundary cores '<region>_gb' (cells) or sharp grain boundaries '<region>_gb' (points).
+    The vertices are ``layout``'s (the same on every rank), by default :func:`stack_layout`."""
     if comm.rank == 0:
-        layout = stack_layout(case, model)
+        layout = layout or stack_layout(case, model)
         xs = layout.x_m / model.scales.length_m
         gmsh = _gmsh()
         gmsh.model.add(case.name)
@@ -161,12 +194,14 @@ def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD)
     return domain
 
 
-def layered_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
-    """A laterally uniform 2D stack: the graded 1D vertices extruded over the height with
-    ``geometry.lateral_cells`` rows of quadrilaterals, so that every vertex line
-    x = x_j of the 1D mesh is a line of the 2D mesh (its laterally uniform solution is the
-    1D one, exactly: Q1 integrals factorise into x and y). Boundaries left, right, bottom, top."""
-    layout = stack_layout(case, model)
+def layered_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
+                   layout: StackLayout | None = None) -> Domain:
+    """A laterally uniform 2D stack: the graded 1D vertices (``layout``, by default
+    :func:`stack_layout`) extruded over the height with ``geometry.lateral_cells`` rows of
+    quadrilaterals, so that every vertex line x = x_j of the 1D mesh is a line of the 2D mesh
+    (its laterally uniform solution is the 1D one, exactly: Q1 integrals factorise into x and
+    y). Boundaries left, right, bottom, top."""
+    layout = layout or stack_layout(case, model)
     L = model.scales.length_m
     if comm.rank == 0:
         xs = layout.x_m / L
@@ -222,13 +257,18 @@ def _with_layout(domain: Domain, case: Case, layout: StackLayout) -> Domain:
     return dataclasses.replace(domain, profile_x=layout.x_m / L, layer_bounds=bounds)
 
 
-def build_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD) -> Domain:
-    """The mesh of a case's geometry (collective): see case.GeometrySpec."""
+ADAPTIVE_GEOMETRIES = ("stack", "layered_2d")  # meshed from a StackLayout (pnp_ssb.adapt)
+
+
+def build_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
+                 layout: StackLayout | None = None) -> Domain:
+    """The mesh of a case's geometry (collective): see case.GeometrySpec. Stacks and
+    layered_2d cross-sections take their x vertices from ``layout`` where one is given."""
     kind = case.geometry.type
     if kind == "stack":
-        return stack_domain(case, model, comm)
+        return stack_domain(case, model, comm, layout)
     if kind == "layered_2d":
-        return layered_domain(case, model, comm)
+        return layered_domain(case, model, comm, layout)
     if kind == "mesh_file":
         return file_domain(case, model, comm)
     if kind in ("bicrystal", "polycrystal"):

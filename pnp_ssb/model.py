@@ -260,6 +260,7 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
             for name, sp in mat.species.items())
         bulk = neutrality_potential_V(mat) / vt if mat.kind == "solid_electrolyte" else math.nan
         if region.electronic != "none":
+            assert region.li_potential_V is not None  # required by case validation
             species = species + electronic_carriers(mat, region.li_potential_V, vt, c_s)
         regions.append(RegionModel(name=region.name,
                                    relative_permittivity=mat.parameter("relative_permittivity"),

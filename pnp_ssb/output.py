@@ -357,6 +357,7 @@ def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.nda
     for x, y, v in maps.values():
         mesh = ax.pcolormesh(x * 1e9, y * 1e9, v, shading="nearest", vmin=lo, vmax=hi,
                              cmap="viridis")
+    assert mesh is not None  # maps is not empty: the colour limits above came from it
     fig.colorbar(mesh, ax=ax, label=label)
     ax.set_xlabel("x (nm)")
     ax.set_ylabel("y (nm)")

@@ -219,7 +219,9 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: 
 
     current_field = current_density_dg0(problem) if with_current else None
     x_end = max(b for _, b in domain.layer_bounds.values())
-    x_all = np.union1d(domain.profile_x, np.linspace(0.0, x_end, MAP_COLUMNS + 1))
+    profile_x = domain.profile_x
+    assert profile_x is not None  # build_domain sets it on every 2D domain
+    x_all = np.union1d(profile_x, np.linspace(0.0, x_end, MAP_COLUMNS + 1))
     for region in model.regions:
         a, b = domain.layer_bounds[region.name]
         xs = x_all[(x_all >= a - 1e-12 * b) & (x_all <= b * (1 + 1e-12))]
@@ -245,7 +247,7 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: 
         if region.name in problem.electrodes:
             u = on(problem.electrodes[region.name].field, pts, None, ("theta", region.name))
             theta = (0.5 * (1.0 + np.tanh(0.5 * u))).mean(axis=0)
-        on_mesh = np.isin(xs, domain.profile_x)  # the profile keeps the 1D mesh's x
+        on_mesh = np.isin(xs, profile_x)  # the profile keeps the 1D mesh's x
         segments.append(Segment(region.name, xs[on_mesh] * ls, psi.mean(axis=0)[on_mesh],
                                 {k: v.mean(axis=0)[on_mesh] for k, v in w.items()},
                                 {k: v.mean(axis=0)[on_mesh] for k, v in c.items()},
@@ -440,6 +442,7 @@ def present_drives_V(problem, profile: Profile1D) -> dict[str, float]:
         ocv = 0.0
         if c.conductor in problem.electrodes and c.ocv_table is not None:
             seg = profile.segment(c.conductor)
+            assert seg.theta is not None  # an electrode field's segment samples its theta
             theta = seg.theta[-1] if c.key.startswith(f"{c.conductor}|") else seg.theta[0]
             t = c.ocv_table.theta  # the forms hold U constant beyond the table (table_ufl)
             ocv = float(c.ocv_table(float(np.clip(theta, t[0], t[-1]))))

@@ -32,7 +32,7 @@ def conductivity_S_m(region: RegionModel, model: StackModel, c_m3: dict[str, np.
                      ) -> np.ndarray:
     """sigma = (e^2/kT) sum_k z_k^2 D_k c_k (1 - c_k/N_k)^m_k (S/m) at the given concentrations."""
     vt = model.scales.thermal_voltage_V
-    total = 0.0
+    total: float | np.ndarray = 0.0
     for sp in region.species:
         c = np.asarray(c_m3[sp.name], dtype=float)
         n_sites = sp.site_density * model.scales.concentration_m3
@@ -109,11 +109,13 @@ class DCResistances:
                 "total_ohm_cm2": self.total_ohm_cm2}
 
 
-def _steady_variant(case: Case, right_voltage_V: float) -> Case:
+def _steady_variant(case: Case, right_voltage_V: float, error_control: str | None = None) -> Case:
     from pnp_ssb.case import case_to_dict
 
     data = case_to_dict(case)
     data["study"] = {"type": "steady_state"}
+    if error_control is not None:
+        data["mesh"]["error_control"] = error_control
     data["boundaries"]["right"] = {"type": "terminal", "voltage_V": right_voltage_V}
     return load_case(data)
 
@@ -122,7 +124,9 @@ def dc_resistances(case: Case, comm=None) -> DCResistances:
     """R_ct, R_scl and the DC slopes d(eta)/di of a two-electrode cell at open circuit.
 
     The cell is solved at steady state with the right terminal at its equilibrium voltage (zero
-    current: the local state) and at +- DC_PERTURBATION_V; the slopes are central differences.
+    current: the local state) and at +- DC_PERTURBATION_V; the slopes are central differences,
+    taken on the mesh the base state's error control settled on (two meshes would differ by
+    up to the error tolerance, as much as the perturbation).
     """
     from pnp_ssb.electrodes import cell_state, open_circuit_potential_V
     from pnp_ssb.fem import MPI
@@ -134,10 +138,11 @@ def dc_resistances(case: Case, comm=None) -> DCResistances:
     if right is None:
         raise ValueError("dc_resistances needs an electrode that exchanges Li at the right")
     v_eq = open_circuit_potential_V(case.region_materials[right], state.li_fraction.get(right))
+    assert v_eq is not None  # the Li-active member of a group exchanges Li, so has an OCV
     base = solve_case(_steady_variant(case, v_eq), comm)
     per = {k: dict(v) for k, v in contact_resistances(base).items()}
-    runs = [solve_case(_steady_variant(case, v_eq + s * DC_PERTURBATION_V), comm)
-            for s in (1.0, -1.0)]
+    runs = [solve_case(_steady_variant(case, v_eq + s * DC_PERTURBATION_V, "off"), comm,
+                       layout=base.extra.get("mesh_layout")) for s in (1.0, -1.0)]
 
     def interface_overpotentials(sol) -> tuple[float, dict[str, float], float]:
         from pnp_ssb.postprocess import overpotential_split

@@ -8,47 +8,59 @@ import logging
 import time
 from pathlib import Path
 
+from pnp_ssb.adapt import continue_from, solve_with_error_control
 from pnp_ssb.case import Case
 from pnp_ssb.conservation import amount_constraints
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.electrodes import ChargeState
 from pnp_ssb.fem import MPI
-from pnp_ssb.forms import build_problem
-from pnp_ssb.mesh import Domain, build_domain
+from pnp_ssb.forms import Problem, build_problem
+from pnp_ssb.mesh import Domain, StackLayout, build_domain
 from pnp_ssb.model import StackModel, build_stack_model
 from pnp_ssb.results import write_outputs
 from pnp_ssb.rootfind import RootNotFoundError, monotone_root
 from pnp_ssb.rundir import run_folder
 from pnp_ssb.solution import Solution, newton_settings, num_dofs, postprocess_solution
-from pnp_ssb.solver import NewtonSolver, SolverError, solve_with_continuation
+from pnp_ssb.solver import NewtonSolver, SolverError
 from pnp_ssb.summary import summary
 
 log = logging.getLogger(__name__)
 
 
 def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
-               state: ChargeState | None = None) -> Solution:
+               state: ChargeState | None = None, layout: StackLayout | None = None) -> Solution:
     """Mesh, solve with continuation and post-process a validated case (collective).
 
     In an equilibrium study with insertion electrodes, the Li that the space-charge layers take
-    from each electrode is given back to the Li balance (:func:`conserve_li`).
+    from each electrode is given back to the Li balance (:func:`conserve_li`). The solution
+    carries the estimate of its discretisation error (pnp_ssb.adapt, ``mesh.error_control``),
+    on a mesh refined until it meets ``mesh.error_tolerance_V``.
 
     Args:
         state: a state of charge (compositions, imposed terminal voltages) replacing the case's.
+        layout: the (first) mesh of a stack or layered_2d case, e.g. another solve's
+            ``solution.extra["mesh_layout"]``, instead of the case's graded one.
 
     Raises:
         SolverError: Newton failed; ``error.solution`` then holds the last good state.
+        DiscretisationError: (a SolverError) the mesh could not meet the tolerance.
     """
     start = time.perf_counter()
     li = dict(state.li_fraction) if state else None
     volts = dict(state.terminal_voltage_V) if state else None
     model = build_stack_model(case, li, volts)
-    domain = build_domain(case, model, comm)
-    if case.study.current_density_A_m2 is not None:
-        return solve_current_control(case, model, domain, start)
-    solution = _solve_model(case, model, domain, start)
-    if case.study.type == "equilibrium" and model.cell is not None:
-        solution = conserve_li(case, solution, start)
+
+    def solve_on(layout: StackLayout | None, initial: Problem | None) -> Solution:
+        domain = build_domain(case, model, comm, layout)
+        if case.study.current_density_A_m2 is not None:
+            return solve_current_control(case, model, domain, start)
+        solution = _solve_model(case, model, domain, start, initial)
+        if case.study.type == "equilibrium" and model.cell is not None:
+            solution = conserve_li(case, solution, start)
+        return solution
+
+    solution = solve_with_error_control(case, model, comm, solve_on, layout)
+    solution.wall_time_s = time.perf_counter() - start  # the estimate's solve included
     return solution
 
 
@@ -112,7 +124,7 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
     electrolyte: theta_k = theta_k,0 + sigma_k / (e N_k L_k), sigma_k the electrode's contact
     charge (C/m^2), N_k L_k its Li sites per area. Each electrode keeps the electrons of the Li+
     it gave, so sigma_k/e is exactly the Li it lost (fixed-point iteration, converges in a few
-    steps because the shift is ~1e-5)."""
+    steps because the shift is ~1e-5; each re-solve starts from the last state)."""
     from pnp_ssb.electrodes import li_sites_per_m2
 
     cell = solution.model.cell
@@ -129,7 +141,7 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
         if change < LI_BALANCE_TOLERANCE:
             break
         model = build_stack_model(case, {**cell.li_fraction, **theta})
-        solution = _solve_model(case, model, solution.domain, start)
+        solution = _solve_model(case, model, solution.domain, start, solution.problem)
     solution.extra["li_balance"] = {"given_li_fraction": given,
                                     "li_fraction": dict(solution.model.cell.li_fraction),
                                     "theta_updates": history}
@@ -148,7 +160,11 @@ def contact_charge_by_conductor(solution: Solution) -> dict[str, float]:
     return out
 
 
-def _solve_model(case: Case, model: StackModel, domain: Domain, start: float) -> Solution:
+def _solve_model(case: Case, model: StackModel, domain: Domain, start: float,
+                 initial: Problem | None = None) -> Solution:
+    """Solve ``model`` on ``domain`` by continuation from the flat state, or first from
+    ``initial``'s state interpolated onto the mesh (an earlier mesh's solution), and
+    post-process (collective)."""
     comm = domain.mesh.comm
     problem = build_problem(case, domain, model)
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
@@ -156,7 +172,7 @@ def _solve_model(case: Case, model: StackModel, domain: Domain, start: float) ->
     log.info("case %s: %d cells, %d unknowns, %d rank(s)", case.name, domain.num_cells_global(),
              num_dofs(problem), comm.size)
     try:
-        report = solve_with_continuation(solver, problem.set_load, label=f"{case.name}: load")
+        report = continue_from(solver, problem, initial, f"{case.name}: load")
     except SolverError as exc:
         exc.solution = postprocess_solution(case, model, domain, problem, exc.report, start, False,
                                             str(exc))

@@ -37,7 +37,9 @@ TEMPORARY = re.compile(r"\.(?P<name>[^/]+?)\.(tmp\.png|[A-Za-z0-9_]{6,})")
 
 FAILURE_KEYS = ("case", "study", "converged", "failure", "load_reached", "newton_iterations",
                 "continuation_steps", "continuation_attempts", "residual_history",
-                "wall_time_s", "num_dofs", "num_cells", "num_ranks", "versions")
+                "wall_time_s", "num_dofs", "num_cells", "num_ranks",
+                "discretisation_error_estimate_V", "error_tolerance_V", "mesh_adaptations",
+                "error_control", "versions")
 
 
 def is_output(path: Path) -> bool:
@@ -106,8 +108,9 @@ def record_failure(case: Case, exc: SolverError, outdir: str | Path, comm: MPI.C
         solution.converged, solution.failure = False, str(exc)
         write_outputs(solution, outdir / "last_good")
     if comm.rank == 0:
-        data = ({k: v for k, v in summary(solution).items() if k in FAILURE_KEYS}
-                if solution is not None else {"case": case.name, "study": case.study.type})
+        data: dict[str, object] = (
+            {k: v for k, v in summary(solution).items() if k in FAILURE_KEYS}
+            if solution is not None else {"case": case.name, "study": case.study.type})
         data.update(converged=False, failure=str(exc),
                     last_good="last_good" if solution is not None else None)
         write_json(outdir / "summary.json", data)

@@ -131,6 +131,7 @@ def solve_pair(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str, co
     contact = cell_summary(sol)["contacts"]["electrode|electrolyte"]
     (side,) = sol.layers["electrode|electrolyte"]
     r_scl = space_charge_resistance_ohm_m2(sol.profile, sol.model, "electrolyte", True)
+    assert sol.model.cell is not None  # a pair has an electrode, so a cell state
     row = {"electrode": electrode.name, "electrolyte": electrolyte,
            "fermi_voltage_V": sol.model.cell.fermi_voltage_V["electrode"],
            "drop_V": contact["drop_to_bulk_V"], "space_charge_width_m": side.width_m,
@@ -189,7 +190,7 @@ def run_screen(spec: ScreenSpec, outdir: str | Path, comm=None) -> ScreenResult:
         plot_screen_heatmap(outdir, rows, [e.name for e in spec.electrodes], spec.electrolytes)
         write_json(outdir / "screen_summary.json",
                    {"name": spec.name, "pairs": len(rows), "stacks": len(result.stacks),
-                    "best_pair": result.pairs[0], "best_stack": (result.stacks or [None])[0]})
+                    "best_pair": result.pairs[0], "best_stack": result.stacks[0] if result.stacks else None})
     comm.barrier()
     return result
 

@@ -12,6 +12,7 @@ from pnp_ssb.forms import Problem
 from pnp_ssb.mesh import Domain
 from pnp_ssb.model import StackModel
 from pnp_ssb.postprocess import (
+    LateralMap,
     Profile1D,
     SideMetrics,
     bicrystal_barrier,
@@ -96,7 +97,7 @@ def physics_warnings(profile: Profile1D, model: StackModel) -> list[str]:
 
 
 def postprocess_solution(case, model, domain, problem, report, start, converged, failure) -> Solution:
-    maps = ()
+    maps: tuple[LateralMap, ...] = ()
     if domain.dimension == 1:
         profile = gather_profile_1d(problem)
     else:

@@ -11,12 +11,17 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pnp_ssb.constraint_rows import AmountConstraint, ConstraintRows
 from pnp_ssb.fem import PETSc, dolfinx
 from pnp_ssb.log import ProgressBar
+
+if TYPE_CHECKING:
+    from pnp_ssb.forms import Problem
+    from pnp_ssb.solution import Solution
 
 log = logging.getLogger(__name__)
 _prefix_counter = itertools.count()
@@ -45,9 +50,9 @@ ITERATIVE_SOLVERS = ("gmres_gamg", "fgmres_fieldsplit")
 ROUNDOFF_FACTOR = 100.0
 # a NaN/inf residual or update: PETSc >= 3.22 names it DIVERGED_FUNCTION_NANORINF (older
 # petsc4py: DIVERGED_FNORM_NAN); clusters bring their own PETSc, so take whichever exists
-NOT_FINITE = getattr(PETSc.SNES.ConvergedReason, "DIVERGED_FUNCTION_NANORINF", None)
-if NOT_FINITE is None:
-    NOT_FINITE = PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+_NANORINF = getattr(PETSc.SNES.ConvergedReason, "DIVERGED_FUNCTION_NANORINF", None)
+NOT_FINITE: int = (_NANORINF if _NANORINF is not None
+                   else PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN)  # type: ignore[attr-defined]
 DIVERGING_UPDATE_KT = 1e3
 
 
@@ -91,8 +96,13 @@ class SolverError(RuntimeError):
     """Newton failed even at the smallest continuation step.
 
     The message gives the load reached, the failed step, and the residual and update
-    history of the last attempt; ``report`` holds the whole path.
+    history of the last attempt; ``report`` holds the whole path. Where the raiser has them it
+    also sets ``solution`` (the last good state) or ``problem`` (the state the failure left);
+    either may be absent (read them with getattr).
     """
+
+    solution: "Solution"
+    problem: "Problem"
 
     def __init__(self, message: str, report: SolveReport) -> None:
         super().__init__(message)
@@ -154,7 +164,8 @@ class NewtonSolver:
         snes = self.problem.solver
         if constraints:
             self._install_constraints(ConstraintRows(constraints, self.unknowns, entity_maps))
-        snes.setConvergenceTest(self._converged)
+        # the stubs want a SNES.ConvergedReason back; PETSc's reasons are plain ints
+        snes.setConvergenceTest(self._converged)  # type: ignore[arg-type]
         snes.setMonitor(lambda _snes, _it, fnorm: self._residuals.append(float(fnorm)))
 
     def _split_fields(self) -> None:
@@ -174,8 +185,10 @@ class NewtonSolver:
         """Wrap dolfinx's residual and Jacobian callbacks so that each constrained row is
         replaced after assembly (constraint_rows.py)."""
         snes = self.problem.solver
-        b, (residual, r_args, r_kwargs) = snes.getFunction()
-        A, P, (jacobian, j_args, j_kwargs) = snes.getJacobian()
+        # the stubs drop the (callback, args, kargs) tuples these return
+        b: PETSc.Vec
+        b, (residual, r_args, r_kwargs) = snes.getFunction()  # type: ignore[misc]
+        A, P, (jacobian, j_args, j_kwargs) = snes.getJacobian()  # type: ignore[misc]
 
         def residual_with_constraints(snes_, x, b_):
             residual(snes_, x, b_, *(r_args or ()), **(r_kwargs or {}))
@@ -236,9 +249,10 @@ class NewtonSolver:
         """One Newton solve from the current state of the unknowns."""
         self._residuals, self._updates = [], []
         snes = self.problem.solver
+        reason: int  # the stubs type the reason as a class; PETSc returns an int
         try:
             self.problem.solve()
-            reason = snes.getConvergedReason()
+            reason = snes.getConvergedReason()  # type: ignore[assignment]
         except (RuntimeError, PETSc.Error) as exc:  # a failed factorisation ends the attempt
             log.debug("Newton attempt at load %.4g raised %s", load, exc)
             reason = PETSc.SNES.ConvergedReason.DIVERGED_FUNCTION_DOMAIN

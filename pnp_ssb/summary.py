@@ -127,6 +127,23 @@ def polarisation_summary(solution: Solution) -> dict[str, Any]:
                 solution.profile, kinetics, channel, stoich)}}
 
 
+def error_control_summary(solution: Solution) -> dict[str, Any]:
+    """The discretisation-error estimate of phi (V) and how it was reached (pnp_ssb.adapt):
+    ``discretisation_error_estimate_V`` (null where not estimated), ``error_tolerance_V``,
+    ``mesh_adaptations`` and the estimate of every mesh solved."""
+    control = solution.extra.get("error_control")
+    if control is None:
+        study = solution.case.study.type
+        reason = (f"the {study} study is not estimated" if study in ("transient", "impedance")
+                  else "the run stopped before an estimate")
+        control = {"method": "not estimated", "estimate_V": None, "adaptations": 0,
+                   "tolerance_V": solution.case.mesh.error_tolerance_V, "reason": reason}
+    return {"discretisation_error_estimate_V": control["estimate_V"],
+            "error_tolerance_V": control["tolerance_V"],
+            "mesh_adaptations": control["adaptations"],
+            "error_control": control}
+
+
 def summary(solution: Solution) -> dict[str, Any]:
     """The content of summary.json."""
     case, model = solution.case, solution.model
@@ -197,6 +214,7 @@ def summary(solution: Solution) -> dict[str, Any]:
         "min_cell_m": float(x_cells.min()),
         "max_cell_m": float(x_cells.max()),
         "num_ranks": solution.num_ranks,
+        **error_control_summary(solution),
         "temperature_K": case.temperature_K,
         "boundaries": boundaries,
         "interfaces": interfaces,

@@ -76,7 +76,8 @@ def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -
     outdir = Path(outdir)
     voltages = case.study.ocv_V or []
     bar = ProgressBar(f"{case.name}: OCV sweep", len(voltages))
-    rows, solutions = [], []
+    rows: list[dict[str, Any]] = []
+    solutions: list[Solution] = []
     with run_folder(case, outdir, comm, keep=resumable_states(case, outdir, comm)):
         if comm.rank == 0:
             write_json(outdir / FINGERPRINT_FILE, {"ocv_sweep": sweep_fingerprint(case)})

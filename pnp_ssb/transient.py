@@ -126,10 +126,11 @@ class TimeStepper:
         """Fermi voltage (vs the Li reference) of the right conductor group: its BV drive and
         its fixed potential phi = V - (Phi - Phi_Li)/e (+ the contact dipole step)."""
         vt = self.model.scales.thermal_voltage_V
+        assert self.model.cell is not None  # only a cell has a right conductor group
         for region in self.model.cell.groups[-1].regions:
             self.fermi_voltage_V[region] = voltage_V
             if region in self.problem.fermi_voltage:
-                self.problem.fermi_voltage[region].value = voltage_V / vt
+                self.problem.fermi_voltage[region].value = voltage_V / vt  # type: ignore[assignment]
         self.apply_conductor_potentials()
 
     def apply_conductor_potentials(self) -> None:
@@ -137,6 +138,7 @@ class TimeStepper:
         cell = self.model.cell
         vt = self.model.scales.thermal_voltage_V
         for region, volts in self.fermi_voltage_V.items():
+            assert cell is not None  # fermi_voltage_V has entries only for a cell's conductors
             psi = (volts - (self.work_function_eV[region] - cell.reference_work_function_eV)) / vt
             for const, step in self.problem.conductor_potential.get(region, []):
                 const.value = psi + step
@@ -152,6 +154,7 @@ class TimeStepper:
         for region in self.problem.electrodes:
             seg = profile.segment(region)
             contact = next(c for c in self.problem.contacts if c.conductor == region)
+            assert seg.theta is not None  # an electrode field's segment samples its theta
             theta_s = seg.theta[-1] if contact.key.startswith(f"{region}|") else seg.theta[0]
             self.work_function_eV[region] = work_function_eV(
                 self.case.region_materials[region], float(theta_s))
@@ -160,6 +163,7 @@ class TimeStepper:
     @property
     def right_group(self) -> set[str]:
         """The regions of the right conductor group."""
+        assert self.model.cell is not None  # only a cell has conductor groups
         return set(self.model.cell.groups[-1].regions)
 
     @property
@@ -314,6 +318,7 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
 
 def _left_voltage(stepper: TimeStepper) -> float:
     cell = stepper.model.cell
+    assert cell is not None  # callers check model.cell
     return cell.fermi_voltage_V[cell.groups[0].regions[0]]
 
 
@@ -428,6 +433,7 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
     else:
         v_start = v_target = 0.0
     end = study.end_time_s
+    assert end is not None  # StudySpec's validator: a transient has end_time_s
     max_step = study.max_step_s or end / 50
     checkpoint_dir = outdir / "checkpoint"
     meta = _resume(stepper, checkpoint_dir)
@@ -441,7 +447,8 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
                              "number of ranks are needed)")
         v_start = start["voltage_V"]
         stepper.sigma_previous = None
-        if cell is not None and (study.control != "voltage" or right.voltage_V is None):
+        if cell is not None and (study.control != "voltage" or right is None
+                                 or right.voltage_V is None):
             v_target = v_start
         if cell is not None:
             stepper.set_right_voltage(v_start)
@@ -523,7 +530,7 @@ def _integrate(stepper: TimeStepper, outdir: Path, start_wall: float):
 def _step(stepper: TimeStepper, dt: float, study, voltage: float,
           v_target: float) -> tuple[float, int]:
     """One backward-Euler step; returns (right terminal voltage, Newton iterations)."""
-    stepper.inv_dt.value = 1.0 / dt
+    stepper.inv_dt.value = 1.0 / dt  # type: ignore[assignment]  # dolfinx: any array-like
     if stepper.model.cell is None or study.control == "voltage":
         if stepper.model.cell is not None:
             stepper.set_right_voltage(v_target)

@@ -287,3 +287,21 @@ def test_closed_blocking_cell(solve):
 
     compare(solve, closed_cell(1.0, "boltzmann"))
     compare(solve, closed_cell(0.3, "lattice_gas", study="steady_state"))
+
+
+@pytest.mark.parametrize("start", ["auto", "coarse"])
+def test_adaptive_mesh(solve, start):
+    """The adaptive mesh on 2 ranks is the serial one (the same refinements, cell for cell)
+    and gives the serial answer and estimate: lattice gas at 1 V refines the automatic mesh
+    once; Boltzmann at 1 V from 1e-13 m cells three times (tests/verification/
+    test_error_control.py)."""
+    from tests.verification.test_error_control import gc_case
+
+    data = (gc_case(1.0, "lattice_gas") if start == "auto"
+            else gc_case(1.0, "boltzmann", min_cell_m=1e-13))
+    compare(solve, data)
+    parallel = solve(data, comm=MPI.COMM_WORLD).extra["error_control"]
+    serial = solve(data, comm=MPI.COMM_SELF).extra["error_control"]
+    assert parallel["adaptations"] == serial["adaptations"] >= 1
+    assert [m["cells"] for m in parallel["meshes"]] == [m["cells"] for m in serial["meshes"]]
+    assert parallel["estimate_V"] == pytest.approx(serial["estimate_V"], rel=1e-6, abs=1e-12)

@@ -70,8 +70,10 @@ RUN_REPRODUCERS = [
     ("heterojunction.toml", "regions.0.thickness_m=3e4", "regions[0].thickness_m = 30000.0"),
     ("li_llzo_li.toml", "regions.2.thickness_m=5e-324", "regions[2].thickness_m = 5e-324"),
     ("llzo_bicrystal_2d.toml", "geometry.height_m=5e-324", "geometry.height_m = 5e-324"),
-    # in range, but the automatic graded mesh would not fit in memory
-    ("heterojunction.toml", "regions.0.thickness_m=0.5", "regions[0].thickness_m = 0.5"),
+    # in range, but the graded mesh would not fit in memory (the automatic one grows like
+    # log(L / lambda_D): a 0.5 m layer needs cells of 1e-10 m in its bulk for that)
+    ("heterojunction.toml", ("regions.0.thickness_m=0.5", "mesh.max_cell_m=1e-10"),
+     "regions[0].thickness_m = 0.5"),
     ("llzo_bicrystal_2d.toml", "geometry.height_m=1e-3", "geometry.height_m = 0.001"),
     ("gouy_chapman.toml", "temperature_K=1e300", "temperature_K = 1e+300"),
     ("gouy_chapman.toml", "mesh.max_cell_m=1e-20", "mesh.max_cell_m = 1e-20"),
@@ -83,7 +85,9 @@ RUN_REPRODUCERS = [
 
 @pytest.mark.parametrize("name, override, named", RUN_REPRODUCERS)
 def test_run_refuses_before_meshing(caplog, tmp_path, name, override, named):
-    code, errors = cli(caplog, "run", case(name), "--set", override, "-o", str(tmp_path / "out"))
+    sets = [arg for o in ((override,) if isinstance(override, str) else override)
+            for arg in ("--set", o)]
+    code, errors = cli(caplog, "run", case(name), *sets, "-o", str(tmp_path / "out"))
     assert code == EXIT_BAD_INPUT
     assert len(errors) == 1 and named in errors[0].getMessage()
     assert "expected" in errors[0].getMessage()
@@ -92,7 +96,7 @@ def test_run_refuses_before_meshing(caplog, tmp_path, name, override, named):
 
 def test_too_large_a_mesh_says_how_many_cells(caplog, tmp_path):
     _, errors = cli(caplog, "check", case("heterojunction.toml"), "--set",
-                    "regions.0.thickness_m=0.5")
+                    "regions.0.thickness_m=0.5", "--set", "mesh.max_cell_m=1e-10")
     message = errors[0].getMessage()
     assert f"at most {grading.MAX_CELLS:,} cells" in message and "region 'llzo'" in message
     assert "mesh.max_cell_m" in message  # and what to change

@@ -165,6 +165,19 @@ def test_open_circuit_relaxation_after_a_charge(tmp_path):
     assert b["voltage_V"][0] == pytest.approx(a["voltage_V"][-1], abs=1e-12)
 
 
+def test_voltage_hold_from_a_checkpoint_without_a_right_boundary(tmp_path):
+    """start_from under voltage control where the right terminal has no boundaries table (it is
+    optional on a conductor): the cell holds the voltage it was left at."""
+    run_case(load_case(closed_cell(0.5, control="current", current_density_A_m2=2.0,
+                                   max_step_s=0.25)), tmp_path / "charge")
+    hold = closed_cell(0.5, max_step_s=0.25, start_from=str(tmp_path / "charge"))
+    hold["boundaries"] = {"left": {"type": "terminal"}}
+    run_case(load_case(hold), tmp_path / "hold")
+    a = read_rows(tmp_path / "charge" / "timeseries.csv")
+    b = read_rows(tmp_path / "hold" / "timeseries.csv")
+    np.testing.assert_allclose(b["voltage_V"], a["voltage_V"][-1], rtol=0, atol=1e-12)
+
+
 def test_restart_of_a_galvanostatic_cell(tmp_path):
     """The same for a cell under current control: voltages and compositions continue exactly."""
     def charge(end_s, outputs=()):
