@@ -138,12 +138,30 @@ def default_base(run: RunProfile) -> str:
 
 
 def check_same_geometry(run: RunProfile, reference: RunProfile) -> None:
-    """dCPD subtracts point by point: the two runs must share regions and points."""
-    if run.regions != reference.regions or run.x_m.shape != reference.x_m.shape or not np.allclose(
-            run.x_m, reference.x_m, rtol=0, atol=1e-15):
+    """dCPD compares the same stack: the same regions, each spanning the same x (the meshes
+    may differ: error control adapts each state's mesh)."""
+    same = run.regions == reference.regions and all(
+        np.allclose([run.x_m[run.region == r].min(), run.x_m[run.region == r].max()],
+                    [reference.x_m[reference.region == r].min(),
+                     reference.x_m[reference.region == r].max()], rtol=1e-12, atol=1e-18)
+        for r in run.regions)
+    if not same:
         raise KPFMError(f"reference {reference.path} has another geometry than {run.path} "
-                        f"(regions {reference.regions} vs {run.regions}, {reference.x_m.size} vs "
-                        f"{run.x_m.size} points): dCPD needs runs of the same stack and mesh")
+                        f"(regions {reference.regions} vs {run.regions}): dCPD needs runs of "
+                        "the same stack")
+
+
+def on_points_of(run: RunProfile, reference: RunProfile, values: np.ndarray) -> np.ndarray:
+    """A profile of ``reference`` at the points of ``run``, linear within each region (P1:
+    exact where the meshes coincide, else within the runs' discretisation error); interface
+    points keep each region's own value."""
+    if run.x_m.shape == reference.x_m.shape and np.array_equal(run.x_m, reference.x_m):
+        return values
+    out = np.empty_like(run.phi_V)
+    for r in run.regions:
+        mask, ref = run.region == r, reference.region == r
+        out[mask] = np.interp(run.x_m[mask], reference.x_m[ref], values[ref])
+    return out
 
 
 def point_spread(x_m: np.ndarray, values: np.ndarray, width_m: float) -> np.ndarray:
@@ -210,7 +228,8 @@ def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
         check_same_geometry(run, reference)
         ref_raw = point_spread(reference.x_m, cpd_V(reference, tip_work_function_eV, dipoles),
                                psf_width_m)
-        dcpd = based - (ref_raw - region_mean(reference, ref_raw, base))
+        ref_based = ref_raw - region_mean(reference, ref_raw, base)
+        dcpd = based - on_points_of(run, reference, ref_based)
     summary = {"run": str(run.path), "base": base, "tip_work_function_eV": tip_work_function_eV,
                "psf_width_m": psf_width_m, "ocv_V": run.ocv_V,
                "cpd_base_V_by_region": {r: region_mean(run, based, r) for r in run.regions}}
