@@ -23,7 +23,12 @@ The refined mesh is solved again and estimated again, up to ``mesh.max_adaptatio
 MAX_ADAPTIVE_CELLS cells; a mesh that cannot meet the tolerance ends in
 :class:`DiscretisationError` (exit status 3, the last state in last_good/).
 
-Bicrystals, polycrystals and mesh files are not estimated (a warning says so).
+**Unstructured meshes** (bicrystal, polycrystal, mesh_file: triangles). The mesh is refined
+uniformly (every triangle into four, :func:`pnp_ssb.mesh.refined_domain`, tags kept), the case is
+solved there from the coarse solution interpolated onto it, and eta = 4/3 max |phi_h - phi_h/2|
+over the vertices of the coarse mesh outside conductors (the fine solution evaluated there).
+These meshes are not adapted: in 'adapt' mode an estimate above the tolerance ends in
+:class:`DiscretisationError`.
 """
 
 import logging
@@ -34,9 +39,17 @@ import numpy as np
 
 from pnp_ssb.case import Case
 from pnp_ssb.conservation import amount_constraints
-from pnp_ssb.fem import MPI
+from pnp_ssb.fem import MPI, dolfinx
 from pnp_ssb.forms import Problem, build_problem
-from pnp_ssb.mesh import ADAPTIVE_GEOMETRIES, Domain, StackLayout, build_domain, stack_layout
+from pnp_ssb.mesh import (
+    ADAPTIVE_GEOMETRIES,
+    REFINED_GEOMETRIES,
+    Domain,
+    StackLayout,
+    build_domain,
+    refined_domain,
+    stack_layout,
+)
 from pnp_ssb.model import StackModel
 from pnp_ssb.postprocess import Profile1D, gather_profile_1d, lateral_average
 from pnp_ssb.solution import Solution, newton_settings
@@ -49,6 +62,7 @@ MAX_SPLIT_LEVELS = 6  # a cell is split into at most 2^6 per adaptation
 TARGET_FRACTION = 0.5  # an adaptation aims at half the tolerance
 MAX_GROWTH = 3.0  # an adaptation splits the worst cells into at most this many times the cells
 MAX_ADAPTIVE_CELLS = 200_000  # of a refined mesh (its bisection has twice as many)
+VERTEX_DECIMALS = 7  # coordinates (mesh units) of the same vertex on two nested meshes
 
 
 class DiscretisationError(SolverError):
@@ -102,8 +116,21 @@ def transfer_state(source: Problem, target: Problem) -> None:
         t.x.array[:] = np.interp(t.function_space.tabulate_dof_coordinates()[:, 0], x, v)
 
 
+def transfer_nested(source: Problem, target: Problem) -> None:
+    """Set ``target``'s unknowns to the interpolant of ``source``'s on ``target``'s mesh, a
+    refinement of ``source``'s (collective; each space on its own mesh or submesh)."""
+    for s, t in zip(source.unknowns, target.unknowns, strict=True):
+        msh = t.function_space.mesh
+        cells = np.arange(msh.topology.index_map(msh.topology.dim).size_local, dtype=np.int32)
+        data = dolfinx.fem.create_interpolation_data(t.function_space, s.function_space, cells,
+                                                     padding=1e-10)
+        t.interpolate_nonmatching(s, cells, data)
+        t.x.scatter_forward()
+
+
 def continue_from(solver: NewtonSolver, problem: Problem, source: Problem | None,
-                  label: str) -> SolveReport:
+                  label: str, transfer: Callable[[Problem, Problem], None] = transfer_state
+                  ) -> SolveReport:
     """Solve ``problem`` from ``source``'s state interpolated onto it: one Newton solve at full
     load, or, if that fails (or there is no source), the usual continuation from the flat state
     (collective). Build ``solver`` (with its amount constraints) before: they hold the flat
@@ -115,7 +142,7 @@ def continue_from(solver: NewtonSolver, problem: Problem, source: Problem | None
     first = None
     if source is not None:
         flat = [u.x.array.copy() for u in problem.unknowns]
-        transfer_state(source, problem)
+        transfer(source, problem)
         problem.set_load(1.0)
         first = solver.solve(1.0)
         if first.converged:
@@ -136,14 +163,16 @@ def continue_from(solver: NewtonSolver, problem: Problem, source: Problem | None
     return report
 
 
-def solve_from(case: Case, model: StackModel, domain: Domain, source: Problem
+def solve_from(case: Case, model: StackModel, domain: Domain, source: Problem,
+               transfer: Callable[[Problem, Problem], None] = transfer_state
                ) -> tuple[Problem, SolveReport]:
     """Solve ``model`` on ``domain`` from ``source``'s state (:func:`continue_from`)."""
     problem = build_problem(case, domain, model)
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           newton_settings(case), constraints=amount_constraints(problem, model))
     try:
-        return problem, continue_from(solver, problem, source, f"{case.name}: error estimate")
+        return problem, continue_from(solver, problem, source, f"{case.name}: error estimate",
+                                      transfer)
     finally:
         solver.close()
 
@@ -219,6 +248,106 @@ def estimate_error(case: Case, solution: Solution, layout: StackLayout
                                                solution.model)
     return ErrorEstimate(4.0 / 3.0 * difference, difference, region, x_m, layout.num_cells,
                          fine_layout.num_cells, report.newton_iterations, surplus), problem
+
+
+def compare_at_vertices(coarse: Problem, fine: Problem, thermal_voltage_V: float
+                        ) -> tuple[float, str, float]:
+    """max |phi_h - phi_h/2| (V) over the vertices of ``coarse``'s mesh outside conductors
+    (vertices of ``fine``'s too, a refinement on the same ranks: matched by their coordinates,
+    or found by point location where a rank lacks one), its region and x (m); the same on every
+    rank (collective)."""
+    from pnp_ssb.sampling import evaluate, locate
+
+    V, W = coarse.psi.function_space, fine.psi.function_space
+    coords = V.tabulate_dof_coordinates()
+    def key(points):  # round-off of the dof coordinates aside (mesh units, nm)
+        return np.round(points, VERTEX_DECIMALS).tobytes()
+
+    fine_dof = {key(p): i for i, p in enumerate(W.tabulate_dof_coordinates())}
+    comm = V.mesh.comm
+    best = (0.0, "", 0.0)
+    for region in coarse.model.regions:
+        if region.is_conductor:
+            continue
+        dofs = np.unique(V.dofmap.list[coarse.domain.region_cells(region.name)])
+        dofs = dofs[dofs < V.dofmap.index_map.size_local]
+        match = np.array([fine_dof.get(key(coords[d]), -1) for d in dofs], dtype=np.int64)
+        values = np.full(dofs.size, np.nan)
+        values[match >= 0] = fine.psi.x.array[match[match >= 0]]
+        lost = np.concatenate(comm.allgather(coords[dofs[match < 0]])).reshape(-1, 3)
+        if lost.size:  # every rank takes part in the location
+            found = evaluate(fine.psi, locate(fine.domain.mesh, lost))
+            offset = sum(comm.allgather(int(np.sum(match < 0)))[:comm.rank])
+            values[match < 0] = found[offset:offset + int(np.sum(match < 0))]
+        diff = np.abs(values - coarse.psi.x.array[dofs]) * thermal_voltage_V
+        if np.isnan(diff).any():
+            raise RuntimeError(f"{int(np.isnan(diff).sum())} vertices of region "
+                               f"{region.name!r} are not in the refined mesh")
+        k = int(np.argmax(diff)) if diff.size else -1
+        mine = (float(diff[k]), float(coords[dofs[k], 0])) if k >= 0 else (-1.0, 0.0)
+        worst, x = max(comm.allgather(mine))
+        if worst > best[0]:
+            best = (worst, region.name, x * coarse.domain.length_scale_m)
+    return best
+
+
+def estimate_unstructured(case: Case, solution: Solution) -> ErrorEstimate:
+    """The once-refined estimate of a solution on a triangle mesh: solved again on its uniform
+    refinement, from the solution interpolated there (collective)."""
+    domain = refined_domain(solution.domain)
+    try:
+        problem, report = solve_from(case, solution.model, domain, solution.problem,
+                                     transfer_nested)
+    except SolverError as exc:
+        err = DiscretisationError(f"the error estimate's solve on the refined mesh "
+                                  f"({domain.num_cells_global()} cells) failed: {exc}",
+                                  exc.report)
+        err.solution = solution
+        raise err from None
+    difference, region, x_m = compare_at_vertices(solution.problem, problem,
+                                                  solution.profile.thermal_voltage_V)
+    return ErrorEstimate(4.0 / 3.0 * difference, difference, region, x_m,
+                         solution.domain.num_cells_global(), domain.num_cells_global(),
+                         report.newton_iterations, np.zeros(0))
+
+
+def _warn_above_tolerance(solution: Solution, estimate_V: float, tol: float) -> None:
+    text = (f"discretisation error estimate {estimate_V:.3g} V is above "
+            f"mesh.error_tolerance_V = {tol:g} V (mesh.error_control = 'estimate')")
+    log.warning("%s", text)
+    solution.extra.setdefault("warnings", []).append(text)
+
+
+def solve_unstructured(case: Case, solve_on: Callable[[StackLayout | None, Problem | None],
+                                                      Solution]) -> Solution:
+    """Solve a bicrystal, polycrystal or mesh-file case and estimate its error on the uniform
+    refinement (:func:`estimate_unstructured`); the mesh is not adapted, so in 'adapt' mode an
+    estimate above the tolerance is a :class:`DiscretisationError` (collective)."""
+    mode, tol = case.mesh.error_control, case.mesh.error_tolerance_V
+    solution = solve_on(None, None)
+    solution.extra["mesh_layout"] = None
+    cell_type = solution.domain.mesh.topology.cell_type
+    if cell_type != dolfinx.mesh.CellType.triangle:
+        return _not_estimated(solution, case, f"{cell_type.name} cells are not refined")
+    try:
+        last = estimate_unstructured(case, solution)
+    except SolverError as exc:
+        _attach(solution, case, [], mode)
+        solution.extra["error_control"]["reason"] = f"no estimate: {exc}"
+        raise
+    _attach(solution, case, [last], mode)
+    log.info("%s: error estimate %.3g V on %d cells (tolerance %g V; largest at x = %.4g m in "
+             "%s)", case.name, last.estimate_V, last.cells, tol, last.x_m, last.region)
+    if last.estimate_V > tol and mode == "adapt":
+        hint = ("a mesh file is not refined here: give a finer one" if
+                case.geometry.type == "mesh_file" else
+                f"a {case.geometry.type} mesh is estimated but not adapted")
+        err = DiscretisationError(failure_message(case, [last], hint), solution.report)
+        err.solution = solution
+        raise err
+    if last.estimate_V > tol:
+        _warn_above_tolerance(solution, last.estimate_V, tol)
+    return solution
 
 
 def _split_levels(surplus: np.ndarray, tau: float, inner: np.ndarray) -> np.ndarray:
@@ -310,6 +439,8 @@ def solve_with_error_control(case: Case, model: StackModel, comm: MPI.Comm,
             MAX_ADAPTIVE_CELLS; ``error.solution`` is the last state, with its estimate.
     """
     mode, tol = case.mesh.error_control, case.mesh.error_tolerance_V
+    if mode != "off" and case.geometry.type in REFINED_GEOMETRIES:
+        return solve_unstructured(case, solve_on)
     if mode == "off" or case.geometry.type not in ADAPTIVE_GEOMETRIES:
         solution = solve_on(layout, None)
         solution.extra["mesh_layout"] = layout
@@ -351,9 +482,6 @@ def solve_with_error_control(case: Case, model: StackModel, comm: MPI.Comm,
             err.solution = solution
             raise err
     if last.estimate_V > tol:
-        text = (f"discretisation error estimate {last.estimate_V:.3g} V is above "
-                f"mesh.error_tolerance_V = {tol:g} V (mesh.error_control = 'estimate')")
-        log.warning("%s", text)
-        solution.extra.setdefault("warnings", []).append(text)
+        _warn_above_tolerance(solution, last.estimate_V, tol)
     return solution
 
