@@ -841,6 +841,22 @@ def debye_huckel_two_walls_V(x_m: ArrayLike, phi_left_V: float, phi_right_V: flo
     return left + right
 
 
+def symmetric_layer_potential_V(x_m: ArrayLike, potential_vs_bulk_V: float,
+                                concentration_m3: float, eps_r: float, temperature_K: float,
+                                statistics: str = "boltzmann",
+                                site_density_m3: float | None = None) -> FloatArray:
+    """phi(x) (V) of the diffuse layer of a symmetric 1:1 electrolyte at a wall held at
+    ``potential_vs_bulk_V``: Gouy–Chapman for Boltzmann ions, the first-integral quadrature
+    (:func:`profile_by_quadrature`) for lattice-gas ions on ``site_density_m3`` sites."""
+    if statistics == "boltzmann":
+        return gouy_chapman_potential_V(x_m, potential_vs_bulk_V, concentration_m3, eps_r,
+                                        temperature_K)
+    if site_density_m3 is None:
+        raise ValueError("lattice-gas statistics need site_density_m3")
+    pair = [SpeciesSpec(z, concentration_m3, site_density_m3, "lattice_gas") for z in (1, -1)]
+    return profile_by_quadrature(potential_vs_bulk_V, pair, eps_r, temperature_K, x_m)
+
+
 def debye_huckel_closed_cell_V(x_m: ArrayLike, phi_left_V: float, phi_right_V: float,
                                length_m: float, debye_length_m: float) -> FloatArray:
     """Linearised Poisson–Boltzmann in a closed symmetric 1:1 cell (canonical: each species'

@@ -130,7 +130,7 @@ def polarisation_summary(solution: Solution) -> dict[str, Any]:
 def error_control_summary(solution: Solution) -> dict[str, Any]:
     """The discretisation-error estimate of phi (V) and how it was reached (pnp_ssb.adapt):
     ``discretisation_error_estimate_V`` (null where not estimated), ``error_tolerance_V``,
-    ``mesh_adaptations`` and the estimate of every mesh solved."""
+    ``error_within_tolerance``, ``mesh_adaptations`` and the estimate of every mesh solved."""
     control = solution.extra.get("error_control")
     if control is None:
         study = solution.case.study.type
@@ -138,8 +138,12 @@ def error_control_summary(solution: Solution) -> dict[str, Any]:
                   else "the run stopped before an estimate")
         control = {"method": "not estimated", "estimate_V": None, "adaptations": 0,
                    "tolerance_V": solution.case.mesh.error_tolerance_V, "reason": reason}
-    return {"discretisation_error_estimate_V": control["estimate_V"],
+    estimate = control["estimate_V"]
+    return {"discretisation_error_estimate_V": estimate,
             "error_tolerance_V": control["tolerance_V"],
+            # an "estimate"-mode run may report a state whose estimate exceeds the tolerance
+            "error_within_tolerance": (None if estimate is None
+                                       else bool(estimate <= control["tolerance_V"])),
             "mesh_adaptations": control["adaptations"],
             "error_control": control}
 

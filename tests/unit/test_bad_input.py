@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from pnp_ssb import grading
-from pnp_ssb.case import CaseError, case_to_dict, load_case
+from pnp_ssb.case import case_to_dict, load_case
 from pnp_ssb.cli import EXIT_BAD_INPUT, main, output_problem
 from pnp_ssb.tomlio import dumps_toml
 from tests.conftest import BINARY, electrolyte_case
+from tests.unit.test_case import base, error_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "cases"
@@ -164,15 +165,7 @@ def test_the_console_shows_one_line_and_no_traceback(tmp_path, argv, named):
 
 # --- range checks, and warnings where a range is only advisory ---------------------------
 
-def base() -> dict:
-    return electrolyte_case(left={"type": "blocking", "potential_vs_bulk_V": 0.1},
-                            right={"type": "reservoir"})
-
-
-def error_of(data: dict, overrides=()) -> str:
-    with pytest.raises(CaseError) as info:
-        load_case(data, overrides)
-    return str(info.value)
+# base() and error_of() are the case tests' own (tests/unit/test_case.py)
 
 
 @pytest.mark.parametrize("override, named", [

@@ -41,11 +41,7 @@ def gc_case(v: float, statistics: str = "boltzmann", **mesh) -> dict:
 def true_error_V(sol, v: float, statistics: str) -> float:
     """max |phi_h - phi| over the vertices of the reported mesh."""
     seg = sol.profile.segments[0]
-    if statistics == "boltzmann":
-        exact = analytic.gouy_chapman_potential_V(seg.x_m, v, C, EPS, T)
-    else:
-        pair = [analytic.SpeciesSpec(z, C, N, "lattice_gas") for z in (1, -1)]
-        exact = analytic.profile_by_quadrature(v, pair, EPS, T, seg.x_m)
+    exact = analytic.symmetric_layer_potential_V(seg.x_m, v, C, EPS, T, statistics, N)
     return float(np.max(np.abs(seg.psi * sol.profile.thermal_voltage_V - exact)))
 
 
