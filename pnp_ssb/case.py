@@ -181,9 +181,11 @@ class MeshSpec(_Strict):
         0, description="uniform bisections of the graded mesh (for convergence studies)")
     error_control: Literal["adapt", "estimate", "off"] = Field(
         "adapt", description="a-posteriori error of phi from a second solve on the bisected "
-                             "mesh (stacks, layered_2d); 'adapt': refine until the estimate "
-                             "meets error_tolerance_V, else stop (exit status 3); 'estimate': "
-                             "report it and warn above the tolerance; 'off': no estimate")
+                             "mesh (stacks, layered_2d) or refined triangles; transients and "
+                             "impedance: a refined twin with the same time steps; 'adapt': "
+                             "refine until the estimate meets error_tolerance_V, else stop "
+                             "(exit status 3; triangles are not refined); 'estimate': report it "
+                             "and warn above the tolerance; 'off': no estimate")
     error_tolerance_V: ErrorTolerance = Field(
         1e-4, description="largest estimated discretisation error of phi, V (error_control)")
     max_adaptations: Annotated[int, Field(ge=0, le=30)] = Field(

@@ -303,87 +303,52 @@ def as_transient(case: Case) -> Case:
     return case.model_copy(update={"study": study})
 
 
-def impedance_spectrum(case: Case, frequencies_Hz: Sequence[float] | None = None,
-                       comm: MPI.Comm = MPI.COMM_WORLD):
-    """Z(f) of a case about its steady state at t = 0 (an equilibrium: a cell at its
-    compositions and terminal voltage, or an electrolyte relaxed at its boundary conditions).
-    Collective; results are identical on every rank. Returns (spectrum, stepper): the stepper
-    holds the steady state (for post-processing) and must be closed by the caller."""
-    from pnp_ssb.solution import newton_settings
-    from pnp_ssb.solver import SolverError
-    from pnp_ssb.transient import STAGNATION_RESIDUAL, build_stepper
-
-    f = (check_frequencies(frequencies_Hz) if frequencies_Hz is not None
-         else study_frequencies_Hz(case))
+def stepper_settings(case: Case):
+    """The case's Newton settings with the transients' stagnation residual."""
     import dataclasses
 
-    settings = dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
-    stepper = build_stepper(as_transient(case), comm, settings)  # SolverError: exc.problem
+    from pnp_ssb.solution import newton_settings
+    from pnp_ssb.stepper import STAGNATION_RESIDUAL
+
+    return dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
+
+
+def steady_stepper(case: Case, comm: MPI.Comm, settings, layout=None, domain=None):
+    """The stepper of ``case`` (an impedance study) at its steady state: the t = 0 equilibrium
+    of a cell, or an electrolyte relaxed at its boundary potentials (collective; the mesh: the
+    case's, ``layout``'s or ``domain``). SolverError: ``exc.problem`` holds the last state."""
+    from pnp_ssb.solver import SolverError
+    from pnp_ssb.stepper import build_stepper
+
+    stepper = build_stepper(as_transient(case), comm, settings, layout, domain)
+    if stepper.model.cell is not None:
+        return stepper
+    stepper.problem.set_load(1.0)
     try:
-        return _spectrum(stepper, f), stepper
+        _relax(stepper)
     except SolverError as exc:  # relaxing to the steady state failed: back to its last step
         stepper.restore([p.x.array for p in stepper.previous])
         exc.problem = stepper.problem
         stepper.solver.close()
         raise
+    return stepper
 
 
-def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
-    """An impedance study: the steady state's usual outputs, plus impedance.csv
-    (f_Hz, re_ohm_cm2, im_ohm_cm2), nyquist.png, bode.png and summary.json["impedance"]
-    (summary.json last). Earlier outputs in ``outdir`` are removed first; a failure of the
-    steady state leaves it in outdir/last_good and outdir/summary.json (converged = false)."""
-    import time
-    from pathlib import Path
-
-    from pnp_ssb.rundir import run_folder
-
-    start = time.perf_counter()
-    with run_folder(case, outdir, comm):
-        spectrum, stepper = impedance_spectrum(case, None, comm)
-        return _write_impedance(case, Path(outdir), spectrum, stepper, start), spectrum
+def impedance_spectrum(case: Case, frequencies_Hz: Sequence[float] | None = None,
+                       comm: MPI.Comm = MPI.COMM_WORLD, stepper=None):
+    """Z(f) of a case about its steady state (:func:`steady_stepper`, or ``stepper``'s) on the
+    case's mesh, without an error estimate. Collective; results are identical on every rank.
+    Returns (spectrum, stepper): the stepper holds the steady state (for post-processing) and
+    must be closed by the caller."""
+    f = (check_frequencies(frequencies_Hz) if frequencies_Hz is not None
+         else study_frequencies_Hz(case))
+    stepper = stepper or steady_stepper(case, comm, stepper_settings(case))
+    return spectrum_of(stepper, f), stepper
 
 
-def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
-                     start: float):
-    """The outputs of :func:`run_impedance` (collective); returns the steady state."""
-    import time
-
-    from pnp_ssb.output import plot_impedance, write_csv_rows
-    from pnp_ssb.results import write_outputs
-    from pnp_ssb.solution import postprocess_solution
-
-    comm = stepper.problem.domain.mesh.comm
-    try:
-        solution = postprocess_solution(case, stepper.model, stepper.problem.domain,
-                                        stepper.problem, stepper.report, start, True, "")
-    finally:
-        stepper.solver.close()
-    z = spectrum.impedance_ohm_m2
-    solution.extra["impedance"] = {
-        "frequencies": int(z.size), "num_dofs": spectrum.num_dofs,
-        "high_frequency_re_ohm_cm2": float(spectrum.re_ohm_cm2[-1]),
-        "low_frequency_re_ohm_cm2": float(spectrum.re_ohm_cm2[0]),
-        "low_frequency_im_ohm_cm2": float(spectrum.im_ohm_cm2[0]),
-        "seconds_per_frequency": (time.perf_counter() - start) / z.size}
-    if comm.rank == 0:
-        rows = [{"f_Hz": float(fr), "re_ohm_cm2": float(a), "im_ohm_cm2": float(b)}
-                for fr, a, b in zip(spectrum.frequency_Hz, spectrum.re_ohm_cm2,
-                                    spectrum.im_ohm_cm2, strict=True)]
-        write_csv_rows(outdir / "impedance.csv", rows)
-        if case.output.figures:
-            plot_impedance(outdir, spectrum.frequency_Hz, spectrum.re_ohm_cm2,
-                           spectrum.im_ohm_cm2)
-    write_outputs(solution, outdir)  # summary.json last: its presence marks a complete run
-    log.info("%s: impedance at %d frequencies, %d DOFs", case.name, z.size, spectrum.num_dofs)
-    return solution
-
-
-def _spectrum(stepper, f: np.ndarray) -> ImpedanceSpectrum:
+def spectrum_of(stepper, f: np.ndarray) -> ImpedanceSpectrum:
+    """Z at the frequencies ``f`` about the stepper's (steady) state."""
     p = stepper.problem
-    if stepper.model.cell is None:  # relax to the steady state at the boundary potentials
-        p.set_load(1.0)
-        _relax(stepper)
     terminal = _Terminal(stepper)
     tangent = _Tangent(terminal)
     explicit = tangent.explicit_voltage()

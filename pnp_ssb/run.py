@@ -197,7 +197,7 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
 
         return run_sweep(case, outdir, comm)[-1]
     if case.study.type == "impedance":
-        from pnp_ssb.impedance import run_impedance
+        from pnp_ssb.impedance_study import run_impedance
 
         return run_impedance(case, outdir, comm)[0]
     if case.study.type == "transient":

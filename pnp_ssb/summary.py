@@ -133,9 +133,7 @@ def error_control_summary(solution: Solution) -> dict[str, Any]:
     ``error_within_tolerance``, ``mesh_adaptations`` and the estimate of every mesh solved."""
     control = solution.extra.get("error_control")
     if control is None:
-        study = solution.case.study.type
-        reason = (f"the {study} study is not estimated" if study in ("transient", "impedance")
-                  else "the run stopped before an estimate")
+        reason = "the run stopped before an estimate"
         control = {"method": "not estimated", "estimate_V": None, "adaptations": 0,
                    "tolerance_V": solution.case.mesh.error_tolerance_V, "reason": reason}
     estimate = control["estimate_V"]

@@ -305,3 +305,22 @@ def test_adaptive_mesh(solve, start):
     assert parallel["adaptations"] == serial["adaptations"] >= 1
     assert [m["cells"] for m in parallel["meshes"]] == [m["cells"] for m in serial["meshes"]]
     assert parallel["estimate_V"] == pytest.approx(serial["estimate_V"], rel=1e-6, abs=1e-12)
+
+
+def test_transient_error_control(tmp_path):
+    """The refined twin of a transient on 2 ranks: the serial adaptations, meshes and
+    estimates (tests/verification/test_transient_error.py)."""
+    from pathlib import Path
+
+    from pnp_ssb.case import load_case
+    from pnp_ssb.run import run_case
+    from tests.verification.test_transient_error import gc_transient
+
+    case = load_case(gc_transient(0.1, 2.0, error_tolerance_V=1e-5))
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    parallel = run_case(case, shared / "parallel", MPI.COMM_WORLD).extra["error_control"]
+    serial = run_case(case, tmp_path / "serial", MPI.COMM_SELF).extra["error_control"]
+    assert parallel["adaptations"] == serial["adaptations"] >= 1
+    assert [m["cells"] for m in parallel["meshes"]] == [m["cells"] for m in serial["meshes"]]
+    for a, b in zip(parallel["states"], serial["states"], strict=True):
+        assert a["estimate_V"] == pytest.approx(b["estimate_V"], rel=1e-6, abs=1e-12)

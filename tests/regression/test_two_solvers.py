@@ -64,7 +64,10 @@ def outputs(folder: Path) -> dict[str, float]:
 def control_tolerance(values: dict[str, float], key: str) -> float:
     """Under current control a step's terminal current is met to the controller's tolerance,
     max(1e-8 |I|, 1e-12 |sigma| / dt) (transient._step): the round-off of d(sigma)/dt, which
-    exceeds 1e-4 of I in the first steps (dt ~ 1e-9 s). Twice that between two solvers."""
+    exceeds 1e-4 of I in the first steps (dt ~ 1e-9 s). Twice that between two solvers.
+    An impedance's relative error estimate is a difference of two spectra, each to RTOL."""
+    if key.endswith(".relative_error_estimate"):  # |Z_h - Z_h/2| / |Z|: each Z to RTOL
+        return 2 * RTOL
     if not key.endswith(".terminal_current_A_m2") or "timeseries.csv" not in key:
         return 1e-300
     dt = values[key.replace(".terminal_current_A_m2", ".dt_s")]
