@@ -239,6 +239,20 @@ class GeometrySpec(_Strict):
         return self
 
     @property
+    def lateral_height_m(self) -> float:
+        """height_m of a generated 2D cross-section (required there by the validator)."""
+        if self.height_m is None:
+            raise ValueError(f"geometry.type = {self.type!r} has no height_m")
+        return self.height_m
+
+    @property
+    def mesh_path(self) -> str:
+        """mesh_file of a 'mesh_file' geometry (required there by the validator)."""
+        if self.mesh_file is None:
+            raise ValueError("geometry.mesh_file is not set")
+        return self.mesh_file
+
+    @property
     def dimension(self) -> int:
         """1 for a stack, 2 otherwise."""
         return 1 if self.type == "stack" else 2
@@ -648,7 +662,7 @@ def _ends_pass_current(case: Case) -> bool:
     return len(passing) >= 2 and passing[0] and passing[-1]
 
 
-def _check_grain_boundaries(case: Case, kinds: list[str]) -> None:
+def _check_grain_boundaries(case: Case, kinds: Sequence[str]) -> None:
     names = [r.name for r in case.regions]
     for i, name in enumerate(names):
         if name.endswith("_gb"):
@@ -748,7 +762,7 @@ def plan_microstructure(case: Case):
     (key,) = case.grain_boundaries
     layers = microstructure.Layers(tuple(r.name for r in case.regions),
                                    tuple(r.thickness_m / nm for r in case.regions),
-                                   geo.height_m / nm)
+                                   geo.lateral_height_m / nm)
     width_nm = case.grain_boundaries[key].width_m / nm
     if geo.type == "bicrystal":
         position = (geo.gb_position_m if geo.gb_position_m is not None
@@ -767,7 +781,7 @@ def _check_mesh_file(case: Case) -> None:
     """The mesh names every region (dimension 2), and 'left' and 'right' (dimension 1)."""
     from pnp_ssb.msh import physical_groups
 
-    path = case.geometry.mesh_file
+    path = case.geometry.mesh_path
     if not Path(path).is_file():
         raise field_error("geometry.mesh_file", path, "an existing gmsh .msh file")
     try:
@@ -863,7 +877,7 @@ def _check_boundary(case: Case, side: str, region_name: str, kind: str) -> None:
                           "(use study.type = 'steady_state' to drive a current)")
 
 
-def _check_interfaces(case: Case, kinds: list[str]) -> None:
+def _check_interfaces(case: Case, kinds: Sequence[str]) -> None:
     names = [r.name for r in case.regions]
     pairs = {f"{a}|{b}": (ka, kb) for a, b, ka, kb in zip(names, names[1:], kinds, kinds[1:],
                                                           strict=False)}
@@ -906,7 +920,7 @@ def reacting_contacts(case: Case) -> list[tuple[str, str, str]]:
     return out
 
 
-def _check_kinetics(case: Case, kinds: list[str]) -> None:
+def _check_kinetics(case: Case, kinds: Sequence[str]) -> None:
     for key, _, _ in reacting_contacts(case):
         spec = case.interfaces.get(key)
         if spec is None or spec.kinetics is None:

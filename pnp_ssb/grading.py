@@ -277,7 +277,8 @@ def microstructure_sizing(case: Case, model: StackModel):
                                        strict=True) if r.is_electrolyte for h in (h_l, h_r)]
     h_min = min([*ends, grain_boundary_cell_m(case, model, key, *rule)])
     geo = case.geometry
-    h_max = (min(case.region(key).thickness_m, geo.height_m) / 20 if geo.max_cell_m == "auto"
+    h_max = (min(case.region(key).thickness_m, geo.lateral_height_m) / 20
+             if geo.max_cell_m == "auto"
              else geo.max_cell_m)
     return Sizing(h_min / nm, max(h_max, h_min) / nm, case.mesh.growth_ratio)
 

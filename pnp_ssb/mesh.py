@@ -206,7 +206,8 @@ def layered_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORL
     L = model.scales.length_m
     if comm.rank == 0:
         xs = layout.x_m / L
-        ys = np.linspace(0.0, case.geometry.height_m / L, case.geometry.lateral_cells + 1)
+        ys = np.linspace(0.0, case.geometry.lateral_height_m / L,
+                         case.geometry.lateral_cells + 1)
         nx, ny = len(xs), len(ys)
         gmsh = _gmsh()
         gmsh.model.add(case.name)
@@ -422,7 +423,9 @@ def domain_from_gmsh(comm: MPI.Comm, gdim: int, region_order: Sequence[str],
     """
     from dolfinx.io import gmsh as dgmsh
 
-    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
+    # the (mode, max links) overload is registered by singledispatch, which mypy does not see
+    partitioner = dolfinx.mesh.create_cell_partitioner(  # type: ignore[call-arg]
+        dolfinx.mesh.GhostMode.shared_facet, 2)
     data = dgmsh.model_to_mesh(__import__("gmsh").model if comm.rank == 0 else None, comm, 0,
                                gdim=gdim, partitioner=partitioner)
     msh = data.mesh
@@ -432,8 +435,11 @@ def domain_from_gmsh(comm: MPI.Comm, gdim: int, region_order: Sequence[str],
     missing = [n for n in region_order if n not in regions]
     if missing:
         raise ValueError(f"mesh has no region named {missing}; it has {sorted(regions)}")
+    if data.cell_tags is None or data.facet_tags is None:
+        raise ValueError("the mesh has no physical groups of cells and facets")
+    facet_data = data.facet_tags
     cell_tags, core_cells = _fold_cores(msh, data.cell_tags, regions, region_order)
-    gb_facets = {n.removesuffix("_gb"): data.facet_tags.find(boundaries.pop(n))
+    gb_facets = {n.removesuffix("_gb"): facet_data.find(boundaries.pop(n))
                  for n in list(boundaries) if n.removesuffix("_gb") in region_order
                  and n.endswith("_gb")}
     unknown = sorted(set(regions) - set(region_order))

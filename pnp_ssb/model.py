@@ -186,6 +186,12 @@ class StackModel:
         """The region called ``name``."""
         return next(r for r in self.regions if r.name == name)
 
+    def require_cell(self) -> CellState:
+        """The conductors' state of a cell (ValueError for a stack without conductors)."""
+        if self.cell is None:
+            raise ValueError("this stack has no conductors: it is not a cell")
+        return self.cell
+
     @property
     def species_names(self) -> list[str]:
         """Every species name, in first-appearance order."""

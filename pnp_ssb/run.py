@@ -77,14 +77,16 @@ def solve_current_control(case: Case, model: StackModel, domain: Domain, start: 
     Each evaluation is a full steady-state solve (with its own continuation).
     """
     target = case.study.current_density_A_m2
+    assert target is not None  # StudySpec's validator: control = 'current' sets it
     from pnp_ssb.electrodes import open_circuit_potential_V
 
-    right_group = model.cell.groups[-1]
+    cell = model.require_cell()
+    right_group = cell.groups[-1]
     region = right_group.regions[0]
     active = right_group.active
-    v_eq = (open_circuit_potential_V(case.region_materials[active],
-                                     model.cell.li_fraction.get(active)) if active
-            else model.cell.fermi_voltage_V[region])
+    u_active = (open_circuit_potential_V(case.region_materials[active],
+                                         cell.li_fraction.get(active)) if active else None)
+    v_eq = u_active if u_active is not None else cell.fermi_voltage_V[region]
 
     def current_at(v: float) -> tuple[float, Solution]:
         m = build_stack_model(case, None, {region: v})
@@ -127,7 +129,7 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
     steps because the shift is ~1e-5; each re-solve starts from the last state)."""
     from pnp_ssb.electrodes import li_sites_per_m2
 
-    cell = solution.model.cell
+    cell = solution.model.require_cell()
     given = {k: v for k, v in cell.li_fraction.items() if v > 0.0}
     if not given:
         return solution
@@ -136,14 +138,14 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
     for _ in range(LI_BALANCE_MAX_ITERATIONS):
         sigma = contact_charge_by_conductor(solution)
         theta = {k: v + sigma.get(k, 0.0) / ELEMENTARY_CHARGE_C / sites[k] for k, v in given.items()}
-        change = max(abs(theta[k] - solution.model.cell.li_fraction[k]) for k in given)
+        change = max(abs(theta[k] - solution.model.require_cell().li_fraction[k]) for k in given)
         history.append(change)
         if change < LI_BALANCE_TOLERANCE:
             break
         model = build_stack_model(case, {**cell.li_fraction, **theta})
         solution = _solve_model(case, model, solution.domain, start, solution.problem)
     solution.extra["li_balance"] = {"given_li_fraction": given,
-                                    "li_fraction": dict(solution.model.cell.li_fraction),
+                                    "li_fraction": dict(solution.model.require_cell().li_fraction),
                                     "theta_updates": history}
     log.info("Li balance: %d re-solves, last theta update %.1e", len(history) - 1, history[-1])
     return solution

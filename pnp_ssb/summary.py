@@ -29,7 +29,7 @@ def package_versions() -> dict[str, str]:
 
 def conductor_entry(model: StackModel, region: str) -> dict[str, Any]:
     """A conductor's Fermi level, work function, composition and potential (gauge: mu~_Li+ = 0)."""
-    cell = model.cell
+    cell = model.require_cell()
     out: dict[str, Any] = {"fermi_voltage_V": cell.fermi_voltage_V[region],
                            "work_function_eV": cell.work_function_eV[region],
                            "potential_V": cell.vacuum_potential_V(region)}
@@ -53,7 +53,7 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
     into the dipole step, any dielectric gap and the electrolyte's space-charge drop. The Li
     transferred into the electrolyte per area is -sigma/e, sigma the conductor's charge.
     """
-    model, cell = solution.model, solution.model.cell
+    model, cell = solution.model, solution.model.require_cell()
     vt = model.scales.thermal_voltage_V
     active = [g.active for g in cell.groups if g.active]
     out: dict[str, Any] = {"ground": cell.ground,
@@ -157,7 +157,7 @@ def summary(solution: Solution) -> dict[str, Any]:
         if side not in solution.layers:  # a conductor's terminal
             region = model.regions[0 if side == "left" else -1].name
             boundaries[side] = {"type": "terminal", "region": region,
-                                "fermi_voltage_V": model.cell.fermi_voltage_V[region]}
+                                "fermi_voltage_V": model.require_cell().fermi_voltage_V[region]}
             continue
         bc = case.boundaries[side]
         layer = solution.layers[side][0]
@@ -177,7 +177,7 @@ def summary(solution: Solution) -> dict[str, Any]:
         if case.study.type == "steady_state":
             entry["current_density_out_A_m2"] = solution.current_density_A_m2[side]
         boundaries[side] = entry
-    interfaces = {}
+    interfaces: dict[str, dict[str, Any]] = {}
     for name, sides in solution.layers.items():
         if "|" in name and len(sides) == 1:  # a conductor contact: see cell.contacts
             interfaces[name] = {"sides": {s.region: {"space_charge_drop_V": s.drop_V,

@@ -1,7 +1,13 @@
-"""Every bundled case runs from a flat initial state with default settings and writes its outputs."""
+"""Every bundled case runs from a flat initial state with default settings, writes its outputs,
+and gives the numbers of its stored reference (tests/regression/reference/<case>.json) to
+REFERENCE_RTOL: behaviour is unchanged by a refactoring. After a change of results on purpose,
+regenerate them with ``PNP_SSB_WRITE_REFERENCES=1 pytest tests/regression/test_cases.py`` and
+say why in the commit."""
 
 import csv
 import json
+import math
+import os
 from pathlib import Path
 
 import pytest
@@ -10,8 +16,30 @@ from pnp_ssb.case import load_case
 from pnp_ssb.output import read_profiles_csv
 from pnp_ssb.run import run_case
 from pnp_ssb.sweep import state_dirname
+from tests.regression.numbers import kind, outputs, scales
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.toml"))
+REFERENCES = Path(__file__).resolve().parent / "reference"
+# the same code, lock and machine type reproduce a run to round-off: Newton's last update
+# (< 1e-9 kT) is the same; a refactoring that changes an operation's order moves ~1e-14
+REFERENCE_RTOL = 1e-10
+
+
+def assert_matches_reference(name: str, folder: Path) -> None:
+    """Every number of the run in ``folder`` equals its stored reference to REFERENCE_RTOL
+    (a value near zero: to REFERENCE_RTOL of the largest of its kind)."""
+    values = outputs(folder)
+    path = REFERENCES / f"{name}.json"
+    if os.environ.get("PNP_SSB_WRITE_REFERENCES") == "1":
+        REFERENCES.mkdir(exist_ok=True)
+        path.write_text(json.dumps(values, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    reference = json.loads(path.read_text(encoding="utf-8"))
+    assert sorted(values) == sorted(reference), "the run writes other numbers than its reference"
+    size = scales(reference)
+    bad = [(k, reference[k], v) for k, v in values.items()
+           if not math.isclose(v, reference[k], rel_tol=REFERENCE_RTOL,
+                               abs_tol=REFERENCE_RTOL * size[kind(k)])]
+    assert not bad, f"{len(bad)} of {len(values)} numbers moved: " + "\n".join(map(str, bad[:20]))
 
 
 def _charges(summary: dict) -> list[float]:
@@ -50,3 +78,4 @@ def test_case_runs_and_writes_outputs(path, tmp_path):
     assert (outdir / "fields.bp").exists()
     # the resolved case reproduces the run's case
     assert load_case(outdir / "case.resolved.toml") is not None
+    assert_matches_reference(path.stem, tmp_path)
