@@ -18,11 +18,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pnp_ssb.case import load_case
-from pnp_ssb.electrodes import state_for_ocv
-from pnp_ssb.fem import MPI
-from pnp_ssb.output import write_text_atomic
-from pnp_ssb.run import solve_case
+from pnp_ssb.discretisation.fem import MPI
+from pnp_ssb.input.case import load_case
+from pnp_ssb.io.output import write_text_atomic
+from pnp_ssb.physics.electrodes import state_for_ocv
+from pnp_ssb.studies.steady import solve_case
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 QUIET = ["output.figures=false", 'output.fields="none"']

@@ -7,7 +7,7 @@ flat state until it stopped changing. Both routes run here on the same mesh, so 
 the spatial error; the transient runs to 30 L^2/D (its remaining time error is then far below
 the spatial one, checked by the errors printed). Each route is timed after a JIT warm-up of
 both, and scored by the max error of phi against the exact solution
-(pnp_ssb.analytic_blocking_cell).
+(pnp_ssb.analytic.blocking_cell).
 
 Usage:
     .venv/bin/python benchmarks/closed_cell.py
@@ -25,11 +25,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test's closed cell, written once (tests/verification)
 
-from pnp_ssb.analytic_blocking_cell import blocking_cell  # noqa: E402
-from pnp_ssb.case import load_case  # noqa: E402
-from pnp_ssb.fem import MPI  # noqa: E402
-from pnp_ssb.output import write_text_atomic  # noqa: E402
-from pnp_ssb.run import run_case, solve_case  # noqa: E402
+from pnp_ssb.analytic.blocking_cell import blocking_cell  # noqa: E402
+from pnp_ssb.discretisation.fem import MPI  # noqa: E402
+from pnp_ssb.input.case import load_case  # noqa: E402
+from pnp_ssb.io.output import write_text_atomic  # noqa: E402
+from pnp_ssb.studies.steady import run_case, solve_case  # noqa: E402
 from tests.verification.test_closed_cell import C0, EPS, L_M, SITES, T, closed_cell  # noqa: E402
 
 DIFFUSIVITY_M2_S = 1e-13

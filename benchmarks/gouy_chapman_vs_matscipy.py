@@ -43,9 +43,9 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb import analytic
-from pnp_ssb.case import load_case
-from pnp_ssb.output import write_text_atomic
-from pnp_ssb.run import solve_case
+from pnp_ssb.input.case import load_case
+from pnp_ssb.io.output import write_text_atomic
+from pnp_ssb.studies.steady import solve_case
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "gouy_chapman.toml"
 AVOGADRO = 6.02214076e23

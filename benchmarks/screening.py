@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from pnp_ssb.case import load_case
-from pnp_ssb.fem import MPI
-from pnp_ssb.output import write_text_atomic
-from pnp_ssb.run import solve_case
-from pnp_ssb.screening import load_spec, run_screen
+from pnp_ssb.apps.screening import load_spec, run_screen
+from pnp_ssb.discretisation.fem import MPI
+from pnp_ssb.input.case import load_case
+from pnp_ssb.io.output import write_text_atomic
+from pnp_ssb.studies.steady import solve_case
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,19 +1,28 @@
 """Logging on rank 0 only, and a plain-text progress bar for sweeps and continuation."""
 
 import logging
+import os
 import sys
 import time
 
 LOGGER_NAME = "pnp_ssb"
 
 
+# ranks as MPI launchers (MPICH/Hydra, PMIx, Open MPI, Slurm) export them to each process
+RANK_VARIABLES = ("PMI_RANK", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "SLURM_PROCID")
+
+
 def world_rank() -> int:
-    """Rank in MPI.COMM_WORLD, or 0 when mpi4py is not importable."""
-    try:
-        from mpi4py import MPI
-    except ImportError:  # the case loader works without MPI
-        return 0
-    return MPI.COMM_WORLD.rank
+    """Rank in MPI.COMM_WORLD: from mpi4py once a FEM module has loaded it, else from the
+    launcher's environment (so that commands without FEM do not start MPI), else 0."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None:
+        return int(mpi.COMM_WORLD.rank)
+    for name in RANK_VARIABLES:
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return int(value)
+    return 0
 
 
 class _RankZeroFilter(logging.Filter):

@@ -76,7 +76,7 @@ else
   pip_install -e ".[$extras]"
   unset PIP_CONSTRAINT
 fi
-.venv/bin/python -c 'import pnp_ssb.fem, pnp_ssb.case' || {
+.venv/bin/python -c 'import pnp_ssb.discretisation.fem, pnp_ssb.input.case' || {
   echo "setup: the installation is incomplete (pnp_ssb or DOLFINx does not import)" >&2; exit 1; }
 wanted_mode > .venv/.pnp_ssb_mode
 echo "setup: ready: .venv ($(.venv/bin/python --version), extras $extras, $(cut -c1-17 .venv/.pnp_ssb_mode))" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: the environment from the lock (scripts/setup.sh; it rebuilds .venv when it is
-# missing or was built from another lock), ruff, mypy, the serial tests, then the MPI tests
-# under mpirun -n 2. Extra arguments go to both pytest runs.
+# missing or was built from another lock), ruff, mypy, the layering contracts, the serial tests,
+# then the MPI tests under mpirun -n 2. Extra arguments go to both pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,6 +12,8 @@ echo "== ruff" >&2
 "$PY" -m ruff check pnp_ssb tests benchmarks scripts
 echo "== mypy" >&2
 "$PY" -m mypy  # [tool.mypy] in pyproject.toml: the package, pydantic plugin; zero errors
+echo "== layering (import-linter contracts in pyproject.toml)" >&2
+.venv/bin/lint-imports
 echo "== serial tests" >&2
 "$PY" -m pytest -m "not mpi" "$@"
 echo "== MPI tests: $MPIRUN -n 2" >&2

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.case import load_case
-from pnp_ssb.output import read_profiles_csv
-from pnp_ssb.run import run_case
-from pnp_ssb.sweep import state_dirname
+from pnp_ssb.input.case import load_case
+from pnp_ssb.io.output import read_profiles_csv
+from pnp_ssb.studies.steady import run_case
+from pnp_ssb.studies.sweep import state_dirname
 from tests.regression.numbers import kind, outputs, scales
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.toml"))

@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from pnp_ssb.batch import parse_param, run_sweep, sweep_points
-from pnp_ssb.case import CaseError
-from pnp_ssb.cli import main
+from pnp_ssb.apps.batch import parse_param, run_sweep, sweep_points
+from pnp_ssb.apps.cli import main
+from pnp_ssb.input.case import CaseError
 
 CASE = "cases/gouy_chapman.toml"
 PARAMS = ["boundaries.left.potential_vs_bulk_V=0.05,0.2", "temperature_K=300,350"]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.case import load_case
-from pnp_ssb.run import run_case
-from pnp_ssb.transient import CURRENT_TOLERANCE
+from pnp_ssb.input.case import load_case
+from pnp_ssb.studies.steady import run_case
+from pnp_ssb.studies.transient import CURRENT_TOLERANCE
 from tests.regression.numbers import kind, outputs, scales
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.toml"))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb import grading
-from pnp_ssb.case import case_to_dict, load_case
-from pnp_ssb.cli import EXIT_BAD_INPUT, main, output_problem
-from pnp_ssb.tomlio import dumps_toml
+from pnp_ssb.apps.cli import EXIT_BAD_INPUT, main, output_problem
+from pnp_ssb.discretisation import grading
+from pnp_ssb.input.case import case_to_dict, load_case
+from pnp_ssb.input.tomlio import dumps_toml
 from tests.conftest import BINARY, electrolyte_case
 from tests.unit.test_case import base, error_of
 
@@ -156,7 +156,7 @@ def test_screen_spec_errors_read_like_case_errors(caplog, tmp_path):
 def test_the_console_shows_one_line_and_no_traceback(tmp_path, argv, named):
     out = tmp_path / "file"
     out.write_text("", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pnp_ssb.cli", *argv, "-o", str(out / "x")],
+    done = subprocess.run([sys.executable, "-m", "pnp_ssb.apps.cli", *argv, "-o", str(out / "x")],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == EXIT_BAD_INPUT
     assert "Traceback" not in done.stderr and named in done.stderr

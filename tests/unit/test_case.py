@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.case import CaseError, load_case
+from pnp_ssb.input.case import CaseError, load_case
 from tests.conftest import electrolyte_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_set_override_paths():
 
 
 def test_cli_check_and_schema(tmp_path):
-    exe = [sys.executable, "-m", "pnp_ssb.cli"]
+    exe = [sys.executable, "-m", "pnp_ssb.apps.cli"]
     ok = subprocess.run([*exe, "check", str(ROOT / "cases/gouy_chapman.toml")],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
@@ -196,7 +196,7 @@ def test_current_control_needs_a_free_terminal_and_kinetics():
     with pytest.raises(CaseError) as info:
         load_case(bias, ["study.current_density_A_m2=10.0"])
     assert "boundaries.right.voltage_V = 0.3" in str(info.value)
-    from pnp_ssb.tomlio import read_toml
+    from pnp_ssb.input.tomlio import read_toml
 
     data = read_toml(bias)
     del data["interfaces"]["llzo|li_right"]

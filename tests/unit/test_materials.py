@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pnp_ssb import materials as matdb
 from pnp_ssb.constants import BOLTZMANN_J_K, ELEMENTARY_CHARGE_C
-from pnp_ssb.materials import (
+from pnp_ssb.materials import database as matdb
+from pnp_ssb.materials.database import (
     Material,
     MaterialError,
     Quantity,

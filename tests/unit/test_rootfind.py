@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from pnp_ssb.rootfind import RootNotFoundError, monotone_root
+from pnp_ssb.solvers.rootfind import RootNotFoundError, monotone_root
 
 
 @pytest.mark.parametrize("x0", [-3.0, 0.0, 2.5])

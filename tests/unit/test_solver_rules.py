@@ -1,9 +1,9 @@
-"""The Newton stopping rules of pnp_ssb.solver, one by one, on scripted update histories."""
+"""The Newton stopping rules of pnp_ssb.solvers.newton, one by one, on scripted update histories."""
 
 import pytest
 
-from pnp_ssb.fem import PETSc
-from pnp_ssb.solver import DIVERGING_UPDATE_KT, NOT_FINITE, NewtonSettings, NewtonSolver
+from pnp_ssb.discretisation.fem import PETSc
+from pnp_ssb.solvers.newton import DIVERGING_UPDATE_KT, NOT_FINITE, NewtonSettings, NewtonSolver
 
 Reason = PETSc.SNES.ConvergedReason
 

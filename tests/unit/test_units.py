@@ -5,7 +5,7 @@ import math
 import pytest
 
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
-from pnp_ssb.units import CONVERSIONS, UnitError, accepted_units, si_unit, to_si
+from pnp_ssb.materials.units import CONVERSIONS, UnitError, accepted_units, si_unit, to_si
 
 
 @pytest.mark.parametrize(("key", "unit"), [

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pnp_ssb import analytic, electrodes
-from pnp_ssb.case import load_case
+from pnp_ssb import analytic
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C, VACUUM_PERMITTIVITY_F_M
-from pnp_ssb.run import contact_charge_by_conductor, solve_case
-from pnp_ssb.tomlio import read_toml
+from pnp_ssb.input.case import load_case
+from pnp_ssb.input.tomlio import read_toml
+from pnp_ssb.physics import electrodes
+from pnp_ssb.studies.steady import contact_charge_by_conductor, solve_case
 from tests.conftest import BINARY, electrolyte_material
 
 CASES = Path(__file__).resolve().parents[2] / "cases"

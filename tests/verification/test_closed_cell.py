@@ -1,5 +1,5 @@
 """The closed symmetric blocking cell: canonical equilibrium (each species' amount conserved)
-against the exact solution by quadrature (pnp_ssb.analytic_blocking_cell), in one steady solve.
+against the exact solution by quadrature (pnp_ssb.analytic.blocking_cell), in one steady solve.
 
 Two blocking walls at -V/2 and +V/2 across L = 100 lambda_D, a 1:1 electrolyte of mean
 concentration c0 = 1e25 m^-3. At 1 V the walls take almost every ion: the midplane keeps
@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from pnp_ssb.analytic_blocking_cell import blocking_cell
+from pnp_ssb.analytic.blocking_cell import blocking_cell
 from pnp_ssb.constants import BOLTZMANN_J_K, ELEMENTARY_CHARGE_C, VACUUM_PERMITTIVITY_F_M
 from tests.conftest import BINARY, electrolyte_case
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.case import load_case
-from pnp_ssb.impedance import impedance_spectrum, log_frequencies
+from pnp_ssb.input.case import load_case
+from pnp_ssb.studies.impedance import impedance_spectrum, log_frequencies
 from tests.conftest import electrolyte_material
 
 T, EPS = 300.0, 20.0

@@ -14,7 +14,7 @@ import pytest
 
 from pnp_ssb import analytic
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C, thermal_voltage_V
-from pnp_ssb.electrodes import reference_work_function_eV
+from pnp_ssb.physics.electrodes import reference_work_function_eV
 from tests.conftest import BINARY
 
 T, EPS = 300.0, 20.0

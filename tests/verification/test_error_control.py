@@ -1,7 +1,7 @@
 """Never a silent wrong answer: every solve carries an a-posteriori estimate of its error.
 
 The estimate is the once-refined comparison eta = 4/3 max |phi_h - phi_h/2| at the vertices
-(pnp_ssb.adapt); in 'adapt' mode the mesh is refined until eta <= mesh.error_tolerance_V
+(pnp_ssb.studies.adapt); in 'adapt' mode the mesh is refined until eta <= mesh.error_tolerance_V
 (default 1e-4 V) or the run stops with a DiscretisationError (exit status 3). Oracle: the exact
 Gouy–Chapman layer (Boltzmann, closed form) and its lattice-gas counterpart (first integral by
 quadrature) at 0.05 to 4 V vs bulk (lambda_D = 1.2 nm): each run is within the tolerance of
@@ -18,12 +18,13 @@ import json
 import numpy as np
 import pytest
 
-from pnp_ssb import analytic, grading
-from pnp_ssb.adapt import DiscretisationError
-from pnp_ssb.case import CaseError, load_case
-from pnp_ssb.cli import EXIT_NOT_CONVERGED, main
-from pnp_ssb.model import build_stack_model
-from pnp_ssb.solver import SolverError
+from pnp_ssb import analytic
+from pnp_ssb.apps.cli import EXIT_NOT_CONVERGED, main
+from pnp_ssb.discretisation import grading
+from pnp_ssb.input.case import CaseError, load_case
+from pnp_ssb.physics.model import build_stack_model
+from pnp_ssb.solvers.newton import SolverError
+from pnp_ssb.studies.adapt import DiscretisationError
 from tests.conftest import BINARY, electrolyte_case
 
 T, EPS, C, N = 300.0, 20.0, 1e25, 1e28
@@ -106,7 +107,7 @@ def test_unmet_tolerance_is_a_clean_failure(tmp_path, caplog):
     """No adaptation allowed on a mesh that needs one: exit status 3, the estimate, the
     tolerance and what to change in the message and in summary.json; the state in last_good."""
     path = tmp_path / "gc.toml"
-    from pnp_ssb.tomlio import dumps_toml
+    from pnp_ssb.input.tomlio import dumps_toml
 
     path.write_text(dumps_toml(gc_case(1.0, "lattice_gas", max_adaptations=0)), encoding="utf-8")
     out = tmp_path / "out"
@@ -120,7 +121,7 @@ def test_unmet_tolerance_is_a_clean_failure(tmp_path, caplog):
 
 
 def test_summary_reports_the_estimate(tmp_path):
-    from pnp_ssb.run import run_case
+    from pnp_ssb.studies.steady import run_case
 
     run_case(load_case(gc_case(0.3)), tmp_path)
     data = json.loads((tmp_path / "summary.json").read_text())
@@ -164,7 +165,7 @@ def test_thick_layers_are_cheap(solve):
     assert 30 < per_decade < 70, counts
     with pytest.raises(CaseError, match=r"regions\[1\]\.thickness_m"):
         load_case("cases/heterojunction.toml", ["regions.1.thickness_m=3e4"])
-    from pnp_ssb.run import solve_case
+    from pnp_ssb.studies.steady import solve_case
 
     sol = solve_case(load_case("cases/heterojunction.toml", ["regions.1.thickness_m=1e-3"]))
     assert sol.domain.num_cells_global() < 2000
@@ -172,7 +173,7 @@ def test_thick_layers_are_cheap(solve):
 
 
 def test_failure_names_what_to_change():
-    from pnp_ssb.run import solve_case
+    from pnp_ssb.studies.steady import solve_case
 
     with pytest.raises(DiscretisationError) as info:
         solve_case(load_case(gc_case(1.0, min_cell_m=1e-13, max_adaptations=1)))
@@ -187,7 +188,7 @@ def test_unstructured_mesh_is_estimated(solve, tmp_path):
     (measured: 1.6e-4 V against 1.7e-4 V on 6957 cells, ratio 0.97); it is above the default
     tolerance, so 'adapt' (the mesh is not adapted) is a clean failure, and summary.json
     carries the number."""
-    from pnp_ssb.run import run_case
+    from pnp_ssb.studies.steady import run_case
     from tests.verification.test_mesh_file import gc_file_case, write_mesh
 
     data = gc_file_case(write_mesh(tmp_path / "gc.msh", h_min=0.08, h_max=8.0))

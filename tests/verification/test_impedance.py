@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.case import CaseError, load_case
-from pnp_ssb.impedance import impedance_spectrum
+from pnp_ssb.input.case import CaseError, load_case
+from pnp_ssb.studies.impedance import impedance_spectrum
 from tests.conftest import electrolyte_case, electrolyte_material
 
 T, EPS, C, D, L = 300.0, 20.0, 1e25, 1e-13, 200e-9
@@ -21,7 +21,7 @@ CATION = {"cation": {"charge": 1, "li_stoichiometry": 1, "statistics": "boltzman
 
 
 def spectrum(data: dict, comm=None):
-    from pnp_ssb.fem import MPI
+    from pnp_ssb.discretisation.fem import MPI
 
     sp, stepper = impedance_spectrum(load_case(data), None, comm or MPI.COMM_WORLD)
     stepper.solver.close()
@@ -120,7 +120,7 @@ def test_bad_frequencies(study, message):
 def test_circuit_fit_recovers_a_known_circuit():
     """Three arcs decades apart plus a series resistance, with 0.1 % noise: every parameter
     within 1 % and inside three standard errors."""
-    from pnp_ssb.circuits import Arc, CircuitFit, fit_arcs
+    from pnp_ssb.analysis.circuits import Arc, CircuitFit, fit_arcs
 
     truth = CircuitFit(2e-4, 0, (Arc(3e-2, 1e-7, 0, 0), Arc(1e-2, 1e-3, 0, 0),
                                   Arc(5e-3, 2.0, 0, 0)), 0)
@@ -140,8 +140,8 @@ def test_fit_of_the_randles_cell_gives_rct_and_cdl(tmp_path):
     L/sigma and eps/L, the charge-transfer arc 2 R_ct and C_dl/2 (two contacts in series)."""
     import json
 
-    from pnp_ssb.cli import main
-    from pnp_ssb.run import run_case
+    from pnp_ssb.apps.cli import main
+    from pnp_ssb.studies.steady import run_case
 
     data = li_cell(0.1)
     run_case(load_case(data), tmp_path / "run")
@@ -160,7 +160,7 @@ def test_fit_of_the_randles_cell_gives_rct_and_cdl(tmp_path):
 
 
 def test_fit_bad_input(tmp_path):
-    from pnp_ssb.cli import main
+    from pnp_ssb.apps.cli import main
 
     (tmp_path / "bad.csv").write_text("f,z\n1,2\n")
     assert main(["fit", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "x.json")]) == 2
@@ -175,7 +175,7 @@ def mixed_conductor(refine: int = 0):
     """The bundled Pt | MIEC | Pt case on a refined mesh, and its parameters for the oracles:
     (ion c, ion D, electron c, electron D, eps_r, L, T); n_b comes from the band edges."""
     from pnp_ssb.constants import thermal_voltage_V
-    from pnp_ssb.model import electronic_carriers
+    from pnp_ssb.physics.model import electronic_carriers
 
     case = load_case(MIXED_CONDUCTOR, [f"mesh.refine = {refine}"])
     mat = case.region_materials["miec"]
@@ -190,7 +190,7 @@ def mixed_conductor(refine: int = 0):
 
 
 def mixed_conductor_spectrum(refine: int = 0, comm=None):
-    from pnp_ssb.fem import MPI
+    from pnp_ssb.discretisation.fem import MPI
 
     case, params = mixed_conductor(refine)
     sp, stepper = impedance_spectrum(case, None, comm or MPI.COMM_WORLD)

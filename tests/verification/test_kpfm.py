@@ -15,18 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pnp_ssb.case import load_case
-from pnp_ssb.cli import main
-from pnp_ssb.kpfm import (
+from pnp_ssb.analysis.kpfm import (
     KPFMError,
     compute_cpd,
     invert_fermi_level,
     point_spread,
-    read_measured,
-    read_run,
-    run_cpd,
 )
-from pnp_ssb.run import run_case
+from pnp_ssb.apps.cli import main
+from pnp_ssb.apps.cpd import read_measured, read_run, run_cpd
+from pnp_ssb.input.case import load_case
+from pnp_ssb.studies.steady import run_case
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.case import CaseError
-from pnp_ssb.screening import load_spec, run_screen
+from pnp_ssb.apps.screening import load_spec, run_screen
+from pnp_ssb.input.case import CaseError
 
 SPEC = Path(__file__).resolve().parents[2] / "cases" / "screens" / "electrodes_x_electrolytes.toml"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.case import load_case
-from pnp_ssb.run import solve_case
+from pnp_ssb.input.case import load_case
+from pnp_ssb.studies.steady import solve_case
 
 CASE = Path(__file__).resolve().parents[2] / "cases" / "llzo_space_charge.toml"
 E_PER_NM2 = 1.602176634e-19 / 1e-18

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.case import load_case
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
-from pnp_ssb.electrodes import li_sites_per_m2
-from pnp_ssb.run import run_case
+from pnp_ssb.input.case import load_case
+from pnp_ssb.physics.electrodes import li_sites_per_m2
+from pnp_ssb.studies.steady import run_case
 from tests.conftest import electrolyte_case
 
 C, EPS, T, D, L = 1e25, 20.0, 300.0, 1e-13, 200e-9
@@ -104,8 +104,8 @@ def test_galvanostatic_step_obeys_faraday(tmp_path):
                   <= 1e-4 * current)
     faraday = AVOGADRO_MOL * ELEMENTARY_CHARGE_C
     lco = sol.problem.electrodes["lco"]
-    from pnp_ssb.fem import dolfinx
-    from pnp_ssb.transient import lumped_measure
+    from pnp_ssb.discretisation.fem import dolfinx
+    from pnp_ssb.studies.transient import lumped_measure
 
     theta_sum = dolfinx.fem.assemble_scalar(dolfinx.fem.form(
         lco.theta * lumped_measure(sol.problem)(lco.tag), entity_maps=sol.problem.entity_maps))

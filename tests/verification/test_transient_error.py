@@ -1,4 +1,4 @@
-"""Error estimates of transient and impedance studies (pnp_ssb.transient_error).
+"""Error estimates of transient and impedance studies (pnp_ssb.studies.transient_error).
 
 A blocking wall at V vs a reservoir, switched on at t = 0, relaxes to the Gouy–Chapman layer:
 after 100 L^2/D (salt diffusion over the cell, the slowest mode) the state is steady to far
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.adapt import DiscretisationError
-from pnp_ssb.case import load_case
-from pnp_ssb.run import run_case
+from pnp_ssb.input.case import load_case
+from pnp_ssb.studies.adapt import DiscretisationError
+from pnp_ssb.studies.steady import run_case
 from tests.verification.test_error_control import gc_case, true_error_V
 from tests.verification.test_impedance import EPS, C, D, L, T, blocking_case
 

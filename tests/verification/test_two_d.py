@@ -13,9 +13,9 @@ import csv
 import numpy as np
 import pytest
 
-from pnp_ssb.case import load_case
-from pnp_ssb.kpfm import run_cpd
-from pnp_ssb.run import run_case
+from pnp_ssb.apps.cpd import run_cpd
+from pnp_ssb.input.case import load_case
+from pnp_ssb.studies.steady import run_case
 from tests.conftest import electrolyte_case
 from tests.verification.test_grain_boundary import bicrystal_case
 
@@ -63,7 +63,7 @@ def test_cell_under_bias():
     case_2d = load_case("cases/li_llzo_li_bias.toml", ["geometry.type = 'layered_2d'",
                                                         "geometry.height_m = 10e-9",
                                                         "geometry.lateral_cells = 2"])
-    from pnp_ssb.run import solve_case
+    from pnp_ssb.studies.steady import solve_case
 
     one, two = solve_case(case_1d), solve_case(case_2d)
     assert_same_profiles(one, two, tol_kT=1e-7)

@@ -1,0 +1,126 @@
+"""A solved case and what post-processing computed from it (identical on every rank)."""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pnp_ssb.analysis.postprocess import (
+    LateralMap,
+    Profile1D,
+    SideMetrics,
+    bicrystal_barrier,
+    boundary_currents_A_m2,
+    contact_kinetics,
+    electrode_charges_C_m2,
+    gather_profile_1d,
+    grain_boundary_metrics,
+    lateral_average,
+    layer_metrics_1d,
+    present_drives_V,
+    space_charge_C_m2,
+)
+from pnp_ssb.discretisation.forms import Problem
+from pnp_ssb.discretisation.mesh import Domain
+from pnp_ssb.input.case import Case
+from pnp_ssb.physics.model import StackModel
+from pnp_ssb.solvers.newton import NewtonSettings, SolveReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Solution:
+    """A solved case with everything post-processing computed (identical on every rank)."""
+
+    case: Case
+    model: StackModel
+    domain: Domain
+    problem: Problem
+    report: SolveReport
+    profile: Profile1D
+    layers: dict[str, list[SideMetrics]]
+    electrode_charge_C_m2: dict[str, float]
+    space_charge_C_m2: dict[str, float]
+    current_density_A_m2: dict[str, float]
+    num_dofs: int
+    wall_time_s: float
+    converged: bool = True
+    failure: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_ranks(self) -> int:
+        """MPI ranks used."""
+        return self.domain.mesh.comm.size
+
+    def phi_V(self, x_m: np.ndarray, region: str | None = None) -> np.ndarray:
+        """Potential (V) interpolated at points of a 1D run (within one region if given)."""
+        segs = [self.profile.segment(region)] if region else self.profile.segments
+        x = np.concatenate([s.x_m for s in segs])
+        phi = np.concatenate([s.psi for s in segs]) * self.profile.thermal_voltage_V
+        order = np.argsort(x, kind="stable")
+        return np.interp(x_m, x[order], phi[order])
+
+
+def newton_settings(case: Case) -> NewtonSettings:
+    """The solver settings of a case."""
+    s = case.solver
+    return NewtonSettings(linear_solver=s.linear_solver, line_search=s.line_search,
+                          max_iterations=s.max_iterations, step_tolerance=s.step_tolerance,
+                          continuation_initial_step=s.continuation_initial_step,
+                          continuation_min_step=s.continuation_min_step,
+                          continuation_max_steps=s.continuation_max_steps,
+                          krylov_rtol=s.krylov_rtol,
+                          krylov_max_iterations=s.krylov_max_iterations)
+
+
+def num_dofs(problem: Problem) -> int:
+    return sum(u.function_space.dofmap.index_map.size_global for u in problem.unknowns)
+
+
+def physics_warnings(profile: Profile1D, model: StackModel) -> list[str]:
+    """Regimes where the chosen model is outside its validity (reported, not fatal)."""
+    out = []
+    for seg in profile.segments:
+        region = model.region(seg.region)
+        for sp in region.species:
+            n_sites = sp.site_density * model.scales.concentration_m3
+            c_max = float(np.max(seg.c_m3[sp.name]))
+            if sp.statistics == "boltzmann" and c_max > n_sites:
+                out.append(f"region {seg.region}: Boltzmann species {sp.name} reaches "
+                           f"{c_max:.3g} m^-3, above its site density {n_sites:.3g} m^-3; "
+                           "lattice_gas statistics are the physical model here")
+    return out
+
+
+def postprocess_solution(case, model, domain, problem, report, start, converged, failure) -> Solution:
+    maps: tuple[LateralMap, ...] = ()
+    if domain.dimension == 1:
+        profile = gather_profile_1d(problem)
+    else:
+        profile, maps = lateral_average(problem, with_current=True)
+    warnings = physics_warnings(profile, model)
+    for text in warnings:
+        log.warning("%s", text)
+    contacts = problem.contacts
+    gb = grain_boundary_metrics(profile, case, model)
+    if case.geometry.type == "bicrystal":
+        (key,) = case.grain_boundaries
+        gb[key] = [bicrystal_barrier(problem, case)]
+    extra = {"warnings": warnings, "contacts": contacts,
+             "kinetics": contact_kinetics(profile, contacts, problem.load,
+                                          present_drives_V(problem, profile)),
+             "grain_boundaries": gb,
+             "maps": maps}
+    return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
+                    profile=profile, layers=layer_metrics_1d(profile, model),
+                    electrode_charge_C_m2=electrode_charges_C_m2(problem),
+                    space_charge_C_m2=space_charge_C_m2(problem),
+                    current_density_A_m2=boundary_currents_A_m2(problem),
+                    num_dofs=num_dofs(problem), wall_time_s=time.perf_counter() - start,
+                    converged=converged, failure=failure, extra=extra)
+
+

@@ -1,0 +1,180 @@
+"""The ``pnp-ssb cpd`` workflow on files: read a finished run (or an OCV sweep's states) and a
+measured profile, compute the CPD a Kelvin probe would record (:mod:`pnp_ssb.analysis.kpfm`),
+and write cpd.csv, cpd.json, cpd.png and, for 2D runs, the CPD maps."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from pnp_ssb.analysis.kpfm import (
+    CPDResult,
+    KPFMError,
+    RunProfile,
+    compare_measured,
+    compute_cpd,
+)
+from pnp_ssb.input.case import load_case
+from pnp_ssb.io.output import read_map_csv, read_profiles_csv
+
+
+def read_run(path: str | Path) -> RunProfile:
+    """Read a finished run directory (profiles.csv, summary.json, case.resolved.toml; for a
+    2D run, as its resolved case's geometry says, also map.csv). The profile of a 2D run is its
+    lateral (y) average."""
+    from pnp_ssb.physics.electrodes import reference_work_function_eV
+
+    path = Path(path)
+    for name in ("profiles.csv", "summary.json", "case.resolved.toml"):
+        if not (path / name).is_file():
+            raise KPFMError(f"{path}: no {name}; expected the output directory of `pnp-ssb run`")
+    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    if not summary.get("converged", False):
+        raise KPFMError(f"{path}: the run did not converge (summary.json converged = false)")
+    case = load_case(path / "case.resolved.toml")
+    cols = read_profiles_csv(path / "profiles.csv")
+    cell = summary.get("cell", {})
+    regions = summary.get("regions", {})
+    fermi = {k: v["fermi_voltage_V"] for k, v in regions.items() if "fermi_voltage_V" in v}
+    ground = cell.get("ground")
+    theta = {k.removeprefix("theta_"): np.asarray(v) for k, v in cols.items()
+             if k.startswith("theta_")}
+    phi_map = None
+    if case.geometry.dimension == 2:  # its resolved case says so (not which files are there)
+        if not (path / "map.csv").is_file():
+            raise KPFMError(f"{path}: a 2D run without map.csv; expected the output directory "
+                            "of `pnp-ssb run`")
+        phi_map = read_map_csv(path / "map.csv")
+    return RunProfile(path, case, np.asarray(cols["x_m"]), np.asarray(cols["phi_V"]),
+                      np.asarray(cols["region"]), theta,
+                      fermi[ground] if ground else 0.0,
+                      cell.get("reference_work_function_eV", reference_work_function_eV()),
+                      fermi, _cell_voltage(cell), phi_map)
+
+
+def _cell_voltage(cell: dict) -> float | None:
+    """The OCV of a two-electrode cell (|V_right - V_left| when one electrode holds no Li)."""
+    if "ocv_V" in cell:
+        return cell["ocv_V"]
+    return abs(cell["cell_voltage_V"]) if "cell_voltage_V" in cell else None
+
+
+def read_measured(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """A measured profile: CSV with a header naming x (m) and CPD (V) columns, e.g. 'x_m,cpd_V'."""
+    import csv
+
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except OSError as exc:
+        raise KPFMError(f"--measured {path}: cannot read it ({exc})") from None
+    if len(rows) < 3 or len(rows[0]) < 2:
+        raise KPFMError(f"--measured {path}: expected a header (x_m, cpd_V) and at least two "
+                        "rows of two numbers")
+    try:
+        data = np.array([[float(v) for v in r[:2]] for r in rows[1:] if r], dtype=float)
+    except ValueError as exc:
+        raise KPFMError(f"--measured {path}: a row is not two numbers ({exc}); expected "
+                        "columns x_m, cpd_V") from None
+    if not np.all(np.isfinite(data)):
+        raise KPFMError(f"--measured {path}: non-finite values; expected numbers")
+    order = np.argsort(data[:, 0])
+    return data[order, 0], data[order, 1]
+
+
+def sweep_states(path: Path) -> list[Path]:
+    """The state folders of an OCV sweep directory (ocv_<V>V/), by increasing OCV; [] if none."""
+    states = [p for p in path.glob("ocv_*V") if (p / "summary.json").is_file()]
+    return sorted(states, key=lambda p: float(p.name[4:-1]))
+
+
+def _write_result(result: CPDResult, out: Path) -> None:
+    from pnp_ssb.io.output import write_csv_rows, write_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    run = result.run
+    dcpd = result.dcpd_V if result.dcpd_V is not None else np.full(run.x_m.shape, np.nan)
+    rows = [{"x_m": float(x), "cpd_V": float(c), "cpd_base_V": float(b), "dcpd_V": float(d),
+             "region": str(r)}
+            for x, c, b, d, r in zip(run.x_m, result.cpd_V, result.cpd_base_V, dcpd, run.region,
+                                     strict=True)]
+    write_csv_rows(out / "cpd.csv", rows)
+    if result.maps is not None:
+        mats = result.run.case.region_materials
+        _write_map(result.maps, out, [r for r in result.run.regions
+                                      if mats[r].kind == "solid_electrolyte"])
+    write_json(out / "cpd_summary.json", result.summary)
+
+
+def _write_map(maps: dict[str, np.ndarray], out: Path, electrolytes: list[str]) -> None:
+    """cpd_map.csv (x_m, y_m, cpd_V, cpd_base_V, dcpd_V, region) and cpd_map.png."""
+    from pnp_ssb.io.output import plot_map, write_csv_rows
+
+    xx, yy = np.meshgrid(maps["x_m"], maps["y_m"])
+    regions = np.broadcast_to(maps["region"], xx.shape)
+    dcpd = maps.get("dcpd_V", np.full(xx.shape, np.nan))
+    rows = [{"x_m": float(x), "y_m": float(y), "cpd_V": float(c), "cpd_base_V": float(b),
+             "dcpd_V": float(d), "region": str(r)}
+            for x, y, c, b, d, r in zip(xx.ravel(), yy.ravel(), maps["cpd_V"].ravel(),
+                                        maps["cpd_base_V"].ravel(), dcpd.ravel(),
+                                        regions.ravel(), strict=True)]
+    write_csv_rows(out / "cpd_map.csv", rows)
+    key = "dcpd_V" if "dcpd_V" in maps else "cpd_base_V"
+    per_region = {r: (maps["x_m"][maps["region"] == r], maps["y_m"],
+                      maps[key][:, maps["region"] == r]) for r in dict.fromkeys(maps["region"])}
+    plot_map(out / "cpd_map.png", per_region,
+             "dCPD (V)" if key == "dcpd_V" else "CPD - CPD(base) (V)",
+             "Predicted KPFM map (colour scale: electrolytes)", electrolytes)
+
+
+def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | None = None,
+            base: str | None = None, tip_work_function_eV: float = 5.0,
+            psf_width_m: float = 0.0, measured: str | Path | None = None,
+            fit_shift: bool = False) -> list[CPDResult]:
+    """CPD of a run (or of every state of an OCV sweep) into ``out``.
+
+    For a sweep the reference defaults to its lowest-OCV state (SOC = 0), and ``out`` gets one
+    folder per state, dcpd_sweep.png (dCPD of every state, as in the seed's Fig. 5b) and
+    cpd_summary.json over the states. With ``measured`` the (last) state is compared with a
+    measured profile: fitted offset (and x shift), RMS misfit, cpd_vs_measured.png.
+    """
+    from pnp_ssb.io.output import plot_cpd, write_json
+    from pnp_ssb.log import world_rank
+
+    writer = world_rank() == 0  # under mpirun every rank computes (cheap), rank 0 writes
+    run_dir, out = Path(run_dir), Path(out)
+    states = sweep_states(run_dir)
+    ref = read_run(reference) if reference is not None else None
+    results = []
+    if states:
+        runs = [read_run(p) for p in states]
+        ref = ref or runs[0]
+        for p, run in zip(states, runs, strict=True):
+            res = compute_cpd(run, tip_work_function_eV=tip_work_function_eV, base=base,
+                              reference=ref, psf_width_m=psf_width_m)
+            if writer:
+                _write_result(res, out / p.name)
+            results.append(res)
+        if writer:
+            write_json(out / "cpd_summary.json", {"reference": str(ref.path),
+                                                  "states": [r.summary for r in results]})
+    else:
+        res = compute_cpd(read_run(run_dir), tip_work_function_eV=tip_work_function_eV,
+                          base=base, reference=ref, psf_width_m=psf_width_m)
+        if writer:
+            _write_result(res, out)
+        results.append(res)
+    if writer:
+        plot_cpd(out, results)
+    if measured is not None:
+        last = results[-1]
+        x_meas, cpd_meas = read_measured(measured)
+        comparison = compare_measured(last.run.x_m, last.cpd_base_V, x_meas, cpd_meas, fit_shift)
+        summary = dict(last.summary)
+        summary["measured"] = {"file": str(measured), **comparison}
+        if writer:
+            plot_cpd(out, [last], measured=(x_meas + comparison["shift_m"],
+                                            cpd_meas + comparison["offset_V"]))
+            write_json(out / "cpd_comparison.json", summary)
+    return results

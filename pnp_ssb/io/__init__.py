@@ -1,0 +1,1 @@
+"""Files: tables and plots, writing a solution, the run folder."""

@@ -1,0 +1,178 @@
+"""Writing a solution: fields, profiles, figures, the resolved case, citations, summary.json."""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pnp_ssb.analysis.postprocess import species_on_parent
+from pnp_ssb.analysis.solution import Solution
+from pnp_ssb.analysis.summary import summary
+from pnp_ssb.discretisation.fem import dolfinx
+from pnp_ssb.discretisation.forms import concentration_ufl
+from pnp_ssb.input.case import Case, case_to_dict
+from pnp_ssb.input.tomlio import dumps_toml
+from pnp_ssb.io.output import (
+    plot_band_diagram,
+    plot_profiles,
+    write_json,
+    write_profiles_csv,
+    write_text_atomic,
+)
+
+
+def _write_fields(solution: Solution, outdir: Path) -> None:
+    fmt = solution.case.output.fields
+    if fmt == "none":
+        return
+    problem, model = solution.problem, solution.model
+    msh = solution.domain.mesh
+    vt = model.scales.thermal_voltage_V
+    family = ("Discontinuous Lagrange", 1) if fmt == "vtx" else ("Lagrange", 1)
+    V = dolfinx.fem.functionspace(msh, family)
+    phi = dolfinx.fem.Function(V, name="phi_V")
+    phi.interpolate(dolfinx.fem.Expression(problem.psi * vt, V.element.interpolation_points))
+    out = [phi]
+    w_parent = species_on_parent(solution.problem)
+    for name in model.species_names:
+        c = dolfinx.fem.Function(V, name=f"c_{name}_m3")
+        for region in model.regions:
+            sp = next((s for s in region.species if s.name == name), None)
+            if sp is None:
+                continue
+            expr = concentration_ufl(sp, problem.psi, w_parent.get(name, 0.0),
+                                     problem.bulk_potential[region.name],
+                                     problem.shift(region.name, name))
+            c.interpolate(dolfinx.fem.Expression(expr * model.scales.concentration_m3,
+                                                 V.element.interpolation_points),
+                          cells0=solution.domain.region_cells(region.name))
+        out.append(c)
+    if fmt == "vtx":
+        with dolfinx.io.VTXWriter(msh.comm, outdir / "fields.bp", out, engine="BP4") as writer:
+            writer.write(0.0)
+    else:
+        with dolfinx.io.XDMFFile(msh.comm, outdir / "fields.xdmf", "w") as xdmf:
+            xdmf.write_mesh(msh)
+            for f in out:
+                xdmf.write_function(f)
+
+
+def _current_maps(solution: Solution) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(i_x, i_y) maps (A/m^2) of the electrolytes of a 2D run with moving species."""
+    return {m.region: (m.current_A_m2[..., 0], m.current_A_m2[..., 1])
+            for m in solution.extra.get("maps", ()) if m.current_A_m2 is not None}
+
+
+def write_outputs(solution: Solution, outdir: str | Path) -> Path:
+    """Write every output of a run into ``outdir`` (collective; scalar files on rank 0)."""
+    outdir = Path(outdir)
+    comm = solution.domain.mesh.comm
+    if comm.rank == 0:
+        outdir.mkdir(parents=True, exist_ok=True)
+    comm.barrier()
+    _write_fields(solution, outdir)
+    if comm.rank == 0:
+        from pnp_ssb.materials import database as matdb
+
+        data = summary(solution)
+        cell = solution.model.cell
+        write_profiles_csv(outdir / "profiles.csv", solution.profile,
+                           cell.li_fraction if cell else None)
+        maps = solution.extra.get("maps", ())
+        if maps:
+            from pnp_ssb.io.output import plot_map, read_map_csv, write_map_csv
+
+            currents = _current_maps(solution)
+            write_map_csv(outdir / "map.csv", maps, currents)
+            if solution.case.output.figures:
+                electrolytes = [r.name for r in solution.model.electrolytes]
+                plot_map(outdir / "potential_map.png", read_map_csv(outdir / "map.csv"),
+                         "phi (V)", f"{solution.case.name}: electrostatic potential "
+                         "(colour scale: electrolytes)", electrolytes)
+                if currents:
+                    magnitude = {r: (m.x_m, m.y_m, np.hypot(*currents[r])) for r, m in
+                                 ((m.region, m) for m in maps) if r in currents}
+                    plot_map(outdir / "current_map.png", magnitude, "|i| (A/m^2)",
+                             f"{solution.case.name}: ionic current density", clip_outliers=True)
+        write_text_atomic(outdir / "case.resolved.toml",
+                          dumps_toml(resolved_case_dict(solution.case)))
+        write_text_atomic(outdir / "citations.bib",
+                          matdb.bibtex_entries(solution.case.citation_keys()))
+        if solution.case.output.figures:
+            marks: dict[str, float] = {}
+            x_end = sum(r.thickness_m for r in solution.case.regions)
+            x = 0.0
+            for i, region in enumerate(solution.case.regions):
+                if i:
+                    name = f"{solution.case.regions[i - 1].name}|{region.name}"
+                    marks[name] = x
+                    marks[name + ":width"] = max((s.width_m for s in solution.layers.get(name, [])),
+                                                 default=0.0)
+                x += region.thickness_m
+            for side, xs in (("left", 0.0), ("right", x_end)):
+                marks[side] = xs
+                if side in solution.layers:
+                    marks[side + ":width"] = solution.layers[side][0].width_m
+            stern_points = {(0.0 if side == "left" else x_end):
+                            data["boundaries"][side]["electrode_potential_V"]
+                            for side in solution.problem.stern_capacitance}
+            plot_profiles(outdir, solution.profile, marks, stern_points)
+            if cell is not None:
+                from pnp_ssb.analysis.bands import band_lines
+
+                plot_band_diagram(outdir, band_lines(solution.case, solution.profile, cell,
+                                                     cell.reference_work_function_eV), marks)
+        write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
+    comm.barrier()
+    return outdir
+
+
+def _quantity_dict(q) -> Any:
+    if q.status == "case":
+        return q.value
+    out: dict[str, Any] = {"value": q.value, "unit": q.unit}
+    if q.sources:
+        out["source"] = list(q.sources)
+    if q.status != "sourced":
+        out["status"] = q.status
+        out["reason"] = q.reason
+    if q.note:
+        out["note"] = q.note
+    return out
+
+
+def material_as_case_dict(material) -> dict[str, Any]:
+    """A resolved material in the database format (values in SI, provenance kept)."""
+    species = {}
+    for name, sp in material.species.items():
+        species[name] = {"charge": sp.charge, "li_stoichiometry": sp.li_stoichiometry,
+                         "statistics": sp.statistics, "mobility_exponent": sp.mobility_exponent,
+                         "site_density_m3": _quantity_dict(sp.site_density_m3),
+                         "bulk_concentration_m3": _quantity_dict(sp.bulk_concentration_m3),
+                         "diffusivity_m2_s": _quantity_dict(sp.diffusivity_m2_s)}
+    tables = {}
+    for name, t in material.tables.items():
+        tables[name] = {"theta": list(t.theta), "value": list(t.value),
+                        **{k: v for k, v in _quantity_dict(t).items() if k != "value"}}
+    out: dict[str, Any] = {"kind": material.kind, "description": material.description,
+                           "parameters": {k: _quantity_dict(q)
+                                          for k, q in material.parameters.items()},
+                           "species": species}
+    if tables:
+        out["tables"] = tables
+    return out
+
+
+def resolved_case_dict(case: Case) -> dict[str, Any]:
+    """The case with defaults filled in and each region's material written inline, so that
+    case.resolved.toml reruns the same problem whatever later happens to the database."""
+    data = case_to_dict(case)
+    data["materials"] = {}
+    for region in data["regions"]:
+        key = f"{region['name']}_material"
+        data["materials"][key] = material_as_case_dict(case.region_materials[region["name"]])
+        region["material"] = key
+        region["overrides"] = {}
+    return data
+
+

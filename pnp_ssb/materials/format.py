@@ -1,0 +1,414 @@
+"""The materials database format: types, parsing and value checks (one material file or table).
+
+See :mod:`pnp_ssb.materials.database` for the format itself and the database API. Every quantity is
+parsed into a :class:`Quantity` (SI value, unit, provenance) or a :class:`Table` of theta;
+:func:`_parse` builds a :class:`Material` and :func:`_check` enforces the cross-field rules.
+"""
+
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from pnp_ssb.materials.units import UnitError, si_unit, to_si
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MATERIALS_DIR = DATA_DIR / "materials"
+BIB_FILE = DATA_DIR / "references.bib"
+
+Status = Literal["sourced", "derived", "assumed", "unverified", "case"]
+Kind = Literal["solid_electrolyte", "insertion_electrode", "metal", "dielectric"]
+Statistics = Literal["boltzmann", "lattice_gas"]
+
+KINDS: tuple[str, ...] = get_args(Kind)
+STATISTICS: tuple[str, ...] = get_args(Statistics)
+_UNSOURCED = ("derived", "assumed", "unverified", "case")
+_QUANTITY_KEYS = ("value", "unit", "source", "status", "reason", "note")
+_TABLE_KEYS = ("theta", "value", "unit", "source", "status", "reason", "note")
+_MATERIAL_KEYS = ("name", "kind", "description", "parameters", "species", "tables")
+SPECIES_INTS = ("charge", "li_stoichiometry", "mobility_exponent")
+SPECIES_QUANTITIES = ("site_density_m3", "bulk_concentration_m3", "diffusivity_m2_s")
+SPECIES_FIELDS = (*SPECIES_INTS[:2], "statistics", SPECIES_INTS[2], *SPECIES_QUANTITIES)
+# Parameter suffixes (SI units) whose values must be strictly positive.
+_POSITIVE_UNITS = ("m^-3", "mol/m^3", "m^2/s", "S/m", "K", "m", "F/m^2")
+_POSITIVE_KEYS = ("relative_permittivity",)
+
+
+class MaterialError(ValueError):
+    """A material that cannot be used; the message names the material, the field path, the
+    value and what was expected."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One number with its provenance.
+
+    Attributes:
+        value: the value in the SI unit of its name's suffix (energies in eV).
+        unit: that SI unit, e.g. ``"m^-3"``; ``"1"`` for dimensionless numbers.
+        sources: bibliography keys of ``references.bib`` (may be empty unless sourced).
+        status: "sourced", "derived", "assumed", "unverified", or "case" (given in a case).
+        reason: why a non-sourced value is what it is (the derivation, the assumption, or
+            where an unverified value should be checked).
+        note: optional remark.
+    """
+
+    value: float
+    unit: str
+    sources: tuple[str, ...]
+    status: Status
+    reason: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A function of the Li site fraction theta, piecewise linear between tabulated points.
+
+    Attributes:
+        theta: strictly increasing site fractions in [0, 1] (1).
+        value: the function at those points, in ``unit``.
+        unit: the SI unit of the table name's suffix (e.g. "V" for an OCV U(theta)).
+        sources, status, reason, note: provenance, as for :class:`Quantity`.
+    """
+
+    theta: tuple[float, ...]
+    value: tuple[float, ...]
+    unit: str
+    sources: tuple[str, ...]
+    status: Status
+    reason: str = ""
+    note: str = ""
+
+    def __call__(self, theta: float | np.ndarray) -> float | np.ndarray:
+        """Interpolate linearly (np.interp) at ``theta``.
+
+        Raises:
+            ValueError: if any theta lies outside [theta[0], theta[-1]].
+        """
+        x = np.asarray(theta, dtype=float)
+        lo, hi = self.theta[0], self.theta[-1]
+        if np.any(~np.isfinite(x)) or np.any(x < lo) or np.any(x > hi):
+            bad = x[(x < lo) | (x > hi) | ~np.isfinite(x)]
+            raise ValueError(f"theta = {bad.ravel()[0]!r} is outside the tabulated range "
+                             f"[{lo}, {hi}]")
+        out = np.interp(x, self.theta, self.value)
+        return float(out) if out.ndim == 0 else out
+
+
+@dataclass(frozen=True)
+class Species:
+    """A mobile defect or carrier of a solid electrolyte.
+
+    Attributes:
+        name: e.g. "Li_i" or "Li_v".
+        charge: charge number z (nonzero).
+        li_stoichiometry: Li atoms the defect adds to the lattice (interstitial +1, vacancy -1,
+            unrelated 0).
+        statistics: "boltzmann" (mu = g + kT ln c) or "lattice_gas" (mu = g + kT ln(c/(N - c))).
+        mobility_exponent: m in J = -(D c / kT)(1 - c/N)^m grad(mu~), 0 or 1.
+        site_density_m3: N, sites available to the species, m^-3.
+        bulk_concentration_m3: c in the neutral bulk, m^-3.
+        diffusivity_m2_s: D, m^2/s.
+    """
+
+    name: str
+    charge: int
+    li_stoichiometry: int
+    statistics: Statistics
+    mobility_exponent: int
+    site_density_m3: Quantity
+    bulk_concentration_m3: Quantity
+    diffusivity_m2_s: Quantity
+
+
+@dataclass(frozen=True)
+class Material:
+    """A resolved material: every value in SI units with its provenance.
+
+    Attributes:
+        name: the name cases use (looked up case-insensitively).
+        kind: "solid_electrolyte", "insertion_electrode" or "metal".
+        description: one line.
+        parameters: scalar quantities by name (the suffix gives the unit).
+        species: mobile species by name (solid electrolytes).
+        tables: functions of theta by name (insertion electrodes), e.g. U(theta) in V.
+    """
+
+    name: str
+    kind: Kind
+    description: str
+    parameters: Mapping[str, Quantity]
+    species: Mapping[str, Species]
+    tables: Mapping[str, Table]
+
+    def parameter(self, key: str) -> float:
+        """The SI value of parameter ``key``.
+
+        Raises:
+            MaterialError: if the material has no such parameter (the message lists those it has).
+        """
+        if key not in self.parameters:
+            raise MaterialError(f"material {self.name!r} has no parameter {key!r}; it has: "
+                                + (", ".join(self.parameters) or "(none)"))
+        return self.parameters[key].value
+
+    def citation_keys(self) -> tuple[str, ...]:
+        """Every bibliography key behind this material's numbers, in first-use order."""
+        keys: dict[str, None] = {}
+        for q in _all_quantities(self):
+            keys.update(dict.fromkeys(q.sources))
+        return tuple(keys)
+
+
+def _all_quantities(material: Material) -> Iterable[Quantity | Table]:
+    yield from material.parameters.values()
+    for sp in material.species.values():
+        yield sp.site_density_m3
+        yield sp.bulk_concentration_m3
+        yield sp.diffusivity_m2_s
+    yield from material.tables.values()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and validation
+# ---------------------------------------------------------------------------------------------
+
+
+def _fail(path: str, value: Any, expected: str) -> MaterialError:
+    shown = "{...}" if isinstance(value, Mapping) else repr(value)
+    return MaterialError(f"{path} = {shown}: expected {expected}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@cache
+def _bib_entries() -> dict[str, str]:
+    """Parse references.bib into {key: entry text}."""
+    text = BIB_FILE.read_text(encoding="utf-8")
+    entries: dict[str, str] = {}
+    for match in re.finditer(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", text):
+        depth, i = 0, text.index("{", match.start())
+        for j in range(i, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            if depth == 0:
+                entries[match.group(2)] = text[match.start(): j + 1]
+                break
+        else:
+            raise MaterialError(f"{BIB_FILE}: entry {match.group(2)!r} has unbalanced braces")
+    return entries
+
+
+def _provenance(spec: Mapping[str, Any], path: str) -> tuple[tuple[str, ...], Status, str, str]:
+    """Check the provenance fields of a quantity or table: (sources, status, reason, note)."""
+    raw = spec.get("source", ())
+    sources = (raw,) if isinstance(raw, str) else raw
+    if not isinstance(sources, (list, tuple)) or not all(
+            isinstance(s, str) and s for s in sources):
+        raise _fail(f"{path}.source", raw, "a bibliography key or a list of keys")
+    sources = tuple(sources)
+    known = _bib_entries()
+    for key in sources:
+        if key not in known:
+            raise _fail(f"{path}.source", key,
+                        f"a key of {BIB_FILE.name} (add the entry there, or give status = "
+                        "'assumed'/'unverified' with a reason)")
+    status = spec.get("status", "sourced" if sources else None)
+    reason = spec.get("reason", "")
+    note = spec.get("note", "")
+    for field, text in (("reason", reason), ("note", note)):
+        if not isinstance(text, str):
+            raise _fail(f"{path}.{field}", text, "a string")
+    if status is None:
+        raise MaterialError(f"{path}: no provenance; expected source = '<bib key>', or status "
+                            "= 'derived'/'assumed'/'unverified' with a reason")
+    if status == "sourced":
+        if not sources:
+            raise _fail(f"{path}.status", status, "a source for a sourced value")
+    elif status in _UNSOURCED:
+        if not reason.strip():
+            raise _fail(f"{path}.reason", reason,
+                        f"a non-empty reason for a value with status {status!r}")
+        if sources and status in ("assumed", "unverified"):
+            raise _fail(f"{path}.source", list(sources),
+                        f"no source for status {status!r} (a value with a source is 'sourced' "
+                        "or 'derived')")
+    else:
+        raise _fail(f"{path}.status", status,
+                    "one of 'sourced', 'derived', 'assumed', 'unverified'")
+    return sources, status, reason.strip(), note.strip()
+
+
+def _quantity(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Quantity:
+    """Parse one quantity given as {value, unit, ...} or (where allowed) a plain number."""
+    unit = si_unit(key)
+    if _is_number(spec) and plain_ok:
+        value = float(spec)
+        if not math.isfinite(value):
+            raise _fail(path, spec, "a finite number")
+        return Quantity(value, unit, (), "case", origin)
+    if not isinstance(spec, Mapping):
+        expected = "a number or " if plain_ok else ""
+        raise _fail(path, spec, expected + "a table { value, unit, source } or "
+                    "{ value, unit, status, reason }")
+    extra = [k for k in spec if k not in _QUANTITY_KEYS]
+    if extra:
+        raise _fail(f"{path}.{extra[0]}", spec[extra[0]],
+                    "no such field; a quantity has " + ", ".join(_QUANTITY_KEYS))
+    if "value" not in spec:
+        raise MaterialError(f"{path}.value: missing; a quantity needs a value")
+    value = spec["value"]
+    if not _is_number(value) or not math.isfinite(value):
+        raise _fail(f"{path}.value", value, "a finite number")
+    given_unit = spec.get("unit")
+    if given_unit is None:
+        raise MaterialError(f"{path}.unit: missing; expected a unit convertible to {unit}")
+    try:
+        si_value = to_si(value, given_unit, key, where=f"{path}.unit")
+    except UnitError as exc:
+        raise MaterialError(str(exc)) from None
+    sources, status, reason, note = _provenance(spec, path)
+    return Quantity(si_value, unit, sources, status, reason, note)
+
+
+def _table(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Table:
+    if not isinstance(spec, Mapping):
+        raise _fail(path, spec, "a table { theta = [...], value = [...], unit, source }")
+    extra = [k for k in spec if k not in _TABLE_KEYS]
+    if extra:
+        raise _fail(f"{path}.{extra[0]}", spec[extra[0]],
+                    "no such field; a table has " + ", ".join(_TABLE_KEYS))
+    arrays = {}
+    for field in ("theta", "value"):
+        arr = spec.get(field)
+        if (not isinstance(arr, (list, tuple)) or len(arr) < 2
+                or not all(_is_number(v) and math.isfinite(v) for v in arr)):
+            raise _fail(f"{path}.{field}", arr, "a list of at least two finite numbers")
+        arrays[field] = tuple(float(v) for v in arr)
+    theta, values = arrays["theta"], arrays["value"]
+    if len(theta) != len(values):
+        raise _fail(f"{path}.value", f"{len(values)} values",
+                    f"as many values as theta points ({len(theta)})")
+    if theta[0] < 0.0 or theta[-1] > 1.0 or any(b <= a for a, b in pairwise(theta)):
+        raise _fail(f"{path}.theta", list(theta), "strictly increasing site fractions in [0, 1]")
+    unit = si_unit(key)
+    given_unit = spec.get("unit")
+    if given_unit is None:
+        raise MaterialError(f"{path}.unit: missing; expected a unit convertible to {unit}")
+    try:
+        factor = to_si(1.0, given_unit, key, where=f"{path}.unit")
+    except UnitError as exc:
+        raise MaterialError(str(exc)) from None
+    values = tuple(factor * v for v in values)
+    if plain_ok and "source" not in spec and "status" not in spec:
+        return Table(theta, values, unit, (), "case", origin, str(spec.get("note", "")))
+    sources, status, reason, note = _provenance(spec, path)
+    return Table(theta, values, unit, sources, status, reason, note)
+
+
+def _species(name: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Species:
+    if not isinstance(spec, Mapping):
+        raise _fail(path, spec, "a table with " + ", ".join(SPECIES_FIELDS))
+    for field in spec:
+        if field not in SPECIES_FIELDS:
+            raise _fail(f"{path}.{field}", spec[field],
+                        "no such field; a species has " + ", ".join(SPECIES_FIELDS))
+    for field in SPECIES_FIELDS:
+        if field not in spec:
+            raise MaterialError(f"{path}.{field}: missing; a species needs "
+                                + ", ".join(SPECIES_FIELDS))
+    ints: dict[str, Any] = {}
+    for field in SPECIES_INTS:
+        value = spec[field]
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _fail(f"{path}.{field}", value, "an integer")
+        ints[field] = value
+    quantities: dict[str, Any] = {f: _quantity(f, spec[f], f"{path}.{f}", origin, plain_ok)
+                                  for f in SPECIES_QUANTITIES}
+    return Species(name=name, statistics=spec["statistics"], **ints, **quantities)
+
+
+def _mapping(data: Mapping[str, Any], field: str, where: str) -> Mapping[str, Any]:
+    value = data.get(field, {})
+    if not isinstance(value, Mapping):
+        raise _fail(f"{where}.{field}", value, "a table")
+    return value
+
+
+def _parse(data: Mapping[str, Any], origin: str, plain_ok: bool) -> Material:
+    if not isinstance(data, Mapping):
+        raise MaterialError(f"material from {origin}: expected a table, got {data!r}")
+    name = data.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        raise _fail(f"material ({origin}).name", name,
+                    "a name of letters, digits and '_' that starts with a letter")
+    for key in data:
+        if key not in _MATERIAL_KEYS:
+            raise _fail(f"{name}.{key}", data[key],
+                        "no such field; a material has " + ", ".join(_MATERIAL_KEYS))
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise _fail(f"{name}.kind", kind, "one of " + ", ".join(KINDS))
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise _fail(f"{name}.description", description, "a string")
+    parameters = {key: _quantity(key, spec, f"{name}.parameters.{key}", origin, plain_ok)
+                  for key, spec in _mapping(data, "parameters", name).items()}
+    species = {sp: _species(sp, spec, f"{name}.species.{sp}", origin, plain_ok)
+               for sp, spec in _mapping(data, "species", name).items()}
+    tables = {key: _table(key, spec, f"{name}.tables.{key}", origin, plain_ok)
+              for key, spec in _mapping(data, "tables", name).items()}
+    material = Material(name, kind, description.strip(), MappingProxyType(parameters),
+                        MappingProxyType(species), MappingProxyType(tables))
+    _check(material)
+    return material
+
+
+def _check(material: Material) -> None:
+    """Value checks that span fields: signs, statistics, bulk below site density."""
+    name = material.name
+    for key, q in material.parameters.items():
+        if (q.unit in _POSITIVE_UNITS or key in _POSITIVE_KEYS) and not q.value > 0:
+            raise _fail(f"{name}.parameters.{key}.value", q.value, f"a value > 0 ({q.unit})")
+    for sp_name, sp in material.species.items():
+        path = f"{name}.species.{sp_name}"
+        if sp.charge == 0:
+            raise _fail(f"{path}.charge", sp.charge, "a nonzero integer charge number")
+        if sp.statistics not in STATISTICS:
+            raise _fail(f"{path}.statistics", sp.statistics, "one of " + ", ".join(STATISTICS))
+        if sp.mobility_exponent not in (0, 1):
+            raise _fail(f"{path}.mobility_exponent", sp.mobility_exponent, "0 or 1")
+        for field in SPECIES_QUANTITIES:
+            q = getattr(sp, field)
+            if not q.value > 0:
+                raise _fail(f"{path}.{field}.value", q.value, f"a value > 0 ({q.unit})")
+        if (sp.statistics == "lattice_gas"
+                and not sp.bulk_concentration_m3.value < sp.site_density_m3.value):
+            raise _fail(f"{path}.bulk_concentration_m3.value", sp.bulk_concentration_m3.value,
+                        f"a value below the site density {sp.site_density_m3.value:.6g} m^-3 "
+                        "(lattice_gas statistics)")
+    if material.kind in ("solid_electrolyte", "dielectric"):
+        if "relative_permittivity" not in material.parameters:
+            raise MaterialError(f"{name}.parameters.relative_permittivity: missing; a "
+                                f"{material.kind} needs it")
+    if material.kind == "dielectric" and material.species:
+        raise MaterialError(f"{name}.species: a dielectric holds no mobile species")
+    if material.kind == "solid_electrolyte":
+        if not material.species:
+            raise MaterialError(f"{name}.species: missing; a solid_electrolyte needs at least "
+                                "one mobile species")
+
+

@@ -1,0 +1,276 @@
+"""The resolved physical model of an electrolyte stack, in scaled units (no DOLFINx).
+
+Scales: potentials by kT/e (psi = e*phi/kT), electrochemical potentials by kT
+(w_k = mu~_k/kT), lengths by ``LENGTH_SCALE_M`` (mesh coordinates are in nm) and
+concentrations by the largest bulk concentration c_s.
+
+Species k in region r has concentration (formulation.md, section 3)
+
+    c_k = N_k f(a_k),   a_k = w_k - z_k (psi - psi0_r) + f^-1(c_bulk_k / N_k),
+
+with f(a) = exp(a) for Boltzmann statistics and f(a) = 1/(1 + exp(-a)) for a lattice gas.
+w_k = 0 and psi = psi0_r give the neutral bulk: psi0_r is the electrolyte's
+``neutrality_potential_vs_li_V`` and w_k = s_k * mu~_Li+/kT for a defect that adds s_k Li
+(s = +1 interstitial, -1 vacancy), so w = 0 is equilibrium with Li metal at 0 V.
+The immobile background charge rho_fix = -e sum_k z_k c_bulk_k makes each bulk neutral.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pnp_ssb.constants import (
+    ELEMENTARY_CHARGE_C,
+    VACUUM_PERMITTIVITY_F_M,
+    debye_length_m,
+    thermal_voltage_V,
+)
+from pnp_ssb.input.case import Case, neutrality_potential_V
+from pnp_ssb.physics.electrodes import CellState, cell_state
+
+LENGTH_SCALE_M = 1e-9
+
+
+@dataclass(frozen=True)
+class Scales:
+    """Unit scales of the nondimensional problem."""
+
+    temperature_K: float
+    length_m: float
+    concentration_m3: float
+
+    @property
+    def thermal_voltage_V(self) -> float:
+        """kT/e in V."""
+        return thermal_voltage_V(self.temperature_K)
+
+    @property
+    def poisson_coefficient(self) -> float:
+        """eps0 kT / (e^2 c_s L^2): multiplies eps_r in the scaled Poisson equation."""
+        return (VACUUM_PERMITTIVITY_F_M * self.thermal_voltage_V
+                / (ELEMENTARY_CHARGE_C * self.concentration_m3 * self.length_m**2))
+
+    @property
+    def charge_per_area_C_m2(self) -> float:
+        """SI surface charge of one scaled unit (e c_s L)."""
+        return ELEMENTARY_CHARGE_C * self.concentration_m3 * self.length_m
+
+    def capacitance_scaled(self, capacitance_F_m2: float) -> float:
+        """C kT / (e^2 c_s L): a capacitance per area in scaled units."""
+        return capacitance_F_m2 * self.thermal_voltage_V / self.charge_per_area_C_m2
+
+
+@dataclass(frozen=True)
+class SpeciesModel:
+    """A mobile species in one region (scaled concentrations c/c_s)."""
+
+    name: str
+    charge: int
+    li_stoichiometry: int
+    statistics: str
+    mobility_exponent: int
+    site_density: float
+    bulk_concentration: float
+    diffusivity_m2_s: float
+    carrier: str = ""  # "electron" or "hole" for electronic carriers of an electrolyte
+
+    @property
+    def bulk_activity(self) -> float:
+        """f^-1(c_bulk/N): ln(c/N) (Boltzmann) or ln(c/(N-c)) (lattice gas)."""
+        theta = self.bulk_concentration / self.site_density
+        return math.log(theta) if self.statistics == "boltzmann" else math.log(theta / (1 - theta))
+
+    def concentration(self, a: np.ndarray) -> np.ndarray:
+        """c/c_s = N f(a), with the overflow-free tanh form of the logistic function."""
+        if self.statistics == "boltzmann":
+            return self.site_density * np.exp(a)
+        return self.site_density * 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+@dataclass(frozen=True)
+class RegionModel:
+    """A region (scaled): permittivity, bulk potential and species.
+
+    ``kind`` is the material kind. Poisson is solved in solid electrolytes and dielectrics
+    (charge-free, no species); in a conductor (metal, insertion electrode) the potential is
+    fixed, psi = e phi/kT with phi = V - (Phi - Phi_Li)/e (pnp_ssb.physics.electrodes), and stored in
+    ``bulk_potential``.
+    """
+
+    name: str
+    relative_permittivity: float
+    bulk_potential: float
+    species: tuple[SpeciesModel, ...]
+    kind: str = "solid_electrolyte"
+    electronic: str = "none"  # "extrinsic" or "graded" when electrons and holes are modelled
+
+    @property
+    def is_conductor(self) -> bool:
+        """Metals and insertion electrodes: potential fixed by the Fermi level."""
+        return self.kind in ("metal", "insertion_electrode")
+
+    @property
+    def is_electrolyte(self) -> bool:
+        """Solid electrolytes: mobile charged species."""
+        return self.kind == "solid_electrolyte"
+
+    @property
+    def background_charge(self) -> float:
+        """rho_fix/(e c_s) = -sum_k z_k c_bulk_k: the immobile charge that makes the bulk neutral."""
+        return -sum(s.charge * s.bulk_concentration for s in self.species)
+
+    def activity(self, sp: SpeciesModel, psi: np.ndarray, w: np.ndarray | float,
+                 bulk_potential: float | None = None) -> np.ndarray:
+        """a_k = w_k - z_k (psi - psi0) + f^-1(c_bulk/N)."""
+        psi0 = self.bulk_potential if bulk_potential is None else bulk_potential
+        return w - sp.charge * (np.asarray(psi) - psi0) + sp.bulk_activity
+
+    def charge_density(self, psi: np.ndarray, w: dict[str, np.ndarray] | None = None,
+                       bulk_potential: float | None = None) -> np.ndarray:
+        """Scaled charge density rho/(e c_s) = sum_k z_k c_k + rho_fix/(e c_s)."""
+        w = w or {}
+        rho = np.full_like(np.asarray(psi, dtype=float), self.background_charge)
+        for sp in self.species:
+            a = self.activity(sp, psi, w.get(sp.name, 0.0), bulk_potential)
+            rho = rho + sp.charge * sp.concentration(a)
+        return rho
+
+    def neutral_potential(self, w: dict[str, np.ndarray] | None = None,
+                          shape: tuple[int, ...] = ()) -> np.ndarray:
+        """The potential psi_n at which the local charge vanishes for given w (bisection).
+
+        The charge density decreases strictly with psi, so the root is unique. Used to
+        measure space-charge potential drops: drop = psi(interface) - psi_n(interface).
+        """
+        w = w or {}
+        shape = np.broadcast_shapes(shape, *(np.shape(v) for v in w.values()))
+        lo = np.full(shape, self.bulk_potential - 200.0)
+        hi = np.full(shape, self.bulk_potential + 200.0)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            positive = self.charge_density(mid, w) > 0
+            lo = np.where(positive, mid, lo)
+            hi = np.where(positive, hi, mid)
+        return 0.5 * (lo + hi)
+
+    def ionic_strength(self) -> float:
+        """sum_k z_k^2 c_bulk_k (scaled)."""
+        return sum(s.charge**2 * s.bulk_concentration for s in self.species)
+
+
+@dataclass(frozen=True)
+class StackModel:
+    """All regions of a case, with the scales, the conductors' state and interface dipoles.
+
+    Attributes:
+        dipoles: scaled potential step psi(B) - psi(A) at each "A|B" conductor contact.
+    """
+
+    scales: Scales
+    regions: tuple[RegionModel, ...]
+    cell: CellState | None = None
+    dipoles: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def electrolytes(self) -> tuple[RegionModel, ...]:
+        """The solid-electrolyte regions."""
+        return tuple(r for r in self.regions if r.is_electrolyte)
+
+    @property
+    def reference_potential(self) -> float:
+        """The flat state's potential: the first electrolyte's bulk potential (scaled)."""
+        return self.electrolytes[0].bulk_potential
+
+    def region(self, name: str) -> RegionModel:
+        """The region called ``name``."""
+        return next(r for r in self.regions if r.name == name)
+
+    def require_cell(self) -> CellState:
+        """The conductors' state of a cell (ValueError for a stack without conductors)."""
+        if self.cell is None:
+            raise ValueError("this stack has no conductors: it is not a cell")
+        return self.cell
+
+    @property
+    def species_names(self) -> list[str]:
+        """Every species name, in first-appearance order."""
+        names: dict[str, None] = {}
+        for r in self.regions:
+            names.update(dict.fromkeys(s.name for s in r.species))
+        return list(names)
+
+    def debye_length_m(self, region: str) -> float:
+        """Bulk Debye length of a region in m."""
+        r = self.region(region)
+        return debye_length_m(r.relative_permittivity,
+                              r.ionic_strength() * self.scales.concentration_m3,
+                              self.scales.temperature_K)
+
+
+ELECTRON, HOLE = "electron", "hole"
+
+
+def electronic_carriers(material, li_potential_V: float, vt: float,
+                        c_s: float) -> tuple[SpeciesModel, SpeciesModel]:
+    """Electrons and holes of an electrolyte from its band edges (Boltzmann statistics).
+
+    In eV vs the Fermi level of the Li reference (the gauge mu~_Li+ = 0), the bulk has
+    E_vac = Phi_Li - e phi0, E_c = E_vac - EA, E_v = E_c - Eg and, with mu_Li = -e U fixed,
+    E_F = mu_Li - mu~_Li+ = -e U. Then n_b = N_c exp((E_F - E_c)/kT), p_b = N_v exp((E_v - E_F)/kT).
+    Their electrochemical potentials w are measured from E_F (w = 0 in the bulk).
+    """
+    from pnp_ssb.physics.electrodes import reference_work_function_eV
+
+    p = material.parameters
+    e_c = reference_work_function_eV() - neutrality_potential_V(material) - p[
+        "electron_affinity_eV"].value
+    e_v = e_c - p["band_gap_eV"].value
+    e_f = -li_potential_V
+    tiny = 1e-300  # keeps ln(c/N) finite for a carrier frozen out by a wide gap
+    n_c, n_v = p["effective_dos_conduction_m3"].value, p["effective_dos_valence_m3"].value
+    n_b = max(n_c * math.exp(max((e_f - e_c) / vt, -690.0)), tiny)
+    p_b = max(n_v * math.exp(max((e_v - e_f) / vt, -690.0)), tiny)
+    d_n = p["electron_diffusivity_m2_s"].value if "electron_diffusivity_m2_s" in p else 0.0
+    d_p = p["hole_diffusivity_m2_s"].value if "hole_diffusivity_m2_s" in p else 0.0
+    return (SpeciesModel(ELECTRON, -1, 0, "boltzmann", 0, n_c / c_s, n_b / c_s, d_n, ELECTRON),
+            SpeciesModel(HOLE, 1, 0, "boltzmann", 0, n_v / c_s, p_b / c_s, d_p, HOLE))
+
+
+def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
+                      terminal_voltage_V: dict[str, float] | None = None) -> StackModel:
+    """Resolve a validated case into scaled region models.
+
+    Args:
+        li_fraction, terminal_voltage_V: a state of charge (see electrodes.cell_state); the
+            case's own compositions and terminal voltages by default.
+    """
+    mats = case.region_materials
+    c_s = max(sp.bulk_concentration_m3.value for m in mats.values() for sp in m.species.values())
+    scales = Scales(case.temperature_K, LENGTH_SCALE_M, c_s)
+    vt = scales.thermal_voltage_V
+    cell = cell_state(case, li_fraction, terminal_voltage_V)
+    regions = []
+    for region in case.regions:
+        mat = mats[region.name]
+        if mat.kind in ("metal", "insertion_electrode"):
+            regions.append(RegionModel(region.name, math.nan,
+                                       cell.vacuum_potential_V(region.name) / vt, (), mat.kind))
+            continue
+        species = tuple(
+            SpeciesModel(name=name, charge=sp.charge, li_stoichiometry=sp.li_stoichiometry,
+                         statistics=sp.statistics, mobility_exponent=sp.mobility_exponent,
+                         site_density=sp.site_density_m3.value / c_s,
+                         bulk_concentration=sp.bulk_concentration_m3.value / c_s,
+                         diffusivity_m2_s=sp.diffusivity_m2_s.value)
+            for name, sp in mat.species.items())
+        bulk = neutrality_potential_V(mat) / vt if mat.kind == "solid_electrolyte" else math.nan
+        if region.electronic != "none":
+            assert region.li_potential_V is not None  # required by case validation
+            species = species + electronic_carriers(mat, region.li_potential_V, vt, c_s)
+        regions.append(RegionModel(name=region.name,
+                                   relative_permittivity=mat.parameter("relative_permittivity"),
+                                   bulk_potential=bulk, species=species, kind=mat.kind,
+                                   electronic=region.electronic))
+    dipoles = {key: spec.dipole_V / vt for key, spec in case.interfaces.items() if spec.dipole_V}
+    return StackModel(scales, tuple(regions), cell if cell.groups else None, dipoles)

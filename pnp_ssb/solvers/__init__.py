@@ -1,0 +1,1 @@
+"""Newton with continuation, its stopping rules, constraint rows, scalar root finding."""

@@ -1,0 +1,215 @@
+"""The orchestrator: case -> model -> mesh -> forms -> solver -> post-processing -> outputs.
+
+Equilibrium and steady studies are solved here (with the Li balance of cells and current
+control); OCV sweeps live in :mod:`pnp_ssb.studies.sweep`, transients in :mod:`pnp_ssb.studies.transient`.
+"""
+
+import logging
+import time
+from pathlib import Path
+
+from pnp_ssb.analysis.solution import Solution, newton_settings, num_dofs, postprocess_solution
+from pnp_ssb.analysis.summary import summary
+from pnp_ssb.constants import ELEMENTARY_CHARGE_C
+from pnp_ssb.discretisation.fem import MPI
+from pnp_ssb.discretisation.forms import Problem, build_problem
+from pnp_ssb.discretisation.mesh import Domain, StackLayout, build_domain
+from pnp_ssb.input.case import Case
+from pnp_ssb.io.results import write_outputs
+from pnp_ssb.io.rundir import run_folder
+from pnp_ssb.physics.electrodes import ChargeState
+from pnp_ssb.physics.model import StackModel, build_stack_model
+from pnp_ssb.solvers.conservation import amount_constraints
+from pnp_ssb.solvers.newton import NewtonSolver, SolverError
+from pnp_ssb.solvers.rootfind import RootNotFoundError, monotone_root
+from pnp_ssb.studies.adapt import continue_from, solve_with_error_control
+
+log = logging.getLogger(__name__)
+
+
+def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
+               state: ChargeState | None = None, layout: StackLayout | None = None) -> Solution:
+    """Mesh, solve with continuation and post-process a validated case (collective).
+
+    In an equilibrium study with insertion electrodes, the Li that the space-charge layers take
+    from each electrode is given back to the Li balance (:func:`conserve_li`). The solution
+    carries the estimate of its discretisation error (pnp_ssb.studies.adapt, ``mesh.error_control``),
+    on a mesh refined until it meets ``mesh.error_tolerance_V``.
+
+    Args:
+        state: a state of charge (compositions, imposed terminal voltages) replacing the case's.
+        layout: the (first) mesh of a stack or layered_2d case, e.g. another solve's
+            ``solution.extra["mesh_layout"]``, instead of the case's graded one.
+
+    Raises:
+        SolverError: Newton failed; ``error.solution`` then holds the last good state.
+        DiscretisationError: (a SolverError) the mesh could not meet the tolerance.
+    """
+    start = time.perf_counter()
+    li = dict(state.li_fraction) if state else None
+    volts = dict(state.terminal_voltage_V) if state else None
+    model = build_stack_model(case, li, volts)
+
+    def solve_on(layout: StackLayout | None, initial: Problem | None) -> Solution:
+        domain = build_domain(case, model, comm, layout)
+        if case.study.current_density_A_m2 is not None:
+            return solve_current_control(case, model, domain, start)
+        solution = _solve_model(case, model, domain, start, initial)
+        if case.study.type == "equilibrium" and model.cell is not None:
+            solution = conserve_li(case, solution, start)
+        return solution
+
+    solution = solve_with_error_control(case, model, comm, solve_on, layout)
+    solution.wall_time_s = time.perf_counter() - start  # the estimate's solve included
+    return solution
+
+
+CURRENT_TOLERANCE = 1e-9  # relative, on the current density
+CURRENT_MAX_ITERATIONS = 40
+
+
+def solve_current_control(case: Case, model: StackModel, domain: Domain, start: float) -> Solution:
+    """Current control of a two-electrode cell: find the right terminal's voltage V at which the
+    Li+ current into the electrolyte at the left contact equals study.current_density_A_m2.
+
+    The current decreases strictly with V, so a secant iteration, turned into a safeguarded
+    regula falsi (Illinois) once the root is bracketed, converges from the equilibrium voltage.
+    Each evaluation is a full steady-state solve (with its own continuation).
+    """
+    target = case.study.current_density_A_m2
+    assert target is not None  # StudySpec's validator: control = 'current' sets it
+    from pnp_ssb.physics.electrodes import open_circuit_potential_V
+
+    cell = model.require_cell()
+    right_group = cell.groups[-1]
+    region = right_group.regions[0]
+    active = right_group.active
+    u_active = (open_circuit_potential_V(case.region_materials[active],
+                                         cell.li_fraction.get(active)) if active else None)
+    v_eq = u_active if u_active is not None else cell.fermi_voltage_V[region]
+
+    def current_at(v: float) -> tuple[float, Solution]:
+        m = build_stack_model(case, None, {region: v})
+        sol = _solve_model(case, m, domain, start)
+        return sol.extra["kinetics"][0].current_density_A_m2 - target, sol
+
+    solutions: list[Solution] = []
+
+    def mismatch(v: float) -> float:
+        m = build_stack_model(case, None, {region: v})
+        solutions.append(_solve_model(case, m, domain, start))
+        return solutions[-1].extra["kinetics"][0].current_density_A_m2 - target
+
+    try:
+        root = monotone_root(mismatch, v_eq, 0.01, CURRENT_TOLERANCE * max(abs(target), 1e-30),
+                             max_jump=0.5, max_evaluations=CURRENT_MAX_ITERATIONS)
+    except RootNotFoundError as exc:
+        err = SolverError(f"current control did not reach {target:g} A/m^2: {exc}",
+                          solutions[-1].report)
+        err.solution = solutions[-1]
+        raise err from None
+    b, history = root.x, [(v, f + target) for v, f in root.history]
+    sol = solutions[-1]  # the root is always the last voltage evaluated
+    sol.extra["current_control"] = {"target_A_m2": target, "voltage_V": b,
+                                    "iterations": [{"voltage_V": v, "current_A_m2": i}
+                                                   for v, i in history]}
+    log.info("current control: %g A/m^2 at %.6f V (%d solves)", target, b, len(history))
+    return sol
+
+
+LI_BALANCE_TOLERANCE = 1e-13  # in theta; far below any OCV-table resolution
+LI_BALANCE_MAX_ITERATIONS = 10
+
+
+def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
+    """Re-solve until each insertion electrode holds its given Li minus what it gave the
+    electrolyte: theta_k = theta_k,0 + sigma_k / (e N_k L_k), sigma_k the electrode's contact
+    charge (C/m^2), N_k L_k its Li sites per area. Each electrode keeps the electrons of the Li+
+    it gave, so sigma_k/e is exactly the Li it lost (fixed-point iteration, converges in a few
+    steps because the shift is ~1e-5; each re-solve starts from the last state)."""
+    from pnp_ssb.physics.electrodes import li_sites_per_m2
+
+    cell = solution.model.require_cell()
+    given = {k: v for k, v in cell.li_fraction.items() if v > 0.0}
+    if not given:
+        return solution
+    sites = {k: li_sites_per_m2(case, k) for k in given}
+    history = []
+    for _ in range(LI_BALANCE_MAX_ITERATIONS):
+        sigma = contact_charge_by_conductor(solution)
+        theta = {k: v + sigma.get(k, 0.0) / ELEMENTARY_CHARGE_C / sites[k] for k, v in given.items()}
+        change = max(abs(theta[k] - solution.model.require_cell().li_fraction[k]) for k in given)
+        history.append(change)
+        if change < LI_BALANCE_TOLERANCE:
+            break
+        model = build_stack_model(case, {**cell.li_fraction, **theta})
+        solution = _solve_model(case, model, solution.domain, start, solution.problem)
+    solution.extra["li_balance"] = {"given_li_fraction": given,
+                                    "li_fraction": dict(solution.model.require_cell().li_fraction),
+                                    "theta_updates": history}
+    log.info("Li balance: %d re-solves, last theta update %.1e", len(history) - 1, history[-1])
+    return solution
+
+
+def contact_charge_by_conductor(solution: Solution) -> dict[str, float]:
+    """Charge (C/m^2) on each conductor's contacts with non-conductors."""
+    out: dict[str, float] = {}
+    for key, sigma in solution.electrode_charge_C_m2.items():
+        if "|" in key:
+            a, b = key.split("|")
+            conductor = a if solution.model.region(a).is_conductor else b
+            out[conductor] = out.get(conductor, 0.0) + sigma
+    return out
+
+
+def _solve_model(case: Case, model: StackModel, domain: Domain, start: float,
+                 initial: Problem | None = None) -> Solution:
+    """Solve ``model`` on ``domain`` by continuation from the flat state, or first from
+    ``initial``'s state interpolated onto the mesh (an earlier mesh's solution), and
+    post-process (collective)."""
+    comm = domain.mesh.comm
+    problem = build_problem(case, domain, model)
+    solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
+                          newton_settings(case), constraints=amount_constraints(problem, model))
+    log.info("case %s: %d cells, %d unknowns, %d rank(s)", case.name, domain.num_cells_global(),
+             num_dofs(problem), comm.size)
+    try:
+        report = continue_from(solver, problem, initial, f"{case.name}: load")
+    except SolverError as exc:
+        exc.solution = postprocess_solution(case, model, domain, problem, exc.report, start, False,
+                                            str(exc))
+        raise
+    finally:
+        solver.close()
+    solution = postprocess_solution(case, model, domain, problem, report, start, True, "")
+    log.info("case %s: converged in %d Newton iterations (%d continuation steps), %.2f s",
+             case.name, report.newton_iterations, report.converged_steps, solution.wall_time_s)
+    return solution
+
+
+def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
+    """Solve a case and write its outputs, after removing an earlier run's outputs from
+    ``outdir`` (:mod:`pnp_ssb.io.rundir`; transients and OCV sweeps keep what resuming the same
+    run needs). On a solver failure, the last good state is written to ``outdir/last_good``
+    and ``outdir/summary.json`` says ``converged = false`` with the failure report, then the
+    error is raised. An ``ocv_sweep`` study runs :func:`run_sweep` and returns its last
+    state."""
+    if case.study.type == "ocv_sweep":
+        from pnp_ssb.studies.sweep import run_sweep
+
+        return run_sweep(case, outdir, comm)[-1]
+    if case.study.type == "impedance":
+        from pnp_ssb.studies.impedance_study import run_impedance
+
+        return run_impedance(case, outdir, comm)[0]
+    if case.study.type == "transient":
+        from pnp_ssb.studies.transient import run_transient
+
+        return run_transient(case, outdir, comm)
+    with run_folder(case, outdir, comm):
+        solution = solve_case(case, comm)
+        write_outputs(solution, outdir)
+    return solution
+
+
+__all__ = ["Solution", "run_case", "solve_case", "summary"]

@@ -1,0 +1,267 @@
+"""The transient problem: the steady forms plus mass terms, its unknowns at the previous step,
+1/dt, and the initial state at t = 0 (used by transients and impedance).
+
+State at t = 0: a cell at equilibrium at its compositions (every terminal at its equilibrium
+Fermi level), or, without conductors, the flat neutral state.
+
+Mass terms added to the steady residuals (scaled units of forms.py), lumped at the vertices:
+species (L^2/S_k)(c_k - c_k^n)/dt, electrodes (L^2/D)(theta - theta^n)/dt. The contact fluxes
+appear with opposite signs in the electrolyte and electrode rows, so a closed cell conserves Li
+to solver tolerance.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from pnp_ssb.analysis.postprocess import (
+    Profile1D,
+    boundary_currents_A_m2,
+    electrode_charges_C_m2,
+    gather_profile,
+    interface_measure,
+)
+from pnp_ssb.constants import AVOGADRO_MOL
+from pnp_ssb.discretisation.fem import MPI, dolfinx, ufl
+from pnp_ssb.discretisation.forms import (
+    Problem,
+    _species_scale,
+    build_problem,
+    concentration_ufl,
+    lumped_measure,
+)
+from pnp_ssb.discretisation.mesh import Domain, StackLayout, build_domain
+from pnp_ssb.input.case import Case
+from pnp_ssb.physics.electrodes import work_function_eV
+from pnp_ssb.physics.model import StackModel, build_stack_model
+from pnp_ssb.solvers.conservation import amount_constraints
+from pnp_ssb.solvers.newton import (
+    NewtonSettings,
+    NewtonSolver,
+    SolveReport,
+    SolverError,
+    advice,
+    solve_with_continuation,
+)
+
+STAGNATION_RESIDUAL = 1e-6  # scaled rows are O(1) in the bulk; round-off sits near 1e-7
+
+
+@dataclass
+class TimeStepper:
+    """The transient problem: unknowns, their values at the previous step, and 1/dt."""
+
+    case: Case
+    model: StackModel
+    problem: Problem
+    previous: list[dolfinx.fem.Function]
+    inv_dt: dolfinx.fem.Constant
+    solver: NewtonSolver
+    report: SolveReport
+    sigma_previous: float | None = None  # right contact's charge at the previous step (C/m^2)
+    last_step_newton_max: int = 0  # most Newton iterations of one solve in the last step
+    terminal_current: float | None = None  # under current control (A/m^2, left to right)
+    fermi_voltage_V: dict = dataclasses.field(default_factory=dict)  # per conductor region
+    work_function_eV: dict = dataclasses.field(default_factory=dict)  # per conductor region
+
+    def newton(self) -> int:
+        """One Newton solve of the current step; its iterations (SolverError if it fails)."""
+        attempt = self.solver.solve(1.0)
+        self.report.attempts.append(attempt)
+        self.last_step_newton_max = max(self.last_step_newton_max, attempt.iterations)
+        if not attempt.converged:
+            raise SolverError(f"Newton failed (PETSc reason {attempt.reason}, "
+                              f"residuals {attempt.residual_norms[-3:]}). {advice(attempt)}",
+                              self.report)
+        return attempt.iterations
+
+    def snapshot(self) -> list[np.ndarray]:
+        """Copies of every unknown's local values (ghosts included)."""
+        return [u.x.array.copy() for u in self.problem.unknowns]
+
+    def restore(self, arrays: list[np.ndarray]) -> None:
+        """Put saved values back into the unknowns."""
+        for u, a in zip(self.problem.unknowns, arrays, strict=True):
+            u.x.array[:] = a
+
+    def accept(self) -> None:
+        """The current state becomes the previous one."""
+        for u, p in zip(self.problem.unknowns, self.previous, strict=True):
+            p.x.array[:] = u.x.array
+
+    # -- control of the right terminal ----------------------------------------------------
+
+    def set_right_voltage(self, voltage_V: float) -> None:
+        """Fermi voltage (vs the Li reference) of the right conductor group: its BV drive and
+        its fixed potential phi = V - (Phi - Phi_Li)/e (+ the contact dipole step)."""
+        vt = self.model.scales.thermal_voltage_V
+        assert self.model.cell is not None  # only a cell has a right conductor group
+        for region in self.model.cell.groups[-1].regions:
+            self.fermi_voltage_V[region] = voltage_V
+            if region in self.problem.fermi_voltage:
+                self.problem.fermi_voltage[region].value = voltage_V / vt  # type: ignore[assignment]
+        self.apply_conductor_potentials()
+
+    def apply_conductor_potentials(self) -> None:
+        """psi = (V - (Phi - Phi_Li)/e)/vt in every conductor (+ dipole steps at contacts)."""
+        cell = self.model.cell
+        vt = self.model.scales.thermal_voltage_V
+        for region, volts in self.fermi_voltage_V.items():
+            assert cell is not None  # fermi_voltage_V has entries only for a cell's conductors
+            psi = (volts - (self.work_function_eV[region] - cell.reference_work_function_eV)) / vt
+            for const, step in self.problem.conductor_potential.get(region, []):
+                const.value = psi + step
+            for const, z, u_se in self.problem.carrier_contact.get(region, []):
+                const.value = z * (volts - u_se) / vt  # w_e = (U_SE - V)/vt, w_h = -w_e
+
+    def update_work_functions(self, profile: Profile1D | None = None) -> None:
+        """Phi(theta) of each resolved electrode at its contact composition, for the next step
+        (explicit: one step behind; Phi changes on the slow time scale of solid diffusion)."""
+        if not self.problem.electrodes:
+            return
+        profile = profile or gather_profile(self.problem)
+        for region in self.problem.electrodes:
+            seg = profile.segment(region)
+            contact = next(c for c in self.problem.contacts if c.conductor == region)
+            assert seg.theta is not None  # an electrode field's segment samples its theta
+            theta_s = seg.theta[-1] if contact.key.startswith(f"{region}|") else seg.theta[0]
+            self.work_function_eV[region] = work_function_eV(
+                self.case.region_materials[region], float(theta_s))
+        self.apply_conductor_potentials()
+
+    @property
+    def right_group(self) -> set[str]:
+        """The regions of the right conductor group."""
+        assert self.model.cell is not None  # only a cell has conductor groups
+        return set(self.model.cell.groups[-1].regions)
+
+    @property
+    def right_contact_keys(self) -> list[str]:
+        """The interfaces where the right conductor group meets a non-conductor."""
+        return [k for k in self.problem.interface_dofs if self.right_group & set(k.split("|"))]
+
+    def right_electrode_parts(self) -> tuple[float, float]:
+        """(sigma_R in C/m^2, current from the right electrode into the electrolyte in A/m^2)
+        at the current state (collective). The current is Faradaic (Li+ at its reacting
+        contacts) plus electronic (graded electrons and holes crossing its contacts); the wire
+        current into the electrode is d(sigma_R)/dt + that current."""
+        p = self.problem
+        group, keys = self.right_group, self.right_contact_keys
+        charges = electrode_charges_C_m2(p)
+        current = sum(self.contact_current_A_m2(c.key) for c in p.contacts if c.conductor in group)
+        if any(side in keys for side, _ in p.boundary_species_dofs):  # graded carriers there
+            leaving = boundary_currents_A_m2(p)
+            current -= sum(leaving.get(k, 0.0) for k in keys)
+        return sum(charges[k] for k in keys), current
+
+    def contact_current_A_m2(self, key: str) -> float:
+        """Li+ current density into the electrolyte at a contact (collective)."""
+        comm = self.problem.domain.mesh.comm
+        form = self.problem.compiled(f"current:{key}", lambda: self.problem.contact_current[key])
+        value = comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
+        return value / interface_measure(self.problem, key)
+
+    def li_inventory_mol_m2(self) -> float:
+        """Li per area in the electrodes (N theta) and in the electrolytes (sum_k s_k c_k)
+        (collective; Li metal electrodes are reservoirs and are not counted)."""
+        p = self.problem
+        form = p.compiled("li_inventory", lambda: _li_inventory_form(p))
+        total = p.domain.mesh.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
+        return total * self.model.scales.length_m / p.domain.cross_section / AVOGADRO_MOL
+
+
+def _li_inventory_form(p: Problem):
+    """Li per volume (m^-3): N theta in resolved electrodes, sum_k s_k c_k in electrolytes,
+    integrated with the lumped rule (the discrete conserved quantity of the mass terms)."""
+    dx = lumped_measure(p)
+    model = p.model
+    form = 0
+    for e in p.electrodes.values():
+        form += e.li_sites_m3 * e.theta * dx(e.tag)
+    for region in model.electrolytes:
+        for sp in region.species:
+            if sp.li_stoichiometry:
+                w = p.species_fields.get(sp.name, 0.0)
+                c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name],
+                                      p.shift(region.name, sp.name))
+                form += (sp.li_stoichiometry * c * model.scales.concentration_m3
+                         * dx(p.domain.region_tags[region.name]))
+    return form
+
+
+def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
+                    inv_dt: dolfinx.fem.Constant) -> None:
+    """Append the backward-Euler accumulation terms to the residuals (in place)."""
+    L2 = model.scales.length_m**2
+    dx = lumped_measure(problem)
+    psi_n = previous[0]
+    prev_w = dict(zip(problem.species_fields, previous[1:1 + len(problem.species_fields)],
+                      strict=True))
+    for i, name in enumerate(problem.species_fields):
+        w, q = problem.species_fields[name], problem.species_tests[name]
+        term = 0
+        for region in model.electrolytes:
+            sp = next((s for s in region.species if s.name == name), None)
+            if sp is None:
+                continue
+            bulk = problem.bulk_potential[region.name]
+            shift = problem.shift(region.name, name)
+            c = concentration_ufl(sp, problem.psi, w, bulk, shift)
+            c_n = concentration_ufl(sp, psi_n, prev_w[name], bulk, shift)
+            term += (L2 / _species_scale(model, name) * (c - c_n) * inv_dt * q
+                     * dx(problem.domain.region_tags[region.name]))
+        problem.species_residuals[name] += term
+        problem.residuals[1 + i] += term
+    offset = 1 + len(problem.species_fields)
+    for j, e in enumerate(problem.electrodes.values()):
+        u_n = previous[offset + j]
+        theta_n = 0.5 * (1.0 + ufl.tanh(0.5 * u_n))
+        term = L2 / e.diffusivity_m2_s * (e.theta - theta_n) * inv_dt * e.test * dx(e.tag)
+        e.residual += term
+        problem.residuals[offset + j] += term
+
+
+def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
+                  layout: StackLayout | None = None, domain: Domain | None = None
+                  ) -> TimeStepper:
+    """Mesh (the case's, ``layout``'s or ``domain`` itself), forms with mass terms, and the
+    initial state at t = 0 (collective)."""
+    model = build_stack_model(case)
+    domain = domain or build_domain(case, model, comm, layout)
+    problem = build_problem(case, domain, model)
+    if settings.stagnation_residual is not None:  # 2D rows carry the cell height: so does round-off
+        settings = dataclasses.replace(
+            settings, stagnation_residual=settings.stagnation_residual * domain.cross_section)
+    previous = [dolfinx.fem.Function(u.function_space) for u in problem.unknowns]
+    inv_dt = dolfinx.fem.Constant(domain.mesh, 0.0)
+    _add_mass_terms(problem, model, previous, inv_dt)
+    # t = 0: the equilibrium at the case's compositions, with the electrodes' Li held fixed
+    # (with 1/dt = 0 their Li level would otherwise float)
+    fixed = [dolfinx.fem.dirichletbc(e.field.copy(), np.arange(
+        e.field.function_space.dofmap.index_map.size_local
+        + e.field.function_space.dofmap.index_map.num_ghosts, dtype=np.int32))
+        for e in problem.electrodes.values()]
+    initial = SolveReport()
+    if model.cell is not None:
+        start = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs + fixed,
+                             problem.entity_maps, settings,
+                             constraints=amount_constraints(problem, model))
+        try:
+            initial = solve_with_continuation(start, problem.set_load,
+                                              label=f"{case.name}: t = 0")
+        except SolverError as exc:  # its unknowns hold the last good state (DIR/last_good)
+            exc.problem = problem
+            raise
+        finally:
+            start.close()
+    else:
+        problem.set_load(0.0)  # the flat state is exact; the step comes at t = 0+
+    solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
+                          settings)
+    stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, initial)
+    if model.cell is not None:
+        stepper.fermi_voltage_V = dict(model.cell.fermi_voltage_V)
+        stepper.work_function_eV = dict(model.cell.work_function_eV)
+    stepper.accept()
+    return stepper

@@ -1,0 +1,119 @@
+"""OCV sweeps: one equilibrium state per target OCV, conserving the Li inventory; resumable."""
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from pnp_ssb.analysis.solution import Solution
+from pnp_ssb.analysis.summary import summary
+from pnp_ssb.discretisation.fem import MPI
+from pnp_ssb.input.case import Case
+from pnp_ssb.io.results import write_outputs
+from pnp_ssb.io.rundir import FINGERPRINT_FILE, case_fingerprint, run_folder
+from pnp_ssb.solvers.newton import SolverError
+from pnp_ssb.studies.steady import solve_case
+
+log = logging.getLogger(__name__)
+
+
+def state_dirname(ocv_V: float) -> str:
+    """Output folder of one sweep state, e.g. ocv_3.750V."""
+    return f"ocv_{ocv_V:.3f}V"
+
+
+def sweep_row(ocv_V: float, regime: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One line of sweep.csv from a state's summary.json."""
+    row: dict[str, Any] = {"ocv_V": ocv_V, "regime": regime,
+                           "newton_iterations": data["newton_iterations"],
+                           "wall_time_s": data["wall_time_s"]}
+    cell = data["cell"]
+    for region, theta in sorted(cell["li_fraction"].items()):
+        row[f"theta_{region}"] = theta
+    for region, volt in cell["terminal_voltages_V"].items():
+        row[f"V_{region}_V"] = volt
+    for key, contact in cell["contacts"].items():
+        row[f"drop_{key}_V"] = contact["drop_to_bulk_V"]
+        row[f"charge_{key}_C_m2"] = contact["electrode_charge_C_m2"]
+    return row
+
+
+def sweep_fingerprint(case: Case) -> str:
+    """Hash of what defines the states of a sweep (the case without its list of OCVs)."""
+    return case_fingerprint(case, ("ocv_V",))
+
+
+def resumable_states(case: Case, outdir: Path, comm: MPI.Comm) -> set[str]:
+    """What a rerun keeps in DIR (collective): when DIR's fingerprint.json is of this case, the
+    complete states (summary.json present) of the case's OCVs and the fingerprint itself."""
+    keep: set[str] = set()
+    if comm.rank == 0:
+        try:
+            stored = json.loads((outdir / FINGERPRINT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        if stored.get("ocv_sweep") == sweep_fingerprint(case):
+            keep = {FINGERPRINT_FILE, *(
+                name for name in map(state_dirname, case.study.ocv_V or [])
+                if (outdir / name / "summary.json").is_file())}
+    return comm.bcast(keep, root=0)
+
+
+def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> list[Solution]:
+    """Solve every OCV of an ``ocv_sweep`` into ``outdir/ocv_<V>V/``, tabulate sweep.csv and
+    write summary.json (last; the states and their folders).
+
+    Resumable: in a folder of the same case (fingerprint.json), a state whose summary.json
+    exists (written last, so only by a complete run) is read back instead of solved again; any
+    other earlier output is removed first. The Li inventory of the case's li_fraction is
+    conserved. A state that does not converge stops the sweep (SolverError): its last good
+    state is in ``outdir/last_good/``, and ``outdir/summary.json`` says converged = false.
+    """
+    from pnp_ssb.io.output import write_csv_rows, write_json
+    from pnp_ssb.log import ProgressBar
+    from pnp_ssb.physics.electrodes import state_for_ocv
+
+    outdir = Path(outdir)
+    voltages = case.study.ocv_V or []
+    bar = ProgressBar(f"{case.name}: OCV sweep", len(voltages))
+    rows: list[dict[str, Any]] = []
+    solutions: list[Solution] = []
+    with run_folder(case, outdir, comm, keep=resumable_states(case, outdir, comm)):
+        if comm.rank == 0:
+            write_json(outdir / FINGERPRINT_FILE, {"ocv_sweep": sweep_fingerprint(case)})
+        for i, ocv in enumerate(voltages):
+            state = state_for_ocv(case, ocv, path=f"study.ocv_V[{i}]")
+            data = _solve_state(case, state, ocv, outdir / state_dirname(ocv), comm, solutions)
+            rows.append(sweep_row(ocv, state.regime, data))
+            bar.update(i + 1, f"{ocv:.3f} V ({state.regime})")
+            if comm.rank == 0:
+                write_csv_rows(outdir / "sweep.csv", rows)
+        bar.close()
+        if not solutions:  # everything was resumed: solve the last state to return it
+            solutions.append(solve_case(case, comm, state_for_ocv(case, voltages[-1])))
+        if comm.rank == 0:
+            write_json(outdir / "summary.json", {
+                "case": case.name, "study": case.study.type, "converged": True, "failure": None,
+                "states": [{"ocv_V": r["ocv_V"], "regime": r["regime"],
+                            "folder": state_dirname(r["ocv_V"])} for r in rows]})
+        comm.barrier()
+    return solutions
+
+
+def _solve_state(case: Case, state, ocv: float, folder: Path, comm: MPI.Comm,
+                 solutions: list[Solution]) -> dict[str, Any]:
+    """One state of the sweep: read back when complete, else solved and written into
+    ``folder`` (appended to ``solutions``); returns its summary."""
+    done = comm.bcast((folder / "summary.json").is_file() if comm.rank == 0 else None, root=0)
+    if done:
+        log.info("state %.3f V: found %s, not solved again", ocv, folder / "summary.json")
+        return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    try:
+        solution = solve_case(case, comm, state)
+    except SolverError as exc:
+        err = SolverError(f"OCV sweep, state {ocv:.3f} V: {exc}", exc.report)
+        err.solution = exc.solution
+        raise err from exc
+    write_outputs(solution, folder)
+    solutions.append(solution)
+    return summary(solution)
