@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb import analytic
-from pnp_ssb.input.case import load_case
+from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import write_text_atomic
 from pnp_ssb.studies.steady import solve_case
 

@@ -20,14 +20,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from pnp_ssb import analytic, materials
-from pnp_ssb.input.case import Case, CaseError, load_case
+from pnp_ssb.input.case import Case, CaseError
+from pnp_ssb.input.load import load_case
 
 if TYPE_CHECKING:
     from pnp_ssb.analysis.solution import Solution
     from pnp_ssb.solvers.newton import SolverError
     from pnp_ssb.studies.impedance_study import run_impedance
+    from pnp_ssb.studies.registry import run_case as run
     from pnp_ssb.studies.resistance import dc_resistances
-    from pnp_ssb.studies.steady import run_case as run
     from pnp_ssb.studies.steady import solve_case as solve
     from pnp_ssb.studies.sweep import run_sweep
     from pnp_ssb.studies.transient import run_transient
@@ -41,7 +42,7 @@ _LAZY = {  # name -> (module, attribute): these import DOLFINx
     "Solution": ("pnp_ssb.analysis.solution", "Solution"),
     "SolverError": ("pnp_ssb.solvers.newton", "SolverError"),
     "solve": ("pnp_ssb.studies.steady", "solve_case"),
-    "run": ("pnp_ssb.studies.steady", "run_case"),
+    "run": ("pnp_ssb.studies.registry", "run_case"),
     "run_transient": ("pnp_ssb.studies.transient", "run_transient"),
     "run_impedance": ("pnp_ssb.studies.impedance_study", "run_impedance"),
     "run_sweep": ("pnp_ssb.studies.sweep", "run_sweep"),

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pnp_ssb.input.case import Case, CaseError, load_case
+from pnp_ssb.input.case import Case, CaseError
+from pnp_ssb.input.load import load_case
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def run_sweep(points: Sequence[SweepPoint], outdir: str | Path, ranks_per_point:
     from pnp_ssb.discretisation.fem import MPI
     from pnp_ssb.io.output import write_csv_rows, write_json
     from pnp_ssb.solvers.newton import SolverError
-    from pnp_ssb.studies.steady import run_case
+    from pnp_ssb.studies.registry import run_case
 
     comm = comm or MPI.COMM_WORLD
     outdir = Path(outdir)

@@ -10,7 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pnp_ssb.input.case import CaseError, json_schema, load_case
+from pnp_ssb.input.case import CaseError, json_schema
+from pnp_ssb.input.load import load_case
 from pnp_ssb.log import configure_logging
 
 EXIT_BAD_INPUT = 2
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "resistance":
         return _resistance(case, args.output, log)
     from pnp_ssb.solvers.newton import SolverError
-    from pnp_ssb.studies.steady import run_case
+    from pnp_ssb.studies.registry import run_case
 
     try:
         solution = run_case(case, args.output)

@@ -14,7 +14,7 @@ from pnp_ssb.analysis.kpfm import (
     compare_measured,
     compute_cpd,
 )
-from pnp_ssb.input.case import load_case
+from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import read_map_csv, read_profiles_csv
 
 

@@ -461,7 +461,7 @@ class ReactingContact:
 
 def reacting_contacts(case: Case, model: StackModel) -> list[ReactingContact]:
     """The Butler–Volmer contacts of a steady-state cell."""
-    from pnp_ssb.input.case import reacting_contacts as contacts_of
+    from pnp_ssb.input.validate import reacting_contacts as contacts_of
     from pnp_ssb.physics.electrodes import open_circuit_potential_V
 
     if case.study.type not in ("steady_state", "transient") or model.cell is None:

@@ -313,7 +313,7 @@ def _stack_estimate(case: Case, model: StackModel) -> CellEstimate:
 def _microstructure_estimate(case: Case, model: StackModel) -> CellEstimate:
     """Triangles of a gmsh cross-section, h = min(h_min + (g - 1) d, h_max): the area at h_max
     plus, along every internal line of length l, 2 l / ((g - 1) h_min) for the grading."""
-    from pnp_ssb.input.case import plan_microstructure
+    from pnp_ssb.input.validate import plan_microstructure
 
     nm = model.scales.length_m
     sizing = microstructure_sizing(case, model)

@@ -377,7 +377,7 @@ def microstructure_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.CO
     """A bicrystal or Voronoi polycrystal cross-section (pnp_ssb.discretisation.microstructure), meshed with
     gmsh on rank 0 from the case (the same case gives the same mesh)."""
     from pnp_ssb.discretisation import microstructure
-    from pnp_ssb.input.case import plan_microstructure
+    from pnp_ssb.input.validate import plan_microstructure
 
     if comm.rank == 0:
         layers, key, plan = plan_microstructure(case)

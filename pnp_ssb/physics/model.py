@@ -26,7 +26,8 @@ from pnp_ssb.constants import (
     debye_length_m,
     thermal_voltage_V,
 )
-from pnp_ssb.input.case import Case, neutrality_potential_V
+from pnp_ssb.input.case import Case
+from pnp_ssb.input.validate import neutrality_potential_V
 from pnp_ssb.physics.electrodes import CellState, cell_state
 
 LENGTH_SCALE_M = 1e-9

@@ -1,16 +1,7 @@
-"""Interface resistances at a computed state (formulation.md, section 8), area-specific.
-
-- Charge transfer, from the Butler–Volmer law linearised at the local state of each channel k:
-  1/R_ct = sum_k di_k/deta = sum_k i0 (alpha_a f e^(alpha_a f eta_k) + alpha_c f e^(-alpha_c f eta_k)),
-  f = e/kT; at eta = 0 this is kT/(e i0 (alpha_a + alpha_c)) per channel.
-- Space charge, from the conductivity profile: R_scl = int (1/sigma(x) - 1/sigma_b) dx over the
-  half of the electrolyte next to the interface, sigma(x) = (e^2/kT) sum_k z_k^2 D_k c_k(x)
-  (1 - c_k/N_k)^m_k and sigma_b its neutral-bulk value.
-The local formulas: :mod:`pnp_ssb.analysis.resistance`.
-
-- The DC slope d(eta)/di at vanishing current of the full model, per interface (charge transfer
-  plus its space-charge share of the electrolyte's drop) and for the whole cell, from two
-  steady solves at +-0.1 mV about the open-circuit state.
+"""The DC resistance study (formulation.md, section 8), area-specific: the slope d(eta)/di at
+vanishing current of the full model, per interface (charge transfer plus its space-charge share
+of the electrolyte's drop) and for the whole cell, from two steady solves at +-0.1 mV about the
+open-circuit state. The local R_ct and R_scl of one state: :mod:`pnp_ssb.analysis.resistance`.
 """
 
 import logging
@@ -24,7 +15,8 @@ from pnp_ssb.analysis.resistance import (  # noqa: F401  (re-exported for the st
     local_charge_transfer_resistance_ohm_m2,
     space_charge_resistance_ohm_m2,
 )
-from pnp_ssb.input.case import Case, load_case
+from pnp_ssb.input.case import Case
+from pnp_ssb.input.load import load_case
 
 log = logging.getLogger(__name__)
 

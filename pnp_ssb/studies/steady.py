@@ -187,29 +187,13 @@ def _solve_model(case: Case, model: StackModel, domain: Domain, start: float,
     return solution
 
 
-def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
-    """Solve a case and write its outputs, after removing an earlier run's outputs from
-    ``outdir`` (:mod:`pnp_ssb.io.rundir`; transients and OCV sweeps keep what resuming the same
-    run needs). On a solver failure, the last good state is written to ``outdir/last_good``
-    and ``outdir/summary.json`` says ``converged = false`` with the failure report, then the
-    error is raised. An ``ocv_sweep`` study runs :func:`run_sweep` and returns its last
-    state."""
-    if case.study.type == "ocv_sweep":
-        from pnp_ssb.studies.sweep import run_sweep
-
-        return run_sweep(case, outdir, comm)[-1]
-    if case.study.type == "impedance":
-        from pnp_ssb.studies.impedance_study import run_impedance
-
-        return run_impedance(case, outdir, comm)[0]
-    if case.study.type == "transient":
-        from pnp_ssb.studies.transient import run_transient
-
-        return run_transient(case, outdir, comm)
+def run_steady(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -> Solution:
+    """An equilibrium or steady_state study: solve the case and write its outputs into
+    ``outdir`` (:func:`pnp_ssb.studies.registry.run_case` chooses it by study type)."""
     with run_folder(case, outdir, comm):
         solution = solve_case(case, comm)
         write_outputs(solution, outdir)
     return solution
 
 
-__all__ = ["Solution", "run_case", "solve_case", "summary"]
+__all__ = ["Solution", "run_steady", "solve_case", "summary"]

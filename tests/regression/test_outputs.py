@@ -10,7 +10,7 @@ import pytest
 
 from pnp_ssb.apps.cli import EXIT_BAD_INPUT, EXIT_NOT_CONVERGED, main
 from pnp_ssb.apps.cpd import read_run, run_cpd
-from pnp_ssb.input.case import load_case
+from pnp_ssb.input.load import load_case
 from pnp_ssb.input.tomlio import dumps_toml
 from pnp_ssb.io.rundir import is_output
 from tests.verification.test_impedance import blocking_case
@@ -126,7 +126,7 @@ def charging(end_s: float, outputs: list[float], volts: float = 0.005) -> dict:
 
 
 def test_a_transient_of_the_same_case_resumes_another_starts_over(tmp_path):
-    from pnp_ssb.studies.steady import run_case
+    from pnp_ssb.studies.registry import run_case
 
     out = tmp_path / "run"
     run_case(load_case(charging(1e-4, [5e-5])), out)

@@ -21,7 +21,8 @@ import pytest
 from pnp_ssb import analytic
 from pnp_ssb.apps.cli import EXIT_NOT_CONVERGED, main
 from pnp_ssb.discretisation import grading
-from pnp_ssb.input.case import CaseError, load_case
+from pnp_ssb.input.case import CaseError
+from pnp_ssb.input.load import load_case
 from pnp_ssb.physics.model import build_stack_model
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.adapt import DiscretisationError
@@ -121,7 +122,7 @@ def test_unmet_tolerance_is_a_clean_failure(tmp_path, caplog):
 
 
 def test_summary_reports_the_estimate(tmp_path):
-    from pnp_ssb.studies.steady import run_case
+    from pnp_ssb.studies.registry import run_case
 
     run_case(load_case(gc_case(0.3)), tmp_path)
     data = json.loads((tmp_path / "summary.json").read_text())
@@ -188,7 +189,7 @@ def test_unstructured_mesh_is_estimated(solve, tmp_path):
     (measured: 1.6e-4 V against 1.7e-4 V on 6957 cells, ratio 0.97); it is above the default
     tolerance, so 'adapt' (the mesh is not adapted) is a clean failure, and summary.json
     carries the number."""
-    from pnp_ssb.studies.steady import run_case
+    from pnp_ssb.studies.registry import run_case
     from tests.verification.test_mesh_file import gc_file_case, write_mesh
 
     data = gc_file_case(write_mesh(tmp_path / "gc.msh", h_min=0.08, h_max=8.0))

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.input.case import CaseError, load_case
+from pnp_ssb.input.case import CaseError
+from pnp_ssb.input.load import load_case
 from pnp_ssb.studies.impedance import impedance_spectrum
 from tests.conftest import electrolyte_case, electrolyte_material
 
@@ -141,7 +142,7 @@ def test_fit_of_the_randles_cell_gives_rct_and_cdl(tmp_path):
     import json
 
     from pnp_ssb.apps.cli import main
-    from pnp_ssb.studies.steady import run_case
+    from pnp_ssb.studies.registry import run_case
 
     data = li_cell(0.1)
     run_case(load_case(data), tmp_path / "run")

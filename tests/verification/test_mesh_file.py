@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.input.case import CaseError, load_case
+from pnp_ssb.input.case import CaseError
+from pnp_ssb.input.load import load_case
 from tests.conftest import electrolyte_case
 
 T, EPS, C, V = 300.0, 20.0, 1e25, 0.1

@@ -15,9 +15,9 @@ import pytest
 
 from pnp_ssb import analytic
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
-from pnp_ssb.input.case import load_case
+from pnp_ssb.input.load import load_case
 from pnp_ssb.physics.electrodes import li_sites_per_m2
-from pnp_ssb.studies.steady import run_case
+from pnp_ssb.studies.registry import run_case
 from tests.conftest import electrolyte_case
 
 C, EPS, T, D, L = 1e25, 20.0, 300.0, 1e-13, 200e-9

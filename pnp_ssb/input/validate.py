@@ -1,0 +1,459 @@
+"""The checks of a case beyond its schema: stack and boundaries, interfaces and kinetics, grain
+boundaries, geometry and mesh files, and a mesh that fits (cells counted before any meshing);
+advisory warnings. Run by :func:`pnp_ssb.input.load.load_case`."""
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from pnp_ssb.input.case import (
+    ADVISORY_MAX_FREQUENCIES,
+    ADVISORY_TEMPERATURE_K,
+    LENGTH_RANGE,
+    BoundarySpec,
+    Case,
+    CaseError,
+    GeometrySpec,
+    RegionSpec,
+    field_error,
+)
+from pnp_ssb.materials import database as matdb
+
+log = logging.getLogger(__name__)
+
+
+def validate_semantics(case: Case) -> None:
+    """Checks that span fields: names, materials, species and boundary/study consistency."""
+    names = [r.name for r in case.regions]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise field_error(f"regions[{i}].name", name, "a region name used only once")
+        if name in ("left", "right"):
+            raise field_error(f"regions[{i}].name", name, "a name other than 'left'/'right'")
+    for i, region in enumerate(case.regions):
+        if region.material not in case.materials:
+            known = {m.lower() for m in matdb.available_materials()}
+            if region.material.lower() not in known:
+                raise field_error(
+                    f"regions[{i}].material", region.material,
+                    "a database material (" + ", ".join(matdb.available_materials())
+                    + ") or a key of [materials]" + (f" ({', '.join(case.materials)})"
+                                                      if case.materials else ""))
+    mats = case.region_materials  # raises CaseError for bad overrides or inline materials
+    for i, region in enumerate(case.regions):
+        _check_region_material(i, region, mats[region.name])
+    kinds = [mats[r.name].kind for r in case.regions]
+    if "solid_electrolyte" not in kinds:
+        raise field_error("regions", [r.name for r in case.regions],
+                          "at least one solid_electrolyte region")
+    sides = {"left": 0, "right": len(case.regions) - 1}
+    for name in case.boundaries:
+        if name not in sides:
+            raise field_error(f"boundaries.{name}", "{...}", "a 1D stack boundary: 'left' or 'right'")
+    for name, index in sides.items():
+        _check_boundary(case, name, case.regions[index].name, kinds[index])
+    _check_interfaces(case, kinds)
+    if case.ground is not None and (case.ground not in mats or kinds[
+            [r.name for r in case.regions].index(case.ground)] not in ("metal", "insertion_electrode")):
+        raise field_error("ground", case.ground, "the name of a conductor region (metal or "
+                          "insertion_electrode)")
+    for i, region in enumerate(case.regions):
+        if region.electronic == "graded" and case.study.type in ("equilibrium", "ocv_sweep"):
+            raise field_error(f"regions[{i}].electronic", "graded", "'extrinsic' or 'none' in "
+                              f"a {case.study.type} study: graded carriers carry a current "
+                              "between electrodes at different Fermi levels (use steady_state)")
+    if case.study.type in ("steady_state", "transient", "impedance"):
+        if "dielectric" in kinds and case.study.type in ("transient", "impedance"):
+            raise field_error("study.type", case.study.type, "'equilibrium' or 'steady_state' for "
+                              "stacks with dielectric layers (transients across a compact layer "
+                              "are not supported yet)")
+        _check_kinetics(case, kinds)
+        right = case.boundaries.get("right")
+        controlled = case.study.current_density_A_m2 is not None or (
+            case.study.type == "transient" and case.study.control != "voltage")
+        if controlled and right is not None and right.voltage_V is not None:
+            raise field_error("boundaries.right.voltage_V", right.voltage_V,
+                              "no voltage_V under current control (study.current_density_A_m2): "
+                              "the right terminal's voltage is solved for")
+        if controlled and len(reacting_contacts(case)) != 2 and not (
+                case.study.type == "transient" and _ends_pass_current(case)):
+            raise field_error("study.current_density_A_m2", case.study.current_density_A_m2,
+                              "no current control here: it needs a cell with two electrode | "
+                              "electrolyte contacts (found "
+                              f"{len(reacting_contacts(case))}), or, in a transient, electrodes "
+                              "at both ends that pass Li+ or electrons (graded) into it")
+    _check_grain_boundaries(case, kinds)
+    _check_geometry(case)
+    _check_cell(case)
+    _check_mesh(case)
+    _advise(case)
+
+
+def _ends_pass_current(case: Case) -> bool:
+    """The first and the last conductor | electrolyte contacts each pass a current: a reacting
+    contact, or graded electrons and holes in the electrolyte."""
+    mats = case.region_materials
+    reacting = {key for key, _, _ in reacting_contacts(case)}
+    passing = []
+    for a, b in zip(case.regions, case.regions[1:], strict=False):
+        kinds = (mats[a.name].kind, mats[b.name].kind)
+        if "solid_electrolyte" not in kinds or not {"metal", "insertion_electrode"} & set(kinds):
+            continue
+        se = a if kinds[0] == "solid_electrolyte" else b
+        passing.append(f"{a.name}|{b.name}" in reacting or se.electronic == "graded")
+    return len(passing) >= 2 and passing[0] and passing[-1]
+
+
+def _check_grain_boundaries(case: Case, kinds: Sequence[str]) -> None:
+    names = [r.name for r in case.regions]
+    for i, name in enumerate(names):
+        if name.endswith("_gb"):
+            raise field_error(f"regions[{i}].name", name, "a name not ending in '_gb' (reserved "
+                              "for grain-boundary cores in meshes)")
+    for key, gb in case.grain_boundaries.items():
+        where = f"grain_boundaries.{key}"
+        if key not in names:
+            raise field_error(where, "{...}", "a table keyed by a region name: " + ", ".join(names))
+        if kinds[names.index(key)] != "solid_electrolyte":
+            raise field_error(where, "{...}", f"grain boundaries in a solid_electrolyte; region "
+                              f"{key!r} is a {kinds[names.index(key)]}")
+        species = case.region_materials[key].species
+        for sp in gb.energy_shift_eV:
+            if sp not in species:
+                raise field_error(f"{where}.energy_shift_eV.{sp}", gb.energy_shift_eV[sp],
+                                  f"a species of region {key!r}: {', '.join(species)}")
+        thickness = case.region(key).thickness_m
+        along_x = case.geometry.type in ("stack", "layered_2d")
+        if gb.positions_m and not along_x:
+            raise field_error(f"{where}.positions_m", gb.positions_m, "no positions here: the "
+                              f"{case.geometry.type} geometry places the grain boundaries")
+        if along_x and not gb.positions_m:
+            raise CaseError(f"{where}.positions_m: missing; a {case.geometry.type} geometry needs "
+                            "the grain-boundary positions")
+        previous = None
+        gap = LENGTH_RANGE.ge  # the shortest piece of layer a boundary may leave
+        for j, x in enumerate(gb.positions_m):
+            if not gb.width_m / 2 + gap <= x <= thickness - gb.width_m / 2 - gap:
+                raise field_error(f"{where}.positions_m[{j}]", x, f"a position inside region "
+                                  f"{key!r} (0 to {thickness:g} m), the core included, at "
+                                  f"least {gap:g} m from its edges")
+            if previous is not None and x - previous < gb.width_m + gap:
+                raise field_error(f"{where}.positions_m[{j}]", x, "increasing positions whose "
+                                  f"cores do not overlap, at least {gap:g} m apart")
+            previous = x
+
+
+# geometry entries that only some geometry types use
+GEOMETRY_KEYS_FOR = {
+    "height_m": ("layered_2d", "bicrystal", "polycrystal"),
+    "lateral_cells": ("layered_2d",),
+    "gb_position_m": ("bicrystal",),
+    "gb_angle_deg": ("bicrystal",),
+    "grains": ("polycrystal",),
+    "seed": ("polycrystal",),
+    "seeds_m": ("polycrystal",),
+    "min_seed_distance_m": ("polycrystal",),
+    "max_cell_m": ("bicrystal", "polycrystal"),
+    "mesh_unit_m": ("mesh_file",),
+}
+
+
+def _check_geometry_keys(geo: GeometrySpec) -> None:
+    """An entry given with a value other than its default must apply to geometry.type
+    (resolved cases list every default, so defaults pass)."""
+    for key, types in GEOMETRY_KEYS_FOR.items():
+        value = getattr(geo, key)
+        if geo.type in types or key not in geo.model_fields_set or (
+                value == GeometrySpec.model_fields[key].default):
+            continue
+        hint = " (stacks: mesh.max_cell_m)" if key == "max_cell_m" else ""
+        raise field_error(f"geometry.{key}", value, f"no {key} here: it applies to geometry.type "
+                          f"= {' or '.join(map(repr, types))}, not {geo.type!r}{hint}")
+
+
+def _check_geometry(case: Case) -> None:
+    geo = case.geometry
+    _check_geometry_keys(geo)
+    if geo.type in ("bicrystal", "polycrystal"):
+        if len(case.grain_boundaries) != 1:
+            raise field_error("grain_boundaries", sorted(case.grain_boundaries),
+                              f"exactly one region with grain boundaries for geometry.type = "
+                              f"{geo.type!r}")
+        (key,) = case.grain_boundaries
+        thickness = case.region(key).thickness_m
+        if geo.gb_position_m is not None and geo.gb_position_m >= thickness:
+            raise field_error("geometry.gb_position_m", geo.gb_position_m,
+                              f"a position inside region {key!r} (0 to {thickness:g} m)")
+        from pnp_ssb.discretisation import microstructure
+
+        try:
+            plan_microstructure(case)
+        except microstructure.GeometryError as exc:
+            raise CaseError(f"geometry ({geo.type}): {exc}") from None
+    if geo.type == "mesh_file":
+        _check_mesh_file(case)
+
+
+def plan_microstructure(case: Case):
+    """The layers (nm), grain-boundary region, and for a polycrystal its seeds and Voronoi
+    cells, of a bicrystal or polycrystal geometry (checked, no gmsh)."""
+    from pnp_ssb.discretisation import microstructure
+
+    nm = 1e-9
+    geo = case.geometry
+    (key,) = case.grain_boundaries
+    layers = microstructure.Layers(tuple(r.name for r in case.regions),
+                                   tuple(r.thickness_m / nm for r in case.regions),
+                                   geo.lateral_height_m / nm)
+    width_nm = case.grain_boundaries[key].width_m / nm
+    if geo.type == "bicrystal":
+        position = (geo.gb_position_m if geo.gb_position_m is not None
+                    else case.region(key).thickness_m / 2) / nm
+        return layers, key, microstructure.bicrystal_grains(layers, key, position,
+                                                            geo.gb_angle_deg)
+    x0 = layers.bounds(key)[0]
+    seeds = ([(x0 + x / nm, y / nm) for x, y in geo.seeds_m] if geo.seeds_m is not None
+             else None)
+    min_d = geo.min_seed_distance_m / nm if geo.min_seed_distance_m is not None else None
+    return layers, key, microstructure.polycrystal_cells(layers, key, geo.grains, geo.seed,
+                                                         width_nm, min_d, seeds)
+
+
+def _check_mesh_file(case: Case) -> None:
+    """The mesh names every region (dimension 2), and 'left' and 'right' (dimension 1)."""
+    from pnp_ssb.discretisation.msh import physical_groups
+
+    path = case.geometry.mesh_path
+    if not Path(path).is_file():
+        raise field_error("geometry.mesh_file", path, "an existing gmsh .msh file")
+    try:
+        groups = physical_groups(path)
+    except ValueError as exc:
+        raise field_error("geometry.mesh_file", path, f"a 2D gmsh mesh ({exc})") from None
+    have = ", ".join(f"{n} (dimension {d})" for n, d in groups.items())
+    for name, dim in [*((r.name, 2) for r in case.regions), ("left", 1), ("right", 1)]:
+        if groups.get(name) != dim:
+            raise field_error("geometry.mesh_file", path, f"a mesh with a physical group "
+                              f"{name!r} of dimension {dim}; it has: {have}")
+    for name, dim in groups.items():
+        owner = name.removesuffix("_gb")
+        if name.endswith("_gb") and owner not in case.grain_boundaries:
+            raise field_error("geometry.mesh_file", path, f"grain boundaries {name!r} (dimension "
+                              f"{dim}) described by a [grain_boundaries.{owner}] table")
+        if dim == 2 and not name.endswith("_gb") and name not in {r.name for r in case.regions}:
+            raise field_error("geometry.mesh_file", path, f"no region {name!r} that the case "
+                              "does not name (every 2D physical group is a region)")
+
+
+def _check_region_material(i: int, region: RegionSpec, material: matdb.Material) -> None:
+    where = f"regions[{i}]"
+    kind = material.kind
+    if kind == "insertion_electrode":
+        if region.li_fraction is None:
+            raise CaseError(f"{where}.li_fraction: missing; an insertion_electrode "
+                            f"({region.material}) needs its Li site fraction theta in [0, 1]")
+        for key in ("open_circuit_potential_V", "work_function_eV"):
+            if key not in material.tables:
+                raise CaseError(f"{where} (material {region.material!r}): tables.{key} missing; "
+                                "an insertion_electrode needs it")
+        if "li_site_density_m3" not in material.parameters:
+            raise CaseError(f"{where} (material {region.material!r}): parameters."
+                            "li_site_density_m3 missing; an insertion_electrode needs it")
+        table = material.tables["open_circuit_potential_V"]
+        if region.li_fraction > 0 and not table.theta[0] <= region.li_fraction <= table.theta[-1]:
+            raise field_error(f"{where}.li_fraction", region.li_fraction,
+                              f"0 (no Li) or a value inside the OCV table of {region.material}: "
+                              f"{table.theta[0]} to {table.theta[-1]}")
+    elif region.li_fraction is not None:
+        raise field_error(f"{where}.li_fraction", region.li_fraction,
+                          f"no li_fraction: {region.material} is a {kind}, not an "
+                          "insertion_electrode")
+    if region.electronic != "none":
+        if kind != "solid_electrolyte":
+            raise field_error(f"{where}.electronic", region.electronic,
+                              f"'none': {region.material} is a {kind}, not a solid_electrolyte")
+        if region.li_potential_V is None:
+            raise CaseError(f"{where}.li_potential_V: missing; electronic carriers need the "
+                            "electrolyte's Li potential vs Li/Li+ to place its Fermi level")
+        needed = ["electron_affinity_eV", "band_gap_eV", "effective_dos_conduction_m3",
+                  "effective_dos_valence_m3"]
+        if region.electronic == "graded":
+            needed += ["electron_diffusivity_m2_s", "hole_diffusivity_m2_s"]
+        for key in needed:
+            if key not in material.parameters:
+                raise CaseError(f"{where} (material {region.material!r}): parameters.{key} "
+                                f"missing; electronic = {region.electronic!r} needs it")
+    if kind == "metal" and "work_function_eV" not in material.parameters:
+        raise CaseError(f"{where} (material {region.material!r}): parameters.work_function_eV "
+                        "missing; a metal needs it")
+
+
+def _check_boundary(case: Case, side: str, region_name: str, kind: str) -> None:
+    mats = case.region_materials
+    conductor = kind in ("metal", "insertion_electrode")
+    bc = case.boundaries.get(side)
+    if kind == "dielectric":
+        raise field_error(f"regions ({side} end)", region_name, "a solid_electrolyte or conductor "
+                          "at the outer end of the stack, not a dielectric")
+    if conductor:
+        if bc is not None and bc.type != "terminal":
+            raise field_error(f"boundaries.{side}.type", bc.type,
+                              f"'terminal': region {region_name!r} is a conductor")
+        return
+    if bc is None:
+        raise CaseError(f"boundaries.{side}: missing; expected a table with "
+                        f"type = 'blocking' or 'reservoir'")
+    if bc.type == "terminal":
+        raise field_error(f"boundaries.{side}.type", "terminal",
+                          f"'blocking' or 'reservoir': region {region_name!r} is an electrolyte")
+    species = mats[region_name].species
+    for sp in bc.species or []:
+        if sp not in species:
+            raise field_error(f"boundaries.{side}.species", sp,
+                              f"a species of region {region_name!r}: {', '.join(species)}")
+    if (case.study.type != "steady_state" and bc.type == "reservoir"
+            and _offset_from_bulk(bc, mats[region_name]) != 0.0):
+        raise field_error(f"boundaries.{side}.potential", bc.potential_V
+                          if bc.potential_V is not None else bc.potential_vs_bulk_V,
+                          "a reservoir at its bulk potential in an equilibrium study "
+                          "(use study.type = 'steady_state' to drive a current)")
+
+
+def _check_interfaces(case: Case, kinds: Sequence[str]) -> None:
+    names = [r.name for r in case.regions]
+    pairs = {f"{a}|{b}": (ka, kb) for a, b, ka, kb in zip(names, names[1:], kinds, kinds[1:],
+                                                          strict=False)}
+    for key, spec in case.interfaces.items():
+        if key not in pairs:
+            raise field_error(f"interfaces.{key}", "{...}", "an interface of adjacent regions, "
+                              "named left|right: " + ", ".join(pairs))
+        conductors = [k in ("metal", "insertion_electrode") for k in pairs[key]]
+        if spec.dipole_V != 0.0 and sum(conductors) != 1:
+            raise field_error(f"interfaces.{key}.dipole_V", spec.dipole_V,
+                              "0 here: a dipole step is supported between a conductor and a "
+                              "non-conductor")
+
+
+def reacting_contacts(case: Case) -> list[tuple[str, str, str]]:
+    """(interface key, conductor, electrolyte) of every contact between a Li-active conductor
+    (an insertion electrode or Li metal) and a solid electrolyte, left to right. A dielectric
+    (compact) layer may sit between them: the key is then the dielectric | electrolyte
+    interface, where the reaction plane is."""
+    mats = case.region_materials
+    names = [r.name for r in case.regions]
+
+    def li_active(name: str) -> bool:
+        m = mats[name]
+        return m.kind == "insertion_electrode" or (
+            m.kind == "metal" and "open_circuit_potential_V" in m.parameters)
+
+    out = []
+    for i in range(len(names) - 1):
+        a, b = names[i], names[i + 1]
+        for se, step in ((b, -1), (a, +1)):
+            if mats[se].kind != "solid_electrolyte":
+                continue
+            j = names.index(se) + step  # the neighbour facing this interface, then through a gap
+            if not 0 <= j < len(names) or {names[j], se} != {a, b}:
+                continue
+            k = j + step if mats[names[j]].kind == "dielectric" else j
+            if 0 <= k < len(names) and mats[names[k]].kind != "dielectric" and li_active(names[k]):
+                out.append((f"{a}|{b}", names[k], se))
+    return out
+
+
+def _check_kinetics(case: Case, kinds: Sequence[str]) -> None:
+    for key, _, _ in reacting_contacts(case):
+        spec = case.interfaces.get(key)
+        if spec is None or spec.kinetics is None:
+            raise CaseError(f'interfaces."{key}".kinetics.exchange_current_density_A_m2: missing; '
+                            "a steady_state study needs the charge-transfer kinetics of every "
+                            "electrode | electrolyte contact")
+
+
+def _check_cell(case: Case) -> None:
+    from pnp_ssb.physics import electrodes
+
+    if case.study.type == "ocv_sweep":
+        for i, ocv in enumerate(case.study.ocv_V or []):
+            state = electrodes.state_for_ocv(case, ocv, path=f"study.ocv_V[{i}]")
+            electrodes.cell_state(case, state.li_fraction, state.terminal_voltage_V)
+    else:
+        electrodes.cell_state(case)
+
+
+def _meshing_model(case: Case):
+    """The stack model the mesh is graded for: the case's own state, or an OCV sweep's first."""
+    from pnp_ssb.physics.model import build_stack_model
+
+    if case.study.type != "ocv_sweep":
+        return build_stack_model(case)
+    from pnp_ssb.physics import electrodes
+
+    state = electrodes.state_for_ocv(case, (case.study.ocv_V or [])[0])
+    return build_stack_model(case, state.li_fraction, state.terminal_voltage_V)
+
+
+def _check_mesh(case: Case) -> None:
+    """Cell sizes that take effect, and a mesh that fits: the automatic graded mesh is counted
+    (pnp_ssb.discretisation.grading, the rules pnp_ssb.discretisation.mesh meshes with) and
+    refused above MAX_CELLS."""
+    from pnp_ssb.discretisation import grading
+
+    mesh = case.mesh
+    if (isinstance(mesh.min_cell_m, float) and isinstance(mesh.max_cell_m, float)
+            and mesh.max_cell_m < mesh.min_cell_m):
+        raise field_error("mesh.max_cell_m", mesh.max_cell_m, f"at least mesh.min_cell_m = "
+                          f"{mesh.min_cell_m!r}: cells grow from min_cell_m up to max_cell_m")
+    model = _meshing_model(case)
+    estimate = grading.estimate_cells(case, model)
+    if estimate.cells > grading.MAX_CELLS:
+        raise field_error(estimate.field, estimate.value, f"a case whose mesh has at most "
+                          f"{grading.MAX_CELLS:,} cells; {estimate.detail}")
+    ignored = [max(s.h_start, s.h_end) for segments, r in zip(
+        grading.stack_segments(case, model), model.regions, strict=True) if r.is_electrolyte
+        for s in segments if s.h_cap < max(s.h_start, s.h_end)]
+    if ignored:
+        log.warning("mesh.max_cell_m = %r is below the automatic cells at the walls (up to "
+                    "%.3g m, mesh.min_cell_m = 'auto'): those layers use their wall cells as "
+                    "the largest instead", mesh.max_cell_m, max(ignored))
+    if case.geometry.type in ("bicrystal", "polycrystal") and case.geometry.max_cell_m != "auto":
+        h_min = grading.microstructure_sizing(case, model).h_min_nm * model.scales.length_m
+        if case.geometry.max_cell_m < h_min:
+            log.warning("geometry.max_cell_m = %r is below the smallest cell (%.3g m): the "
+                        "cross-section is meshed with cells of %.3g m", case.geometry.max_cell_m,
+                        h_min, h_min)
+
+
+def _advise(case: Case) -> None:
+    """Warnings for values that are allowed but unusual."""
+    lo, hi = ADVISORY_TEMPERATURE_K
+    if not lo <= case.temperature_K <= hi:
+        log.warning("temperature_K = %r: outside %g K to %g K, where material data are rarely "
+                    "measured; check the value", case.temperature_K, lo, hi)
+    study = case.study
+    if study.type == "impedance" and study.frequencies_Hz is None:
+        count = max(2, round(math.log10(study.f_max_Hz / study.f_min_Hz)
+                             * study.points_per_decade) + 1)
+        if count > ADVISORY_MAX_FREQUENCIES:
+            log.warning("study: %d frequencies (f_min_Hz = %r to f_max_Hz = %r, %d per decade), "
+                        "each one linear solve; expected at most %d: narrow the range or lower "
+                        "points_per_decade", count, study.f_min_Hz, study.f_max_Hz,
+                        study.points_per_decade, ADVISORY_MAX_FREQUENCIES)
+
+
+def _offset_from_bulk(bc: BoundarySpec, material: matdb.Material) -> float:
+    if bc.potential_vs_bulk_V is not None:
+        return bc.potential_vs_bulk_V
+    if bc.potential_V is None:
+        return 0.0
+    return bc.potential_V - neutrality_potential_V(material)
+
+
+def neutrality_potential_V(material: matdb.Material) -> float:
+    """The electrolyte's bulk potential vs a Li electrode in equilibrium with it (0 if not given)."""
+    return material.parameters["neutrality_potential_vs_li_V"].value if (
+        "neutrality_potential_vs_li_V" in material.parameters) else 0.0
+
+
