@@ -146,13 +146,13 @@ def error_control_summary(solution: Solution) -> dict[str, Any]:
             "error_control": control}
 
 
-def summary(solution: Solution) -> dict[str, Any]:
-    """The content of summary.json."""
+def boundaries_summary(solution: Solution) -> dict[str, Any]:
+    """Each outer boundary: a conductor's terminal, or its condition with the electrode
+    potential (V), the space-charge drop and width, the electrode charge (C/m^2), a Stern
+    drop, and at steady state the current leaving (A/m^2)."""
     case, model = solution.case, solution.model
     vt = model.scales.thermal_voltage_V
-    x_cells = np.diff(np.concatenate([s.x_m for s in solution.profile.segments]))
-    x_cells = x_cells[x_cells > 0]
-    boundaries = {}
+    boundaries: dict[str, Any] = {}
     for side in ("left", "right"):
         if side not in solution.layers:  # a conductor's terminal
             region = model.regions[0 if side == "left" else -1].name
@@ -177,6 +177,12 @@ def summary(solution: Solution) -> dict[str, Any]:
         if case.study.type == "steady_state":
             entry["current_density_out_A_m2"] = solution.current_density_A_m2[side]
         boundaries[side] = entry
+    return boundaries
+
+
+def interfaces_summary(solution: Solution) -> dict[str, dict[str, Any]]:
+    """Each internal interface: the space-charge drop (V) and width (m) on each side and, between
+    two electrolytes, the bulk potential difference (V)."""
     interfaces: dict[str, dict[str, Any]] = {}
     for name, sides in solution.layers.items():
         if "|" in name and len(sides) == 1:  # a conductor contact: see cell.contacts
@@ -189,9 +195,17 @@ def summary(solution: Solution) -> dict[str, Any]:
                 "bulk_potential_difference_V": sides[0].drop_V - sides[1].drop_V,
                 "sides": {s.region: {"space_charge_drop_V": s.drop_V,
                                      "space_charge_width_m": s.width_m} for s in sides}}
+    return interfaces
+
+
+def regions_summary(solution: Solution) -> dict[str, Any]:
+    """Each region: material and kind; an electrolyte's bulk potential (V), Debye length (m)
+    and space charge (C/m^2); a conductor's Fermi level and work function."""
+    case, model = solution.case, solution.model
+    vt = model.scales.thermal_voltage_V
     regions = {}
     for r in model.regions:
-        entry = {"material": case.region(r.name).material, "kind": r.kind}
+        entry: dict[str, Any] = {"material": case.region(r.name).material, "kind": r.kind}
         if r.is_electrolyte:
             entry.update({"bulk_potential_V": r.bulk_potential * vt,
                           "debye_length_m": model.debye_length_m(r.name),
@@ -199,35 +213,51 @@ def summary(solution: Solution) -> dict[str, Any]:
         elif r.is_conductor:
             entry.update(conductor_entry(model, r.name))
         regions[r.name] = entry
-    balance = sum(solution.electrode_charge_C_m2.values()) + sum(solution.space_charge_C_m2.values())
+    return regions
+
+
+def solve_summary(solution: Solution) -> dict[str, Any]:
+    """How the state was reached and what it cost: convergence, Newton and continuation, wall
+    time (s), DOFs, cells and their sizes (m), ranks."""
+    x_cells = np.diff(np.concatenate([s.x_m for s in solution.profile.segments]))
+    x_cells = x_cells[x_cells > 0]
+    report = solution.report
     return {
-        "case": case.name,
-        "study": case.study.type,
         "converged": solution.converged,
         "failure": solution.failure or None,
-        "load_reached": solution.report.load_reached,
-        "newton_iterations": solution.report.newton_iterations,
-        "continuation_steps": solution.report.converged_steps,
-        "continuation_attempts": len(solution.report.attempts),
-        "residual_history": [a.residual_norms for a in solution.report.attempts],
+        "load_reached": report.load_reached,
+        "newton_iterations": report.newton_iterations,
+        "continuation_steps": report.converged_steps,
+        "continuation_attempts": len(report.attempts),
+        "residual_history": [a.residual_norms for a in report.attempts],
         "wall_time_s": solution.wall_time_s,
         "num_dofs": solution.num_dofs,
         "num_cells": solution.domain.num_cells_global(),
         "min_cell_m": float(x_cells.min()),
         "max_cell_m": float(x_cells.max()),
         "num_ranks": solution.num_ranks,
+    }
+
+
+def summary(solution: Solution) -> dict[str, Any]:
+    """The content of summary.json (keys in this order)."""
+    case, extra = solution.case, solution.extra
+    balance = sum(solution.electrode_charge_C_m2.values()) + sum(solution.space_charge_C_m2.values())
+    return {
+        "case": case.name,
+        "study": case.study.type,
+        **solve_summary(solution),
         **error_control_summary(solution),
         "temperature_K": case.temperature_K,
-        "boundaries": boundaries,
-        "interfaces": interfaces,
-        "regions": regions,
-        **({"impedance": solution.extra["impedance"]} if "impedance" in solution.extra
+        "boundaries": boundaries_summary(solution),
+        "interfaces": interfaces_summary(solution),
+        "regions": regions_summary(solution),
+        **({"impedance": extra["impedance"]} if "impedance" in extra else {}),
+        **({"grain_boundaries": extra["grain_boundaries"]} if extra.get("grain_boundaries")
            else {}),
-        **({"grain_boundaries": solution.extra["grain_boundaries"]}
-           if solution.extra.get("grain_boundaries") else {}),
-        **({"cell": cell_summary(solution)} if model.cell else {}),
+        **({"cell": cell_summary(solution)} if solution.model.cell else {}),
         "charge_balance_C_m2": balance,
-        "warnings": solution.extra.get("warnings", []),
+        "warnings": extra.get("warnings", []),
         "versions": package_versions(),
     }
 

@@ -363,7 +363,22 @@ def profile_by_quadrature(phi0_V: float, species: Sequence[SpeciesSpec], eps_r: 
     tail = flat >= x_edges[-1]
     s[tail] = s_edges[-1] - (flat[tail] - x_edges[-1]) / lam
     inner = ~tail
-    xt = flat[inner]
+    s[inner] = _invert_panels(flat[inner], x_edges, s_edges, lam, integral, integrand)
+    phi = sign * np.exp(s)
+    phi[flat == 0.0] = phi0_V  # exactly, not via exp(log|phi0|)
+    return phi.reshape(x.shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# Scalar root finding
+# ----------------------------------------------------------------------------------------------
+
+
+def _invert_panels(xt: FloatArray, x_edges: FloatArray, s_edges: FloatArray, lam: float,
+                   integral: Callable[[FloatArray, FloatArray], FloatArray],
+                   integrand: Callable[[FloatArray], FloatArray]) -> FloatArray:
+    """s with x(s) = xt, by Newton's method inside the panel of each xt (dx/ds = -integrand),
+    from the linear interpolant of the panel's ends; to 1e-15 (x + lambda) in m."""
     k = np.clip(np.searchsorted(x_edges, xt, side="right") - 1, 0, len(s_edges) - 2)
     s_hi, s_lo = s_edges[k], s_edges[k + 1]
     frac = (xt - x_edges[k]) / (x_edges[k + 1] - x_edges[k])
@@ -377,15 +392,7 @@ def profile_by_quadrature(phi0_V: float, species: Sequence[SpeciesSpec], eps_r: 
     else:
         if np.any(np.abs(residual) > 1e3 * tol):
             raise RuntimeError("profile_by_quadrature: inversion of x(phi) did not converge")
-    s[inner] = si
-    phi = sign * np.exp(s)
-    phi[flat == 0.0] = phi0_V  # exactly, not via exp(log|phi0|)
-    return phi.reshape(x.shape)
-
-
-# ----------------------------------------------------------------------------------------------
-# Scalar root finding
-# ----------------------------------------------------------------------------------------------
+    return si
 
 def _bracketed_newton(f: Callable[[float], float], df: Callable[[float], float], lo: float,
                       hi: float, rtol: float = 1e-15, max_iter: int = 200) -> float:

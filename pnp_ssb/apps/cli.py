@@ -131,7 +131,8 @@ def _output_ok(args, log) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script: the exit status (0, EXIT_BAD_INPUT or
+    EXIT_NOT_CONVERGED)."""
     args = _parser().parse_args(argv)
     log = configure_logging(logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
     if args.command == "schema":
@@ -142,56 +143,66 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(describe_materials() + "\n")
         return 0
-    if args.command == "screen":
-        from pnp_ssb.apps.screening import load_spec, run_screen
-
-        try:
-            spec = load_spec(args.spec)
-        except CaseError as exc:
-            log.error("%s", exc)
-            return EXIT_BAD_INPUT
-        if not _output_ok(args, log):
-            return EXIT_BAD_INPUT
-        result = run_screen(spec, args.output)
-        log.info("wrote %s: %d pairs, %d stacks; best pair %s | %s (%.3g Ohm cm^2)", args.output,
-                 len(result.pairs), len(result.stacks), result.pairs[0]["electrode"],
-                 result.pairs[0]["electrolyte"], result.pairs[0]["asr_ohm_cm2"])
-        return 0
     if args.command in ("fit", "mesh", "cpd") and not _output_ok(args, log):
         return EXIT_BAD_INPUT
-    if args.command == "fit":
-        return _fit(args, log)
-    if args.command == "mesh":
-        return _mesh(args, log)
-    if args.command == "sweep":
-        from pnp_ssb.apps.batch import run_sweep, sweep_points
+    commands = {"screen": _screen, "fit": _fit, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd}
+    if args.command in commands:
+        return commands[args.command](args, log)
+    return _case_command(args, log)
 
-        try:
-            points = sweep_points(args.cases, args.params)
-            if not _output_ok(args, log):
-                return EXIT_BAD_INPUT
-            rows = run_sweep(points, args.output, args.ranks_per_point)
-        except CaseError as exc:
-            log.error("%s", exc)
-            return EXIT_BAD_INPUT
-        failed = [r["point"] for r in rows if not r.get("converged")]
-        log.info("wrote %s/sweep.csv: %d points, %d not converged%s", args.output, len(rows),
-                 len(failed), f" ({', '.join(failed)})" if failed else "")
-        return EXIT_NOT_CONVERGED if failed else 0
-    if args.command == "cpd":
-        from pnp_ssb.analysis.kpfm import KPFMError
-        from pnp_ssb.apps.cpd import run_cpd
 
-        try:
-            results = run_cpd(args.run_dir, args.output, reference=args.reference,
-                              base=args.base, tip_work_function_eV=args.tip_work_function_eV,
-                              psf_width_m=args.psf_width_m, measured=args.measured,
-                              fit_shift=args.fit_shift)
-        except (KPFMError, CaseError) as exc:
-            log.error("%s", exc)
+def _screen(args, log) -> int:
+    from pnp_ssb.apps.screening import load_spec, run_screen
+
+    try:
+        spec = load_spec(args.spec)
+    except CaseError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    if not _output_ok(args, log):
+        return EXIT_BAD_INPUT
+    result = run_screen(spec, args.output)
+    log.info("wrote %s: %d pairs, %d stacks; best pair %s | %s (%.3g Ohm cm^2)", args.output,
+             len(result.pairs), len(result.stacks), result.pairs[0]["electrode"],
+             result.pairs[0]["electrolyte"], result.pairs[0]["asr_ohm_cm2"])
+    return 0
+
+
+def _sweep(args, log) -> int:
+    from pnp_ssb.apps.batch import run_sweep, sweep_points
+
+    try:
+        points = sweep_points(args.cases, args.params)
+        if not _output_ok(args, log):
             return EXIT_BAD_INPUT
-        log.info("wrote %s (%d state(s), base %s)", args.output, len(results), results[0].base)
-        return 0
+        rows = run_sweep(points, args.output, args.ranks_per_point)
+    except CaseError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    failed = [r["point"] for r in rows if not r.get("converged")]
+    log.info("wrote %s/sweep.csv: %d points, %d not converged%s", args.output, len(rows),
+             len(failed), f" ({', '.join(failed)})" if failed else "")
+    return EXIT_NOT_CONVERGED if failed else 0
+
+
+def _cpd(args, log) -> int:
+    from pnp_ssb.analysis.kpfm import KPFMError
+    from pnp_ssb.apps.cpd import run_cpd
+
+    try:
+        results = run_cpd(args.run_dir, args.output, reference=args.reference,
+                          base=args.base, tip_work_function_eV=args.tip_work_function_eV,
+                          psf_width_m=args.psf_width_m, measured=args.measured,
+                          fit_shift=args.fit_shift)
+    except (KPFMError, CaseError) as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    log.info("wrote %s (%d state(s), base %s)", args.output, len(results), results[0].base)
+    return 0
+
+
+def _case_command(args, log) -> int:
+    """check, run and resistance: one case file, validated before any mesh or MPI work."""
     try:
         case = load_case(args.case, args.overrides)
     except CaseError as exc:
