@@ -93,7 +93,7 @@ class Twin:
         self.states = [StateEstimate(s["time_s"], s["estimate_V"], s["largest_in"],
                                      s["largest_at_m"]) for s in meta["error_states"]]
         if loaded_only:
-            self.states = [dataclasses.replace(self.worst_recent(), time_s=0.0)]
+            self.states = [dataclasses.replace(self.states[-1], time_s=0.0)]
         surplus = meta.get("error_surplus_V")
         self.surplus_V = np.asarray(surplus, dtype=float) if surplus is not None else None
         self.voltage_V = meta.get("twin_voltage_V", 0.0)
@@ -119,10 +119,6 @@ class Twin:
         state = StateEstimate(time_s, 4.0 / 3.0 * diff, region, x_m)
         self.states.append(state)
         return state
-
-    def worst_recent(self) -> StateEstimate:
-        """The last state compared."""
-        return self.states[-1]
 
     def worst(self) -> StateEstimate:
         """The state with the largest estimate."""
