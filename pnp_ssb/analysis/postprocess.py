@@ -393,7 +393,7 @@ def boundary_currents_A_m2(problem: Problem) -> dict[str, float]:
     species, J.n = -R_b (D c_bulk)_ref c_s / L, and i = sum_k z_k e J_k.n.
     """
     from pnp_ssb.constants import ELEMENTARY_CHARGE_C
-    from pnp_ssb.discretisation.forms import _species_scale
+    from pnp_ssb.discretisation.forms import species_scale
 
     comm = problem.domain.mesh.comm
     model = problem.model
@@ -403,7 +403,7 @@ def boundary_currents_A_m2(problem: Problem) -> dict[str, float]:
                for name, form in problem.species_residuals.items()}
     charge = {sp.name: sp.charge for r in model.regions for sp in r.species}
     for (side, name), dofs in problem.boundary_species_dofs.items():
-        flux = -_sum_owned(vectors[name], dofs, comm) * _species_scale(model, name) * (
+        flux = -_sum_owned(vectors[name], dofs, comm) * species_scale(model, name) * (
             model.scales.concentration_m3 / model.scales.length_m)
         size = interface_measure(problem, side) if "|" in side else boundary_measure(problem, side)
         out[side] += charge[name] * ELEMENTARY_CHARGE_C * flux / size

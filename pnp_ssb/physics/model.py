@@ -28,6 +28,19 @@ from pnp_ssb.constants import (
 )
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.validate import neutrality_potential_V
+from pnp_ssb.physics.contacts import (
+    ElectrodeTransport,
+    GrainBoundaryModel,
+    ReactingContact,
+    Regime,
+    Terminal,
+    li_exchanging_conductors,
+    regime_of,
+    resolve_contacts,
+    resolve_electrode_transport,
+    resolve_grain_boundaries,
+    resolve_terminals,
+)
 from pnp_ssb.physics.electrodes import CellState, cell_state
 
 LENGTH_SCALE_M = 1e-9
@@ -105,6 +118,7 @@ class RegionModel:
     species: tuple[SpeciesModel, ...]
     kind: str = "solid_electrolyte"
     electronic: str = "none"  # "extrinsic" or "graded" when electrons and holes are modelled
+    li_potential_V: float | None = None  # U vs Li that sets the carriers' bulk Fermi level
 
     @property
     def is_conductor(self) -> bool:
@@ -162,16 +176,33 @@ class RegionModel:
 
 @dataclass(frozen=True)
 class StackModel:
-    """All regions of a case, with the scales, the conductors' state and interface dipoles.
+    """All regions of a case, with the scales, interface dipoles and the boundary and contact
+    conditions its study solves with (a stack without conductors; a cell is a CellModel).
 
     Attributes:
         dipoles: scaled potential step psi(B) - psi(A) at each "A|B" conductor contact.
+        regime: what the study solves for (physics.contacts.regime_of).
+        terminals: the electrolytes' outer boundaries, by side.
+        contacts: Butler–Volmer contacts (steady and transient regimes, in a cell).
+        grain_boundaries: by region.
+        electrode_transport: Li diffusion of insertion electrodes, by region.
+        li_exchanging: conductors that can exchange Li at their compositions.
+        open_to_electrodes: an equilibrium study's electrolytes exchange their Li-linked
+            species with the Li-holding conductors they touch; other studies that start from
+            equilibrium (OCV sweeps, impedance) conserve those amounts.
     """
 
     scales: Scales
     regions: tuple[RegionModel, ...]
     cell: CellState | None = None
     dipoles: dict[str, float] = field(default_factory=dict)
+    regime: Regime = "equilibrium"
+    terminals: dict[str, Terminal] = field(default_factory=dict)
+    contacts: tuple[ReactingContact, ...] = ()
+    grain_boundaries: dict[str, GrainBoundaryModel] = field(default_factory=dict)
+    electrode_transport: dict[str, ElectrodeTransport] = field(default_factory=dict)
+    li_exchanging: frozenset[str] = frozenset()
+    open_to_electrodes: bool = False
 
     @property
     def electrolytes(self) -> tuple[RegionModel, ...]:
@@ -272,6 +303,16 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
         regions.append(RegionModel(name=region.name,
                                    relative_permittivity=mat.parameter("relative_permittivity"),
                                    bulk_potential=bulk, species=species, kind=mat.kind,
-                                   electronic=region.electronic))
+                                   electronic=region.electronic,
+                                   li_potential_V=region.li_potential_V))
     dipoles = {key: spec.dipole_V / vt for key, spec in case.interfaces.items() if spec.dipole_V}
-    return StackModel(scales, tuple(regions), cell if cell.groups else None, dipoles)
+    regime = regime_of(case.study.type)
+    conductors = cell if cell.groups else None
+    li_linked = {r.name: tuple((sp.name, sp.li_stoichiometry) for sp in r.species
+                               if sp.li_stoichiometry != 0) for r in regions}
+    return StackModel(scales, tuple(regions), conductors, dipoles, regime,
+                      resolve_terminals(case),
+                      resolve_contacts(case, conductors, regime, li_linked),
+                      resolve_grain_boundaries(case), resolve_electrode_transport(case),
+                      li_exchanging_conductors(case, conductors),
+                      case.study.type == "equilibrium")

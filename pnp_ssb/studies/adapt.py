@@ -168,7 +168,7 @@ def solve_from(case: Case, model: StackModel, domain: Domain, source: Problem,
                transfer: Callable[[Problem, Problem], None] = transfer_state
                ) -> tuple[Problem, SolveReport]:
     """Solve ``model`` on ``domain`` from ``source``'s state (:func:`continue_from`)."""
-    problem = build_problem(case, domain, model)
+    problem = build_problem(domain, model)
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           newton_settings(case), constraints=amount_constraints(problem, model))
     try:

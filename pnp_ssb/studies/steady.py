@@ -168,7 +168,7 @@ def _solve_model(case: Case, model: StackModel, domain: Domain, start: float,
     ``initial``'s state interpolated onto the mesh (an earlier mesh's solution), and
     post-process (collective)."""
     comm = domain.mesh.comm
-    problem = build_problem(case, domain, model)
+    problem = build_problem(domain, model)
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           newton_settings(case), constraints=amount_constraints(problem, model))
     log.info("case %s: %d cells, %d unknowns, %d rank(s)", case.name, domain.num_cells_global(),

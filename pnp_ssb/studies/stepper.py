@@ -26,10 +26,10 @@ from pnp_ssb.constants import AVOGADRO_MOL
 from pnp_ssb.discretisation.fem import MPI, dolfinx, ufl
 from pnp_ssb.discretisation.forms import (
     Problem,
-    _species_scale,
     build_problem,
     concentration_ufl,
     lumped_measure,
+    species_scale,
 )
 from pnp_ssb.discretisation.mesh import Domain, StackLayout, build_domain
 from pnp_ssb.input.case import Case
@@ -209,7 +209,7 @@ def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
             shift = problem.shift(region.name, name)
             c = concentration_ufl(sp, problem.psi, w, bulk, shift)
             c_n = concentration_ufl(sp, psi_n, prev_w[name], bulk, shift)
-            term += (L2 / _species_scale(model, name) * (c - c_n) * inv_dt * q
+            term += (L2 / species_scale(model, name) * (c - c_n) * inv_dt * q
                      * dx(problem.domain.region_tags[region.name]))
         problem.species_residuals[name] += term
         problem.residuals[1 + i] += term
@@ -229,7 +229,7 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
     initial state at t = 0 (collective)."""
     model = build_stack_model(case)
     domain = domain or build_domain(case, model, comm, layout)
-    problem = build_problem(case, domain, model)
+    problem = build_problem(domain, model)
     if settings.stagnation_residual is not None:  # 2D rows carry the cell height: so does round-off
         settings = dataclasses.replace(
             settings, stagnation_residual=settings.stagnation_residual * domain.cross_section)
