@@ -22,8 +22,8 @@ from typing import cast
 import numpy as np
 
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import dolfinx, ufl
-from pnp_ssb.discretisation.mesh import Domain
 from pnp_ssb.input.case import BoundarySpec, Case
 from pnp_ssb.physics.model import RegionModel, SpeciesModel, StackModel
 
