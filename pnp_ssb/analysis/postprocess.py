@@ -1,19 +1,21 @@
-"""Read a solved problem back: 1D profiles, interface drops and widths, charges and currents.
+"""Read a solved problem back as profiles: the 1D solution, the lateral average and sampled maps of
+a 2D run, and the ionic current density cell by cell.
 
 Post-processing never changes the state. Collective functions (marked) must be called on
-every rank; their scalars are reduced over all ranks before they are returned.
+every rank; their scalars are reduced over all ranks before they are returned. The charges and
+currents of a state: :mod:`pnp_ssb.analysis.charges`; its space-charge layers:
+:mod:`pnp_ssb.analysis.space_charge`; its contact kinetics: :mod:`pnp_ssb.analysis.kinetics`.
 """
 
-import itertools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from pnp_ssb.analysis.sampling import evaluate, grid_points, locate
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.discretisation.fem import MPI, dolfinx, ufl
-from pnp_ssb.discretisation.forms import Problem
-from pnp_ssb.physics.model import RegionModel, StackModel
+from pnp_ssb.discretisation.forms import Problem, concentration_ufl
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,6 @@ def current_density_dg0(problem: Problem) -> dolfinx.fem.Function | None:
     """The ionic current density i = -e sum_k z_k D_k f_D M_k grad(w_k) (A/m^2), cell by cell
     (DG0 vector on the parent mesh, w_k copied there), None without moving species. Exact per
     cell for P1 on triangles; at the midpoint on quadrilaterals."""
-    from pnp_ssb.discretisation.forms import concentration_ufl
-
     if not problem.species_fields:
         return None
     model = problem.model
@@ -201,8 +201,6 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: 
     laterally integrating probe (NDP, the current) sees; psi and w are averaged as potentials.
     ``with_current`` adds the ionic current density of each cell to the electrolytes' maps.
     """
-    from pnp_ssb.analysis.sampling import evaluate, grid_points, locate
-
     domain, model = problem.domain, problem.model
     msh = domain.mesh
     ls = domain.length_scale_m
@@ -258,311 +256,3 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: 
         maps.append(LateralMap(region.name, xs * ls, y * ls, psi * model.scales.thermal_voltage_V,
                                c, w, chi, current))
     return Profile1D(tuple(segments), model.scales.thermal_voltage_V), tuple(maps)
-
-
-@dataclass(frozen=True)
-class SideMetrics:
-    """The space-charge layer on one side of a boundary or interface.
-
-    drop_V: phi(interface) - phi_n(interface), phi_n being the potential that would make the
-        region locally neutral with the local electrochemical potentials (the bulk potential at
-        equilibrium).
-    width_m: distance from the interface at which |phi - phi_n| has fallen to drop/e (the Debye
-        length for a weakly charged Gouy–Chapman layer).
-    """
-
-    region: str
-    drop_V: float
-    width_m: float
-
-
-def side_metrics(profile: Profile1D, region: RegionModel, at_start: bool) -> SideMetrics:
-    """Drop and width of the space-charge layer of ``region`` at its start or end."""
-    seg = profile.segment(region.name)
-    order = slice(None) if at_start else slice(None, None, -1)
-    x, psi = seg.x_m[order], seg.psi[order]
-    w = {k: v[order] for k, v in seg.w.items()}
-    psi_n = region.neutral_potential(w, shape=psi.shape)
-    dev = (psi - psi_n) * profile.thermal_voltage_V
-    drop = float(dev[0])
-    distance = np.abs(x - x[0])
-    if abs(drop) < 1e-12:
-        return SideMetrics(region.name, drop, 0.0)
-    target = abs(drop) / math.e
-    below = np.flatnonzero(np.abs(dev) <= target)
-    if below.size == 0:
-        return SideMetrics(region.name, drop, float(distance[-1]))
-    j = int(below[0])
-    d0, d1 = abs(dev[j - 1]), abs(dev[j])
-    t = (d0 - target) / (d0 - d1) if d0 != d1 else 0.0
-    return SideMetrics(region.name, drop, float(distance[j - 1] + t * (distance[j] - distance[j - 1])))
-
-
-def layer_metrics_1d(profile: Profile1D, model: StackModel) -> dict[str, list[SideMetrics]]:
-    """Space-charge metrics at 'left', 'right' and every 'A|B' interface of a 1D stack."""
-    regs = model.regions
-    out: dict[str, list[SideMetrics]] = {}
-    if regs[0].is_electrolyte:
-        out["left"] = [side_metrics(profile, regs[0], True)]
-    if regs[-1].is_electrolyte:
-        out["right"] = [side_metrics(profile, regs[-1], False)]
-    for a, b in itertools.pairwise(regs):
-        sides = [side_metrics(profile, r, start) for r, start in ((a, False), (b, True))
-                 if r.is_electrolyte]
-        if sides:
-            out[f"{a.name}|{b.name}"] = sides
-    return out
-
-
-def _sum_owned(vector: dolfinx.la.Vector, dofs: np.ndarray, comm: MPI.Comm) -> float:
-    n_owned = vector.index_map.size_local * vector.block_size
-    local = float(vector.array[dofs[dofs < n_owned]].sum())
-    return comm.allreduce(local, op=MPI.SUM)
-
-
-def _reaction_vector(problem: Problem, name: str, form) -> dolfinx.la.Vector:
-    vec = dolfinx.fem.assemble_vector(problem.compiled(name, lambda: form))
-    vec.scatter_reverse(dolfinx.la.InsertMode.add)
-    return vec
-
-
-def boundary_measure(problem: Problem, side: str) -> float:
-    """Size of a boundary in scaled units (1 for a 1D end point) (collective)."""
-    if f"measure:{side}" not in problem.cache:  # geometry: fixed for the problem's lifetime
-        tag = problem.domain.boundary_tags[side]
-        value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(1.0 * problem.ds(tag)))
-        problem.cache[f"measure:{side}"] = problem.domain.mesh.comm.allreduce(value, op=MPI.SUM)
-    return problem.cache[f"measure:{side}"]
-
-
-def electrode_charges_C_m2(problem: Problem) -> dict[str, float]:
-    """Charge per area on each boundary's electrode side, from the Poisson reaction (collective).
-
-    The Poisson residual without boundary terms, summed over a boundary's nodes, equals
-    int eps grad(phi).n ds there: the charge on the electrode (Gauss). This is the consistent
-    flux, exact for the discrete solution, rather than a differentiated potential.
-    """
-    comm = problem.domain.mesh.comm
-    vec = _reaction_vector(problem, "poisson_volume", problem.poisson_volume)
-    scale = problem.model.scales.charge_per_area_C_m2
-    out = {side: _sum_owned(vec, dofs, comm) * scale / boundary_measure(problem, side)
-           for side, dofs in problem.boundary_dofs.items()}
-    for key, dofs in problem.interface_dofs.items():
-        out[key] = _sum_owned(vec, dofs, comm) * scale / interface_measure(problem, key)
-    return out
-
-
-def interface_measure(problem: Problem, key: str) -> float:
-    """Size of an interface in scaled units (1 for a 1D contact point) (collective)."""
-    if f"measure:{key}" not in problem.cache:  # geometry: fixed for the problem's lifetime
-        domain = problem.domain
-        dS = ufl.Measure("dS", domain=domain.mesh, subdomain_data=domain.facet_tags)
-        value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(
-            dolfinx.fem.Constant(domain.mesh, 1.0) * dS(domain.interface_tags[key])))
-        problem.cache[f"measure:{key}"] = domain.mesh.comm.allreduce(value, op=MPI.SUM)
-    return problem.cache[f"measure:{key}"]
-
-
-def space_charge_C_m2(problem: Problem) -> dict[str, float]:
-    """Integrated charge of each region per unit boundary area, its sharp grain boundaries'
-    sheet charge included (collective)."""
-    from pnp_ssb.discretisation.forms import charge_density_ufl
-
-    comm = problem.domain.mesh.comm
-    out = {}
-    for region in problem.model.electrolytes:
-        rho = charge_density_ufl(region, problem.psi, dict(problem.species_fields),
-                                 problem.bulk_potential[region.name],
-                                 problem.grain_cores.get(region.name))
-        tag = problem.domain.region_tags[region.name]
-        form = dolfinx.fem.form(rho * problem.dx(tag), entity_maps=problem.entity_maps or None)
-        value = comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
-        if region.name in problem.sheet_charge:  # the charge of sharp grain boundaries
-            sheet = problem.compiled(f"sheet:{region.name}",
-                                     lambda n=region.name: problem.sheet_charge[n])
-            value += comm.allreduce(dolfinx.fem.assemble_scalar(sheet), op=MPI.SUM)
-        out[region.name] = value * problem.model.scales.charge_per_area_C_m2 / boundary_measure(
-            problem, "left")
-    return out
-
-
-def boundary_currents_A_m2(problem: Problem) -> dict[str, float]:
-    """Electric current density leaving the electrolyte through each reservoir (collective).
-
-    From the Nernst–Planck reactions at the reservoir nodes (the consistent flux): for each
-    species, J.n = -R_b (D c_bulk)_ref c_s / L, and i = sum_k z_k e J_k.n.
-    """
-    from pnp_ssb.constants import ELEMENTARY_CHARGE_C
-    from pnp_ssb.discretisation.forms import species_scale
-
-    comm = problem.domain.mesh.comm
-    model = problem.model
-    out: dict[str, float] = {side: 0.0 for side in problem.boundary_dofs}
-    out.update({side: 0.0 for side, _ in problem.boundary_species_dofs})
-    vectors = {name: _reaction_vector(problem, f"species:{name}", form)
-               for name, form in problem.species_residuals.items()}
-    charge = {sp.name: sp.charge for r in model.regions for sp in r.species}
-    for (side, name), dofs in problem.boundary_species_dofs.items():
-        flux = -_sum_owned(vectors[name], dofs, comm) * species_scale(model, name) * (
-            model.scales.concentration_m3 / model.scales.length_m)
-        size = interface_measure(problem, side) if "|" in side else boundary_measure(problem, side)
-        out[side] += charge[name] * ELEMENTARY_CHARGE_C * flux / size
-    return out
-
-
-@dataclass(frozen=True)
-class ContactKinetics:
-    """Charge transfer at one electrode | electrolyte contact (Li+ current into the electrolyte).
-
-    Attributes:
-        key: interface "A|B"; conductor, electrolyte: region names.
-        current_density_A_m2: i, the sum over channels (> 0: the electrode is oxidised).
-        channel_current_A_m2, channel_overpotential_V: per Li-linked species of the electrolyte.
-        li_ion_potential_V: mu~_Li+/e at the reaction plane for each channel (w_k kT / (s_k e)).
-    """
-
-    key: str
-    conductor: str
-    electrolyte: str
-    current_density_A_m2: float
-    channel_current_A_m2: dict[str, float]
-    channel_overpotential_V: dict[str, float]
-    li_ion_potential_V: dict[str, float]
-
-
-def present_drives_V(problem, profile: Profile1D) -> dict[str, float]:
-    """V - U(theta_plane) of each contact whose drive a time loop moves (V): the Fermi voltage
-    the loop holds, minus the OCV at the electrode's contact composition (0 for Li metal)."""
-    vt = profile.thermal_voltage_V
-    out = {}
-    for c in problem.contacts:
-        fermi = problem.fermi_voltage.get(c.conductor)
-        if fermi is None:
-            continue
-        ocv = 0.0
-        if c.conductor in problem.electrodes and c.ocv_table is not None:
-            seg = profile.segment(c.conductor)
-            assert seg.theta is not None  # an electrode field's segment samples its theta
-            theta = seg.theta[-1] if c.key.startswith(f"{c.conductor}|") else seg.theta[0]
-            t = c.ocv_table.theta  # the forms hold U constant beyond the table (table_ufl)
-            ocv = float(c.ocv_table(float(np.clip(theta, t[0], t[-1]))))
-        out[c.key] = float(fermi.value) * vt - ocv
-    return out
-
-
-def contact_kinetics(profile: Profile1D, contacts, load: float,
-                     drives_V: dict[str, float] | None = None) -> list[ContactKinetics]:
-    """Overpotential e*eta = e(V - U) - s_k mu~_k and the Butler–Volmer current of every channel,
-    evaluated at the reaction plane of the solved state (see forms.ReactingContact).
-    ``drives_V``: V - U per contact where it is not the load-scaled equilibrium value
-    (transients: :func:`present_drives_V`)."""
-    vt = profile.thermal_voltage_V
-    drives_V = drives_V or {}
-    out = []
-    for c in contacts:
-        seg = profile.segment(c.electrolyte)
-        plane = 0 if c.key.endswith(f"|{c.electrolyte}") else -1
-        drive = drives_V.get(c.key, load * c.driving_V)
-        eta, cur, mu = {}, {}, {}
-        for name, stoich in c.channels:
-            w = float(seg.w[name][plane])
-            eta[name] = drive - stoich * w * vt
-            cur[name] = float(c.current_density_A_m2(eta[name], vt))
-            mu[name] = w * vt / stoich
-        out.append(ContactKinetics(c.key, c.conductor, c.electrolyte, sum(cur.values()), cur, eta,
-                                   mu))
-    return out
-
-
-def overpotential_split(profile: Profile1D, kinetics: list[ContactKinetics], channel: str,
-                        stoich: int) -> dict[str, float]:
-    """Split the polarisation of a two-contact cell along one channel (V).
-
-    Across the electrolyte, mu~_Li+/e = w_k kT/(s_k e) changes by d = bulk + space_charge: the
-    bulk part is the straight line fitted to the middle half of the layer, extrapolated over the
-    whole layer (the Ohmic drop); the rest sits in the space-charge layers. With the
-    charge-transfer overpotentials of the same channel, the cell polarisation is
-    (V_right - V_left) - (U_right - U_left) = eta_right - eta_left + d.
-    """
-    left, right = kinetics
-    seg = profile.segment(left.electrolyte)
-    x = seg.x_m
-    mu = seg.w[channel] * profile.thermal_voltage_V / stoich
-    lo, hi = x[0] + 0.25 * (x[-1] - x[0]), x[0] + 0.75 * (x[-1] - x[0])
-    mid = (x >= lo) & (x <= hi)
-    slope, intercept = np.polyfit(x[mid], mu[mid], 1)
-    total = right.li_ion_potential_V[channel] - left.li_ion_potential_V[channel]
-    bulk = float(slope * (x[-1] - x[0]))
-    scl_left = float(slope * x[0] + intercept - mu[0])
-    scl_right = float(mu[-1] - slope * x[-1] - intercept)
-    return {"charge_transfer_left_V": -left.channel_overpotential_V[channel],
-            "charge_transfer_right_V": right.channel_overpotential_V[channel],
-            "electrolyte_bulk_V": bulk,
-            "space_charge_V": float(total - bulk),
-            "space_charge_left_V": scl_left,
-            "space_charge_right_V": scl_right,
-            "electrolyte_total_V": float(total)}
-
-
-def grain_boundary_positions_m(case, region: str) -> list[float]:
-    """x of each grain boundary of a region whose position along x is defined (m, stack
-    coordinates): the 1D positions, or a 2D bicrystal boundary parallel to the electrodes."""
-    x0 = 0.0
-    for r in case.regions:
-        if r.name == region:
-            break
-        x0 += r.thickness_m
-    geo = case.geometry
-    if geo.type in ("stack", "layered_2d"):
-        return [x0 + p for p in case.grain_boundaries[region].positions_m]
-    if geo.type == "bicrystal" and geo.gb_angle_deg == 90.0:
-        thickness = case.region(region).thickness_m
-        return [x0 + (geo.gb_position_m if geo.gb_position_m is not None else thickness / 2)]
-    return []
-
-
-def bicrystal_barrier(problem: Problem, case) -> dict:
-    """Barrier of a 2D bicrystal boundary at any angle (collective): phi at the boundary's
-    centre (mid-height) minus the mean of phi at +-s along its normal, s = 20 Debye lengths
-    (the grains' neutral level; the mean cancels a uniform field under current)."""
-    from pnp_ssb.analysis.sampling import evaluate, locate
-
-    geo = case.geometry
-    (key,) = case.grain_boundaries
-    ls = problem.domain.length_scale_m
-    x0 = problem.domain.layer_bounds[key][0] * ls
-    position = geo.gb_position_m if geo.gb_position_m is not None else case.region(key).thickness_m / 2
-    centre = np.array([x0 + position, geo.height_m / 2]) / ls
-    angle = math.radians(geo.gb_angle_deg)
-    normal = np.array([-math.sin(angle), math.cos(angle)])
-    s = 20 * problem.model.debye_length_m(key) / ls
-    pts = np.array([[*centre, 0.0], [*(centre + s * normal), 0.0], [*(centre - s * normal), 0.0]])
-    psi = evaluate(problem.psi, locate(problem.domain.mesh, pts,
-                                       problem.domain.region_cells(key)))
-    vt = problem.model.scales.thermal_voltage_V
-    return {"position_m": [float(v * ls) for v in centre], "angle_deg": geo.gb_angle_deg,
-            "barrier_V": float((psi[0] - 0.5 * (psi[1] + psi[2])) * vt),
-            "probe_distance_m": float(s * ls)}
-
-
-def grain_boundary_metrics(profile: Profile1D, case, model: StackModel) -> dict[str, list[dict]]:
-    """Barrier and screening width of every grain boundary located along x.
-
-    barrier_V = phi(x_gb) - phi_n(x_gb), phi_n the neutral potential for the local
-    electrochemical potentials (the bulk potential at equilibrium); width_m: the distance on
-    the right at which |phi - phi_n| has fallen to barrier/e (as for interfaces).
-    """
-    out: dict[str, list[dict]] = {}
-    for name in case.grain_boundaries:
-        region = model.region(name)
-        seg = profile.segment(name)
-        entries = []
-        for x_gb in grain_boundary_positions_m(case, name):
-            k = int(np.argmin(np.abs(seg.x_m - x_gb)))
-            right = Segment(name, seg.x_m[k:], seg.psi[k:], {s: v[k:] for s, v in seg.w.items()},
-                            {s: v[k:] for s, v in seg.c_m3.items()})
-            side = side_metrics(Profile1D((right,), profile.thermal_voltage_V), region, True)
-            entries.append({"position_m": float(seg.x_m[k]), "barrier_V": side.drop_V,
-                            "width_m": side.width_m})
-        out[name] = entries
-    return out

@@ -7,23 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from pnp_ssb.analysis.postprocess import (
-    LateralMap,
-    Profile1D,
+from pnp_ssb.analysis.charges import boundary_currents_A_m2, electrode_charges_C_m2, space_charge_C_m2
+from pnp_ssb.analysis.kinetics import contact_kinetics, present_drives_V
+from pnp_ssb.analysis.postprocess import LateralMap, Profile1D, gather_profile_1d, lateral_average
+from pnp_ssb.analysis.space_charge import (
     SideMetrics,
     bicrystal_barrier,
-    boundary_currents_A_m2,
-    contact_kinetics,
-    electrode_charges_C_m2,
-    gather_profile_1d,
     grain_boundary_metrics,
-    lateral_average,
     layer_metrics_1d,
-    present_drives_V,
-    space_charge_C_m2,
 )
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.forms import Problem
-from pnp_ssb.discretisation.mesh import Domain
 from pnp_ssb.input.case import Case
 from pnp_ssb.physics.model import StackModel
 from pnp_ssb.solvers.newton import NewtonSettings, SolveReport

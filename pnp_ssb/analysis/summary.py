@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from pnp_ssb import __version__
-from pnp_ssb.analysis.postprocess import overpotential_split
+from pnp_ssb.analysis.kinetics import overpotential_split
 from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
 from pnp_ssb.discretisation.fem import PETSc, dolfinx

@@ -24,7 +24,7 @@ MAX_ADAPTIVE_CELLS cells; a mesh that cannot meet the tolerance ends in
 :class:`DiscretisationError` (exit status 3, the last state in last_good/).
 
 **Unstructured meshes** (bicrystal, polycrystal, mesh_file: triangles). The mesh is refined
-uniformly (every triangle into four, :func:`pnp_ssb.discretisation.mesh.refined_domain`, tags
+uniformly (every triangle into four, :func:`pnp_ssb.discretisation.refinement.refined_domain`, tags
 kept), the case is
 solved there from the coarse solution interpolated onto it, and eta = 4/3 max |phi_h - phi_h/2|
 over the vertices of the coarse mesh outside conductors (the fine solution evaluated there).
@@ -40,17 +40,12 @@ import numpy as np
 
 from pnp_ssb.analysis.postprocess import Profile1D, gather_profile_1d, lateral_average
 from pnp_ssb.analysis.solution import Solution, newton_settings
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import MPI, dolfinx
 from pnp_ssb.discretisation.forms import Problem, build_problem
-from pnp_ssb.discretisation.mesh import (
-    ADAPTIVE_GEOMETRIES,
-    REFINED_GEOMETRIES,
-    Domain,
-    StackLayout,
-    build_domain,
-    refined_domain,
-    stack_layout,
-)
+from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, REFINED_GEOMETRIES, build_domain
+from pnp_ssb.discretisation.refinement import refined_domain
+from pnp_ssb.discretisation.stack_mesh import StackLayout, stack_layout
 from pnp_ssb.input.case import Case
 from pnp_ssb.physics.model import StackModel
 from pnp_ssb.solvers.conservation import amount_constraints

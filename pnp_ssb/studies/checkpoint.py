@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb.discretisation.fem import MPI
-from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, StackLayout, stack_layout
+from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES
+from pnp_ssb.discretisation.stack_mesh import StackLayout, stack_layout
 from pnp_ssb.input.case import Case
 from pnp_ssb.io.output import write_text_atomic
 from pnp_ssb.io.rundir import case_fingerprint

@@ -1,6 +1,7 @@
 """The impedance study: the steady state with its error estimate (a refined twin), the
 spectrum of the run and of the twin, and the study's outputs (impedance.csv, nyquist.png,
-bode.png, summary.json["impedance"]). The small-signal system itself: :mod:`pnp_ssb.studies.impedance`.
+bode.png, summary.json["impedance"]). The spectrum: :mod:`pnp_ssb.studies.impedance`; the
+small-signal system itself: :mod:`pnp_ssb.studies.small_signal`.
 """
 
 import logging

@@ -74,7 +74,7 @@ def dc_resistances(case: Case, comm=None) -> DCResistances:
                        layout=base.extra.get("mesh_layout")) for s in (1.0, -1.0)]
 
     def interface_overpotentials(sol) -> tuple[float, dict[str, float], float]:
-        from pnp_ssb.analysis.postprocess import overpotential_split
+        from pnp_ssb.analysis.kinetics import overpotential_split
 
         left = sol.extra["kinetics"][0]
         contacts = sol.extra["contacts"]

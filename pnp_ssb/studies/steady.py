@@ -11,9 +11,11 @@ from pathlib import Path
 from pnp_ssb.analysis.solution import Solution, newton_settings, num_dofs, postprocess_solution
 from pnp_ssb.analysis.summary import summary
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.forms import Problem, build_problem
-from pnp_ssb.discretisation.mesh import Domain, StackLayout, build_domain
+from pnp_ssb.discretisation.mesh import build_domain
+from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import run_folder

@@ -15,14 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pnp_ssb.analysis.postprocess import (
-    Profile1D,
-    boundary_currents_A_m2,
-    electrode_charges_C_m2,
-    gather_profile,
-    interface_measure,
-)
+from pnp_ssb.analysis.charges import boundary_currents_A_m2, electrode_charges_C_m2, interface_measure
+from pnp_ssb.analysis.postprocess import Profile1D, gather_profile
 from pnp_ssb.constants import AVOGADRO_MOL
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import MPI, dolfinx, ufl
 from pnp_ssb.discretisation.forms import (
     Problem,
@@ -31,7 +27,8 @@ from pnp_ssb.discretisation.forms import (
     lumped_measure,
     species_scale,
 )
-from pnp_ssb.discretisation.mesh import Domain, StackLayout, build_domain
+from pnp_ssb.discretisation.mesh import build_domain
+from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
 from pnp_ssb.physics.electrodes import work_function_eV
 from pnp_ssb.physics.model import StackModel, build_stack_model

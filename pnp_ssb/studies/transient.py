@@ -22,12 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pnp_ssb.analysis.postprocess import (
-    Profile1D,
-    electrode_charges_C_m2,
-    gather_profile,
-    layer_metrics_1d,
-)
+from pnp_ssb.analysis.charges import electrode_charges_C_m2
+from pnp_ssb.analysis.postprocess import Profile1D, gather_profile
+from pnp_ssb.analysis.space_charge import layer_metrics_1d
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.forms import lumped_measure  # noqa: F401  (tests integrate with it)
 from pnp_ssb.input.case import Case

@@ -1,7 +1,8 @@
 """Discretisation error of transient and impedance studies: a refined twin in lockstep.
 
 The twin is the same study on the refined mesh: the bisection of the run's 1D layout (stack,
-layered_2d) or the uniform refinement of a triangle mesh (:func:`pnp_ssb.discretisation.mesh.refined_domain`).
+layered_2d) or the uniform refinement of a triangle mesh
+(:func:`pnp_ssb.discretisation.refinement.refined_domain`).
 It is solved at t = 0 like the run and then stepped with the run's own time steps and control,
 so the two differ only by the mesh. At t = 0, at every output time and at the end,
 
@@ -29,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pnp_ssb.discretisation.fem import MPI, dolfinx
-from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, REFINED_GEOMETRIES, StackLayout, refined_domain
+from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, REFINED_GEOMETRIES
+from pnp_ssb.discretisation.refinement import refined_domain
+from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
 from pnp_ssb.physics.model import build_stack_model
 from pnp_ssb.studies.adapt import (
@@ -188,7 +191,7 @@ class ErrorControl:
     def of(cls, case: Case, comm: MPI.Comm, layout: StackLayout | None = None
            ) -> "ErrorControl":
         """The error control of ``case`` starting on ``layout`` (default: the case's own)."""
-        from pnp_ssb.discretisation.mesh import stack_layout
+        from pnp_ssb.discretisation.stack_mesh import stack_layout
 
         if layout is None and case.geometry.type in ADAPTIVE_GEOMETRIES:
             layout = stack_layout(case, build_stack_model(case))

@@ -10,6 +10,7 @@ which is what continuation starts from.
 
 from typing import cast
 
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import dolfinx, ufl
 from pnp_ssb.discretisation.forms.boundaries import (
     add_carrier_contacts,
@@ -28,7 +29,6 @@ from pnp_ssb.discretisation.forms.kinetics import (
     interface_entities,
 )
 from pnp_ssb.discretisation.forms.problem import QUADRATURE_DEGREE, FormBuilder, Problem
-from pnp_ssb.discretisation.mesh import Domain
 from pnp_ssb.physics.exchange import closed_species, transported_species
 from pnp_ssb.physics.model import StackModel
 

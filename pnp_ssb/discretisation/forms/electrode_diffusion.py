@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import dolfinx, ufl
-from pnp_ssb.discretisation.mesh import Domain
 from pnp_ssb.materials.format import Table
 from pnp_ssb.physics.model import StackModel
 

@@ -9,6 +9,7 @@ time loop controls. The electrode loses sum_k i_k/e of Li through the contact.
 import numpy as np
 
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import dolfinx, ufl
 from pnp_ssb.discretisation.forms.electrode_diffusion import (
     ElectrodeField,
@@ -16,7 +17,6 @@ from pnp_ssb.discretisation.forms.electrode_diffusion import (
     table_ufl,
 )
 from pnp_ssb.discretisation.forms.problem import FormBuilder, species_scale
-from pnp_ssb.discretisation.mesh import Domain
 from pnp_ssb.physics.contacts import ReactingContact
 
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import dolfinx, ufl
-from pnp_ssb.discretisation.mesh import Domain
 from pnp_ssb.physics.contacts import ReactingContact
 from pnp_ssb.physics.model import StackModel
 
