@@ -117,7 +117,7 @@ def timed(problem: str, label: str, data: dict | Path, error, overrides=()) -> R
     start = time.perf_counter()
     sol = solve_case(case)
     wall = time.perf_counter() - start
-    control = sol.extra["error_control"]
+    control = sol.error_control
     return Run(problem, label, sol.domain.num_cells_global(), error(sol) if error else None,
                control["estimate_V"], control["adaptations"], wall)
 

@@ -75,8 +75,8 @@ def contact_resistances(solution) -> dict[str, dict[str, float]]:
     (Ohm cm^2)."""
     out = {}
     vt = solution.model.scales.thermal_voltage_V
-    for contact, kin in zip(solution.extra.get("contacts", []),
-                            solution.extra.get("kinetics", []), strict=True):
+    for contact, kin in zip(solution.contacts,
+                            solution.kinetics, strict=True):
         at_start = contact.key.endswith(f"|{contact.electrolyte}")
         r_scl = space_charge_resistance_ohm_m2(solution.profile, solution.model,
                                                contact.electrolyte, at_start)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from pnp_ssb.analysis.charges import boundary_currents_A_m2, electrode_charges_C_m2, space_charge_C_m2
-from pnp_ssb.analysis.kinetics import contact_kinetics, present_drives_V
+from pnp_ssb.analysis.kinetics import ContactKinetics, contact_kinetics, present_drives_V
 from pnp_ssb.analysis.postprocess import LateralMap, Profile1D, gather_profile_1d, lateral_average
 from pnp_ssb.analysis.space_charge import (
     SideMetrics,
@@ -18,16 +18,69 @@ from pnp_ssb.analysis.space_charge import (
 )
 from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.forms import Problem
+from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
+from pnp_ssb.physics.contacts import ReactingContact
 from pnp_ssb.physics.model import StackModel
 from pnp_ssb.solvers.newton import NewtonSettings, SolveReport
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class LiBalance:
+    """Electrodes' Li conserved at equilibrium (studies.steady.conserve_li): the given and
+    final site fractions, and the largest theta update of each re-solve."""
+
+    given_li_fraction: dict[str, float]
+    li_fraction: dict[str, float]
+    theta_updates: list[float]
+
+
+@dataclass(frozen=True)
+class CurrentControl:
+    """A steady state at an imposed current: the target (A/m^2), the terminal voltage found
+    (V) and each (voltage_V, current_A_m2) evaluated on the way."""
+
+    target_A_m2: float
+    voltage_V: float
+    iterations: list[dict[str, float]]
+
+
+@dataclass(frozen=True)
+class TransientRecord:
+    """Where a transient ended (s), its steps and Newton iterations, and its time-series rows."""
+
+    end_time_s: float
+    steps: int
+    newton_iterations: int
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ImpedanceRecord:
+    """An impedance spectrum's headline numbers (ohm cm^2); the relative error estimate is
+    4/3 max_f |Z_h - Z_h/2| / |Z_h/2| from the refined twin (None without one)."""
+
+    frequencies: int
+    num_dofs: int
+    high_frequency_re_ohm_cm2: float
+    low_frequency_re_ohm_cm2: float
+    low_frequency_im_ohm_cm2: float
+    relative_error_estimate: float | None
+    seconds_per_frequency: float
+
+
 @dataclass
 class Solution:
-    """A solved case with everything post-processing computed (identical on every rank)."""
+    """A solved case with everything post-processing computed (identical on every rank).
+
+    The optional results are set by the study that produced it: ``kinetics`` for each
+    reacting contact (in ``contacts`` order), ``grain_boundaries`` (barrier reports by
+    region), ``maps`` (2D), ``mesh_layout`` (the last 1D mesh solved), ``error_control``
+    (summary.json's entry), and the records of current control, the Li balance, a transient
+    or an impedance spectrum.
+    """
 
     case: Case
     model: StackModel
@@ -43,7 +96,21 @@ class Solution:
     wall_time_s: float
     converged: bool = True
     failure: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    kinetics: list[ContactKinetics] = field(default_factory=list)
+    grain_boundaries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    maps: tuple[LateralMap, ...] = ()
+    mesh_layout: StackLayout | None = None
+    error_control: dict[str, Any] | None = None
+    current_control: CurrentControl | None = None
+    li_balance: LiBalance | None = None
+    transient: TransientRecord | None = None
+    impedance: ImpedanceRecord | None = None
+
+    @property
+    def contacts(self) -> list[ReactingContact]:
+        """The Butler–Volmer contacts (the problem's)."""
+        return self.problem.contacts
 
     @property
     def num_ranks(self) -> int:
@@ -104,17 +171,14 @@ def postprocess_solution(case, model, domain, problem, report, start, converged,
     if case.geometry.type == "bicrystal":
         (key,) = case.grain_boundaries
         gb[key] = [bicrystal_barrier(problem, case)]
-    extra = {"warnings": warnings, "contacts": contacts,
-             "kinetics": contact_kinetics(profile, contacts, problem.load,
-                                          present_drives_V(problem, profile)),
-             "grain_boundaries": gb,
-             "maps": maps}
+    kinetics = contact_kinetics(profile, contacts, problem.load, present_drives_V(problem, profile))
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
                     profile=profile, layers=layer_metrics_1d(profile, model),
                     electrode_charge_C_m2=electrode_charges_C_m2(problem),
                     space_charge_C_m2=space_charge_C_m2(problem),
                     current_density_A_m2=boundary_currents_A_m2(problem),
                     num_dofs=num_dofs(problem), wall_time_s=time.perf_counter() - start,
-                    converged=converged, failure=failure, extra=extra)
+                    converged=converged, failure=failure, warnings=warnings, kinetics=kinetics,
+                    grain_boundaries=gb, maps=maps)
 
 

@@ -1,5 +1,6 @@
 """summary.json: convergence, cost, and per boundary, interface, region and cell the physics."""
 
+import dataclasses
 import platform
 from importlib import metadata
 from typing import Any
@@ -11,7 +12,7 @@ from pnp_ssb.analysis.kinetics import overpotential_split
 from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
 from pnp_ssb.discretisation.fem import PETSc, dolfinx
-from pnp_ssb.physics.model import StackModel
+from pnp_ssb.physics.model import CellModel, StackModel
 
 
 def package_versions() -> dict[str, str]:
@@ -86,7 +87,7 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
             "electrode_charge_C_m2": sigma,
             "li_transferred_mol_m2": -sigma / ELEMENTARY_CHARGE_C / AVOGADRO_MOL,
         }
-    for kin, spec in zip(solution.extra.get("kinetics", []), solution.extra.get("contacts", []),
+    for kin, spec in zip(solution.kinetics, solution.contacts,
                          strict=True):
         contacts.setdefault(kin.key, {"conductor": spec.conductor,
                                       "electrolyte": spec.electrolyte}).update({
@@ -103,17 +104,17 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
         contacts.setdefault(key, {}).update({"resistance": values})
     out["contacts"] = contacts
     out.update(polarisation_summary(solution))
-    if "current_control" in solution.extra:
-        out["current_control"] = solution.extra["current_control"]
-    if "li_balance" in solution.extra:
-        out["li_balance"] = solution.extra["li_balance"]
+    if solution.current_control is not None:
+        out["current_control"] = dataclasses.asdict(solution.current_control)
+    if solution.li_balance is not None:
+        out["li_balance"] = dataclasses.asdict(solution.li_balance)
     return out
 
 
 def polarisation_summary(solution: Solution) -> dict[str, Any]:
     """Current and overpotential split of a two-contact cell under current (else empty)."""
-    kinetics = solution.extra.get("kinetics", [])
-    contacts = solution.extra.get("contacts", [])
+    kinetics = solution.kinetics
+    contacts = solution.contacts
     if len(kinetics) != 2:
         return {}
     left = kinetics[0]
@@ -131,7 +132,7 @@ def error_control_summary(solution: Solution) -> dict[str, Any]:
     """The discretisation-error estimate of phi (V) and how it was reached (pnp_ssb.studies.adapt):
     ``discretisation_error_estimate_V`` (null where not estimated), ``error_tolerance_V``,
     ``error_within_tolerance``, ``mesh_adaptations`` and the estimate of every mesh solved."""
-    control = solution.extra.get("error_control")
+    control = solution.error_control
     if control is None:
         reason = "the run stopped before an estimate"
         control = {"method": "not estimated", "estimate_V": None, "adaptations": 0,
@@ -241,7 +242,7 @@ def solve_summary(solution: Solution) -> dict[str, Any]:
 
 def summary(solution: Solution) -> dict[str, Any]:
     """The content of summary.json (keys in this order)."""
-    case, extra = solution.case, solution.extra
+    case = solution.case
     balance = sum(solution.electrode_charge_C_m2.values()) + sum(solution.space_charge_C_m2.values())
     return {
         "case": case.name,
@@ -252,12 +253,12 @@ def summary(solution: Solution) -> dict[str, Any]:
         "boundaries": boundaries_summary(solution),
         "interfaces": interfaces_summary(solution),
         "regions": regions_summary(solution),
-        **({"impedance": extra["impedance"]} if "impedance" in extra else {}),
-        **({"grain_boundaries": extra["grain_boundaries"]} if extra.get("grain_boundaries")
+        **({"impedance": dataclasses.asdict(solution.impedance)} if solution.impedance else {}),
+        **({"grain_boundaries": solution.grain_boundaries} if solution.grain_boundaries
            else {}),
-        **({"cell": cell_summary(solution)} if solution.model.cell else {}),
+        **({"cell": cell_summary(solution)} if isinstance(solution.model, CellModel) else {}),
         "charge_balance_C_m2": balance,
-        "warnings": extra.get("warnings", []),
+        "warnings": solution.warnings,
         "versions": package_versions(),
     }
 

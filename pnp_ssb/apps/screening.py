@@ -23,6 +23,7 @@ from pnp_ssb.input.case import CaseError, Length, PositiveFloat, Temperature
 from pnp_ssb.input.load import format_validation_error, load_case
 from pnp_ssb.input.tomlio import read_toml
 from pnp_ssb.materials import database as matdb
+from pnp_ssb.physics.model import CellModel
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def solve_pair(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str, co
     contact = cell_summary(sol)["contacts"]["electrode|electrolyte"]
     (side,) = sol.layers["electrode|electrolyte"]
     r_scl = space_charge_resistance_ohm_m2(sol.profile, sol.model, "electrolyte", True)
-    assert sol.model.cell is not None  # a pair has an electrode, so a cell state
+    assert isinstance(sol.model, CellModel)  # a pair has an electrode, so a cell state
     row = {"electrode": electrode.name, "electrolyte": electrolyte,
            "fermi_voltage_V": sol.model.cell.fermi_voltage_V["electrode"],
            "drop_V": contact["drop_to_bulk_V"], "space_charge_width_m": side.width_m,

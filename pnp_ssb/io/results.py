@@ -19,6 +19,7 @@ from pnp_ssb.io.output import (
     write_profiles_csv,
     write_text_atomic,
 )
+from pnp_ssb.physics.model import CellModel
 
 
 def _write_fields(solution: Solution, outdir: Path) -> None:
@@ -60,7 +61,7 @@ def _write_fields(solution: Solution, outdir: Path) -> None:
 def _current_maps(solution: Solution) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(i_x, i_y) maps (A/m^2) of the electrolytes of a 2D run with moving species."""
     return {m.region: (m.current_A_m2[..., 0], m.current_A_m2[..., 1])
-            for m in solution.extra.get("maps", ()) if m.current_A_m2 is not None}
+            for m in solution.maps if m.current_A_m2 is not None}
 
 
 def write_outputs(solution: Solution, outdir: str | Path) -> Path:
@@ -75,10 +76,10 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
         from pnp_ssb.materials import database as matdb
 
         data = summary(solution)
-        cell = solution.model.cell
+        cell = solution.model.cell if isinstance(solution.model, CellModel) else None
         write_profiles_csv(outdir / "profiles.csv", solution.profile,
                            cell.li_fraction if cell else None)
-        maps = solution.extra.get("maps", ())
+        maps = solution.maps
         if maps:
             from pnp_ssb.io.output import plot_map, read_map_csv, write_map_csv
 

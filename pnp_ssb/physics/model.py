@@ -194,7 +194,6 @@ class StackModel:
 
     scales: Scales
     regions: tuple[RegionModel, ...]
-    cell: CellState | None = None
     dipoles: dict[str, float] = field(default_factory=dict)
     regime: Regime = "equilibrium"
     terminals: dict[str, Terminal] = field(default_factory=dict)
@@ -220,7 +219,7 @@ class StackModel:
 
     def require_cell(self) -> CellState:
         """The conductors' state of a cell (ValueError for a stack without conductors)."""
-        if self.cell is None:
+        if not isinstance(self, CellModel):
             raise ValueError("this stack has no conductors: it is not a cell")
         return self.cell
 
@@ -238,6 +237,14 @@ class StackModel:
         return debye_length_m(r.relative_permittivity,
                               r.ionic_strength() * self.scales.concentration_m3,
                               self.scales.temperature_K)
+
+
+@dataclass(frozen=True)
+class CellModel(StackModel):
+    """A stack with conductors (metals, insertion electrodes): a cell, with the conductors'
+    Fermi levels, work functions and compositions at one state of charge."""
+
+    cell: CellState = field(kw_only=True)
 
 
 ELECTRON, HOLE = "electron", "hole"
@@ -310,9 +317,8 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
     conductors = cell if cell.groups else None
     li_linked = {r.name: tuple((sp.name, sp.li_stoichiometry) for sp in r.species
                                if sp.li_stoichiometry != 0) for r in regions}
-    return StackModel(scales, tuple(regions), conductors, dipoles, regime,
-                      resolve_terminals(case),
-                      resolve_contacts(case, conductors, regime, li_linked),
-                      resolve_grain_boundaries(case), resolve_electrode_transport(case),
-                      li_exchanging_conductors(case, conductors),
-                      case.study.type == "equilibrium")
+    resolved = (scales, tuple(regions), dipoles, regime, resolve_terminals(case),
+                resolve_contacts(case, conductors, regime, li_linked),
+                resolve_grain_boundaries(case), resolve_electrode_transport(case),
+                li_exchanging_conductors(case, conductors), case.study.type == "equilibrium")
+    return CellModel(*resolved, cell=cell) if conductors else StackModel(*resolved)

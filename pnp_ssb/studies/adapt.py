@@ -35,6 +35,7 @@ These meshes are not adapted: in 'adapt' mode an estimate above the tolerance en
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class DiscretisationError(SolverError):
     """The mesh cannot meet ``mesh.error_tolerance_V`` (or its estimate could not be solved).
 
     ``solution`` is the last (converged) state, with its estimate in
-    ``solution.extra["error_control"]``.
+    ``solution.error_control``.
     """
 
 
@@ -311,7 +312,7 @@ def _warn_above_tolerance(solution: Solution, estimate_V: float, tol: float) -> 
     text = (f"discretisation error estimate {estimate_V:.3g} V is above "
             f"mesh.error_tolerance_V = {tol:g} V (mesh.error_control = 'estimate')")
     log.warning("%s", text)
-    solution.extra.setdefault("warnings", []).append(text)
+    solution.warnings.append(text)
 
 
 def solve_unstructured(case: Case, solve_on: Callable[[StackLayout | None, Problem | None],
@@ -321,15 +322,14 @@ def solve_unstructured(case: Case, solve_on: Callable[[StackLayout | None, Probl
     estimate above the tolerance is a :class:`DiscretisationError` (collective)."""
     mode, tol = case.mesh.error_control, case.mesh.error_tolerance_V
     solution = solve_on(None, None)
-    solution.extra["mesh_layout"] = None
+    solution.mesh_layout = None
     cell_type = solution.domain.mesh.topology.cell_type
     if cell_type != dolfinx.mesh.CellType.triangle:
         return _not_estimated(solution, case, f"{cell_type.name} cells are not refined")
     try:
         last = estimate_unstructured(case, solution)
     except SolverError as exc:
-        _attach(solution, case, [], mode)
-        solution.extra["error_control"]["reason"] = f"no estimate: {exc}"
+        _attach(solution, case, [], mode)["reason"] = f"no estimate: {exc}"
         raise
     _attach(solution, case, [last], mode)
     log.info("%s: error estimate %.3g V on %d cells (tolerance %g V; largest at x = %.4g m in "
@@ -386,23 +386,25 @@ def refined_layout(layout: StackLayout, estimate: ErrorEstimate, tolerance_V: fl
     return StackLayout(np.sort(np.concatenate([x, *added])), layout.pieces, layout.gb_points_m)
 
 
-def _attach(solution: Solution, case: Case, history: list[ErrorEstimate], mode: str) -> None:
+def _attach(solution: Solution, case: Case, history: list[ErrorEstimate], mode: str
+            ) -> dict[str, Any]:
+    """Set (and return) summary.json's error_control entry of ``solution``."""
     last = history[-1] if history else None
-    solution.extra["error_control"] = {
+    entry = solution.error_control = {
         "mode": mode, "method": METHOD if last else "not estimated",
         "estimate_V": last.estimate_V if last else None,
         "tolerance_V": case.mesh.error_tolerance_V,
         "adaptations": max(len(history) - 1, 0),
         "meshes": [e.as_dict() for e in history]}
+    return entry
 
 
 def _not_estimated(solution: Solution, case: Case, reason: str) -> Solution:
-    _attach(solution, case, [], case.mesh.error_control)
-    solution.extra["error_control"]["reason"] = reason
+    _attach(solution, case, [], case.mesh.error_control)["reason"] = reason
     if case.mesh.error_control != "off":
         text = f"discretisation error not estimated: {reason}"
         log.warning("%s", text)
-        solution.extra.setdefault("warnings", []).append(text)
+        solution.warnings.append(text)
     return solution
 
 
@@ -427,8 +429,8 @@ def solve_with_error_control(case: Case, model: StackModel, comm: MPI.Comm,
     (collective: every rank takes the same decisions from the same gathered profiles).
     ``solve_on(layout, initial)`` solves on a layout's mesh (None: the case's own mesh),
     starting from ``initial``'s state where one is given (the last bisected mesh's solution).
-    The first mesh is ``layout``'s (e.g. another solve's, ``solution.extra["mesh_layout"]``),
-    by default the case's; the mesh solved last is left in ``solution.extra["mesh_layout"]``.
+    The first mesh is ``layout``'s (e.g. another solve's, ``solution.mesh_layout``),
+    by default the case's; the mesh solved last is left in ``solution.mesh_layout``.
 
     Raises:
         DiscretisationError: the tolerance was not met within mesh.max_adaptations or
@@ -439,7 +441,7 @@ def solve_with_error_control(case: Case, model: StackModel, comm: MPI.Comm,
         return solve_unstructured(case, solve_on)
     if mode == "off" or case.geometry.type not in ADAPTIVE_GEOMETRIES:
         solution = solve_on(layout, None)
-        solution.extra["mesh_layout"] = layout
+        solution.mesh_layout = layout
         reason = ("mesh.error_control = 'off'" if mode == "off" else
                   f"geometry.type = {case.geometry.type!r} has no bisected mesh to compare with")
         return _not_estimated(solution, case, reason)
@@ -449,13 +451,13 @@ def solve_with_error_control(case: Case, model: StackModel, comm: MPI.Comm,
     while True:
         try:
             solution = solve_on(layout, fine)
-            solution.extra["mesh_layout"] = layout
+            solution.mesh_layout = layout
             last, fine = estimate_error(case, solution, layout)
         except SolverError as exc:  # this mesh has no estimate: say so with the earlier ones
             failed = getattr(exc, "solution", None)
             if failed is not None:
                 _attach(failed, case, history, mode)
-                failed.extra["error_control"].update(
+                failed.error_control.update(
                     estimate_V=None, reason=f"no estimate on mesh {len(history) + 1}: {exc}")
             raise
         history.append(last)

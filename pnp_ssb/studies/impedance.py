@@ -33,6 +33,7 @@ import numpy as np
 from pnp_ssb.analysis.solution import newton_settings
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case, CaseError
+from pnp_ssb.physics.model import CellModel
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.small_signal import _Layout, _SmallSignal, _Tangent, _Terminal
 from pnp_ssb.studies.stepper import STAGNATION_RESIDUAL, build_stepper
@@ -103,7 +104,7 @@ def steady_stepper(case: Case, comm: MPI.Comm, settings, layout=None, domain=Non
     of a cell, or an electrolyte relaxed at its boundary potentials (collective; the mesh: the
     case's, ``layout``'s or ``domain``). SolverError: ``exc.problem`` holds the last state."""
     stepper = build_stepper(as_transient(case), comm, settings, layout, domain)
-    if stepper.model.cell is not None:
+    if isinstance(stepper.model, CellModel):
         return stepper
     stepper.problem.set_load(1.0)
     try:

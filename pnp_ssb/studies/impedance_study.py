@@ -58,7 +58,7 @@ def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
 def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
                      start: float, control, twin, relative_error: float | None, reason: str):
     """The outputs of :func:`run_impedance` (collective); returns the steady state."""
-    from pnp_ssb.analysis.solution import postprocess_solution
+    from pnp_ssb.analysis.solution import ImpedanceRecord, postprocess_solution
     from pnp_ssb.io.output import plot_impedance, write_csv_rows
     from pnp_ssb.io.results import write_outputs
 
@@ -70,14 +70,10 @@ def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
         stepper.solver.close()
     control.attach(solution, twin, reason)
     z = spectrum.impedance_ohm_m2
-    solution.extra["impedance"] = {
-        "frequencies": int(z.size), "num_dofs": spectrum.num_dofs,
-        "high_frequency_re_ohm_cm2": float(spectrum.re_ohm_cm2[-1]),
-        "low_frequency_re_ohm_cm2": float(spectrum.re_ohm_cm2[0]),
-        "low_frequency_im_ohm_cm2": float(spectrum.im_ohm_cm2[0]),
-        # 4/3 max_f |Z_h - Z_h/2| / |Z_h/2| (the refined twin's spectrum)
-        "relative_error_estimate": relative_error,
-        "seconds_per_frequency": (time.perf_counter() - start) / z.size}
+    solution.impedance = ImpedanceRecord(
+        int(z.size), spectrum.num_dofs, float(spectrum.re_ohm_cm2[-1]),
+        float(spectrum.re_ohm_cm2[0]), float(spectrum.im_ohm_cm2[0]), relative_error,
+        (time.perf_counter() - start) / z.size)
     if comm.rank == 0:
         rows = [{"f_Hz": float(fr), "re_ohm_cm2": float(a), "im_ohm_cm2": float(b)}
                 for fr, a, b in zip(spectrum.frequency_Hz, spectrum.re_ohm_cm2,

@@ -71,15 +71,15 @@ def dc_resistances(case: Case, comm=None) -> DCResistances:
     base = solve_case(_steady_variant(case, v_eq), comm)
     per = {k: dict(v) for k, v in contact_resistances(base).items()}
     runs = [solve_case(_steady_variant(case, v_eq + s * DC_PERTURBATION_V, "off"), comm,
-                       layout=base.extra.get("mesh_layout")) for s in (1.0, -1.0)]
+                       layout=base.mesh_layout) for s in (1.0, -1.0)]
 
     def interface_overpotentials(sol) -> tuple[float, dict[str, float], float]:
         from pnp_ssb.analysis.kinetics import overpotential_split
 
-        left = sol.extra["kinetics"][0]
-        contacts = sol.extra["contacts"]
+        left = sol.kinetics[0]
+        contacts = sol.contacts
         channel = max(left.channel_current_A_m2, key=lambda k: abs(left.channel_current_A_m2[k]))
-        split = overpotential_split(sol.profile, sol.extra["kinetics"], channel,
+        split = overpotential_split(sol.profile, sol.kinetics, channel,
                                     dict(contacts[0].channels)[channel])
         eta = {contacts[0].key: split["charge_transfer_left_V"] + split["space_charge_left_V"],
                contacts[1].key: split["charge_transfer_right_V"] + split["space_charge_right_V"]}

@@ -18,6 +18,7 @@ from pnp_ssb.discretisation.fem import PETSc, dolfinx, ufl
 from pnp_ssb.discretisation.forms import TABLE_NODE_BAND
 from pnp_ssb.input.case import CaseError
 from pnp_ssb.physics.electrodes import WORK_FUNCTION_TABLE
+from pnp_ssb.physics.model import CellModel
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class _Terminal:
     def __init__(self, stepper) -> None:
         self.stepper = stepper
         p = stepper.problem
-        self.cell = stepper.model.cell is not None
+        self.cell = isinstance(stepper.model, CellModel)
         if self.cell:
             self.region = stepper.model.cell.groups[-1].regions[0]
             self.base_V = stepper.fermi_voltage_V[self.region]

@@ -8,7 +8,14 @@ import logging
 import time
 from pathlib import Path
 
-from pnp_ssb.analysis.solution import Solution, newton_settings, num_dofs, postprocess_solution
+from pnp_ssb.analysis.solution import (
+    CurrentControl,
+    LiBalance,
+    Solution,
+    newton_settings,
+    num_dofs,
+    postprocess_solution,
+)
 from pnp_ssb.analysis.summary import summary
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.discretisation.domain import Domain
@@ -20,7 +27,7 @@ from pnp_ssb.input.case import Case
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import run_folder
 from pnp_ssb.physics.electrodes import ChargeState
-from pnp_ssb.physics.model import StackModel, build_stack_model
+from pnp_ssb.physics.model import CellModel, StackModel, build_stack_model
 from pnp_ssb.solvers.conservation import amount_constraints
 from pnp_ssb.solvers.newton import NewtonSolver, SolverError
 from pnp_ssb.solvers.rootfind import RootNotFoundError, monotone_root
@@ -41,7 +48,7 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
     Args:
         state: a state of charge (compositions, imposed terminal voltages) replacing the case's.
         layout: the (first) mesh of a stack or layered_2d case, e.g. another solve's
-            ``solution.extra["mesh_layout"]``, instead of the case's graded one.
+            ``solution.mesh_layout``, instead of the case's graded one.
 
     Raises:
         SolverError: Newton failed; ``error.solution`` then holds the last good state.
@@ -57,7 +64,7 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
         if case.study.current_density_A_m2 is not None:
             return solve_current_control(case, model, domain, start)
         solution = _solve_model(case, model, domain, start, initial)
-        if case.study.type == "equilibrium" and model.cell is not None:
+        if case.study.type == "equilibrium" and isinstance(model, CellModel):
             solution = conserve_li(case, solution, start)
         return solution
 
@@ -93,14 +100,14 @@ def solve_current_control(case: Case, model: StackModel, domain: Domain, start: 
     def current_at(v: float) -> tuple[float, Solution]:
         m = build_stack_model(case, None, {region: v})
         sol = _solve_model(case, m, domain, start)
-        return sol.extra["kinetics"][0].current_density_A_m2 - target, sol
+        return sol.kinetics[0].current_density_A_m2 - target, sol
 
     solutions: list[Solution] = []
 
     def mismatch(v: float) -> float:
         m = build_stack_model(case, None, {region: v})
         solutions.append(_solve_model(case, m, domain, start))
-        return solutions[-1].extra["kinetics"][0].current_density_A_m2 - target
+        return solutions[-1].kinetics[0].current_density_A_m2 - target
 
     try:
         root = monotone_root(mismatch, v_eq, 0.01, CURRENT_TOLERANCE * max(abs(target), 1e-30),
@@ -112,9 +119,8 @@ def solve_current_control(case: Case, model: StackModel, domain: Domain, start: 
         raise err from None
     b, history = root.x, [(v, f + target) for v, f in root.history]
     sol = solutions[-1]  # the root is always the last voltage evaluated
-    sol.extra["current_control"] = {"target_A_m2": target, "voltage_V": b,
-                                    "iterations": [{"voltage_V": v, "current_A_m2": i}
-                                                   for v, i in history]}
+    sol.current_control = CurrentControl(target, b, [{"voltage_V": v, "current_A_m2": i}
+                                                      for v, i in history])
     log.info("current control: %g A/m^2 at %.6f V (%d solves)", target, b, len(history))
     return sol
 
@@ -146,9 +152,8 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
             break
         model = build_stack_model(case, {**cell.li_fraction, **theta})
         solution = _solve_model(case, model, solution.domain, start, solution.problem)
-    solution.extra["li_balance"] = {"given_li_fraction": given,
-                                    "li_fraction": dict(solution.model.require_cell().li_fraction),
-                                    "theta_updates": history}
+    solution.li_balance = LiBalance(given, dict(solution.model.require_cell().li_fraction),
+                                    history)
     log.info("Li balance: %d re-solves, last theta update %.1e", len(history) - 1, history[-1])
     return solution
 

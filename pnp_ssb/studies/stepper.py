@@ -31,7 +31,7 @@ from pnp_ssb.discretisation.mesh import build_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
 from pnp_ssb.physics.electrodes import work_function_eV
-from pnp_ssb.physics.model import StackModel, build_stack_model
+from pnp_ssb.physics.model import CellModel, StackModel, build_stack_model
 from pnp_ssb.solvers.conservation import amount_constraints
 from pnp_ssb.solvers.newton import (
     NewtonSettings,
@@ -93,7 +93,7 @@ class TimeStepper:
         """Fermi voltage (vs the Li reference) of the right conductor group: its BV drive and
         its fixed potential phi = V - (Phi - Phi_Li)/e (+ the contact dipole step)."""
         vt = self.model.scales.thermal_voltage_V
-        assert self.model.cell is not None  # only a cell has a right conductor group
+        assert isinstance(self.model, CellModel)  # only a cell has a right conductor group
         for region in self.model.cell.groups[-1].regions:
             self.fermi_voltage_V[region] = voltage_V
             if region in self.problem.fermi_voltage:
@@ -102,10 +102,10 @@ class TimeStepper:
 
     def apply_conductor_potentials(self) -> None:
         """psi = (V - (Phi - Phi_Li)/e)/vt in every conductor (+ dipole steps at contacts)."""
-        cell = self.model.cell
         vt = self.model.scales.thermal_voltage_V
         for region, volts in self.fermi_voltage_V.items():
-            assert cell is not None  # fermi_voltage_V has entries only for a cell's conductors
+            # fermi_voltage_V has entries only for a cell's conductors
+            cell = self.model.require_cell()
             psi = (volts - (self.work_function_eV[region] - cell.reference_work_function_eV)) / vt
             for const, step in self.problem.conductor_potential.get(region, []):
                 const.value = psi + step
@@ -130,7 +130,7 @@ class TimeStepper:
     @property
     def right_group(self) -> set[str]:
         """The regions of the right conductor group."""
-        assert self.model.cell is not None  # only a cell has conductor groups
+        assert isinstance(self.model, CellModel)  # only a cell has conductor groups
         return set(self.model.cell.groups[-1].regions)
 
     @property
@@ -240,7 +240,7 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
         + e.field.function_space.dofmap.index_map.num_ghosts, dtype=np.int32))
         for e in problem.electrodes.values()]
     initial = SolveReport()
-    if model.cell is not None:
+    if isinstance(model, CellModel):
         start = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs + fixed,
                              problem.entity_maps, settings,
                              constraints=amount_constraints(problem, model))
@@ -257,7 +257,7 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           settings)
     stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, initial)
-    if model.cell is not None:
+    if isinstance(model, CellModel):
         stepper.fermi_voltage_V = dict(model.cell.fermi_voltage_V)
         stepper.work_function_eV = dict(model.cell.work_function_eV)
     stepper.accept()

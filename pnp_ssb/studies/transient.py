@@ -31,6 +31,7 @@ from pnp_ssb.input.case import Case
 from pnp_ssb.io.output import plot_timeseries, write_csv_rows
 from pnp_ssb.io.rundir import clear_outputs, run_folder
 from pnp_ssb.log import ProgressBar
+from pnp_ssb.physics.model import CellModel
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.solvers.rootfind import RootNotFoundError, monotone_root
 from pnp_ssb.studies.checkpoint import (
@@ -67,7 +68,7 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
     """One line of timeseries.csv (collective)."""
     row = {"time_s": t, "dt_s": dt, "newton_iterations": its}
     p = stepper.problem
-    if stepper.model.cell is not None:
+    if isinstance(stepper.model, CellModel):
         row["voltage_V"] = voltage - _left_voltage(stepper)
     if stepper.case.study.control != "voltage":
         row["terminal_current_A_m2"] = (stepper.terminal_current
@@ -85,8 +86,7 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
 
 
 def _left_voltage(stepper: TimeStepper) -> float:
-    cell = stepper.model.cell
-    assert cell is not None  # callers check model.cell
+    cell = stepper.model.require_cell()  # callers check for a cell
     return cell.fermi_voltage_V[cell.groups[0].regions[0]]
 
 
@@ -143,10 +143,11 @@ class _Clock:
 
 def _terminal_voltages(stepper: TimeStepper) -> tuple[float, float]:
     """(voltage at t = 0, voltage held for t > 0) of the right terminal (V vs Li)."""
-    cell, study = stepper.model.cell, stepper.case.study
+    study = stepper.case.study
     right = stepper.case.boundaries.get("right")
-    if cell is None:
+    if not isinstance(stepper.model, CellModel):
         return 0.0, 0.0
+    cell = stepper.model.cell
     v_start = cell.fermi_voltage_V[cell.groups[-1].regions[0]]
     held = right.voltage_V if study.control == "voltage" and right is not None else None
     return v_start, (held if held is not None else v_start)
@@ -155,7 +156,8 @@ def _terminal_voltages(stepper: TimeStepper) -> tuple[float, float]:
 def _start(stepper: TimeStepper, twin: Twin | None, outdir: Path) -> _Clock:
     """The state the loop starts from: a checkpoint of this run (resumed), study.start_from's
     checkpoint, or t = 0 (collective)."""
-    case, study, cell = stepper.case, stepper.case.study, stepper.model.cell
+    case, study = stepper.case, stepper.case.study
+    cell = stepper.model.cell if isinstance(stepper.model, CellModel) else None
     comm = stepper.problem.domain.mesh.comm
     v_start, v_target = _terminal_voltages(stepper)
     meta = resume_pair(stepper, twin, outdir / "checkpoint")
@@ -232,7 +234,7 @@ def _save(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, folder
 def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, outdir: Path,
                start_wall: float):
     """The time loop of :func:`run_transient`; returns the final state, not yet written."""
-    from pnp_ssb.analysis.solution import postprocess_solution
+    from pnp_ssb.analysis.solution import TransientRecord, postprocess_solution
     from pnp_ssb.io.results import write_outputs
 
     case, study = stepper.case, stepper.case.study
@@ -241,7 +243,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
     assert end is not None  # StudySpec's validator: a transient has end_time_s
     max_step = study.max_step_s or end / 50
     clock = _start(stepper, twin, outdir)
-    if stepper.model.cell is None:
+    if not isinstance(stepper.model, CellModel):
         stepper.problem.set_load(1.0)  # the boundary potentials switch on at t = 0+
         if twin is not None:
             twin.stepper.problem.set_load(1.0)
@@ -285,8 +287,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
             plot_timeseries(outdir, clock.rows)
     solution = postprocess_solution(case, stepper.model, stepper.problem.domain,
                                     stepper.problem, stepper.report, start_wall, True, "")
-    solution.extra["transient"] = {"end_time_s": clock.t, "steps": clock.step,
-                                   "newton_iterations": total_its, "rows": clock.rows}
+    solution.transient = TransientRecord(clock.t, clock.step, total_its, clock.rows)
     log.info("%s: t = %.6g s in %d steps, %d Newton iterations", case.name, clock.t,
              clock.step, total_its)
     return solution
@@ -299,7 +300,7 @@ def _accept(stepper: TimeStepper, twin: Twin | None, clock: _Clock, dt: float,
     profile = gather_profile(stepper.problem)
     stepper.update_work_functions(profile)
     clock.rows.append(_row(stepper, clock.t, dt, its, clock.voltage, profile))
-    if stepper.model.cell is not None:  # the right electrode's charge, for d(sigma)/dt
+    if isinstance(stepper.model, CellModel):  # the right electrode's charge, for d(sigma)/dt
         stepper.sigma_previous = sum(clock.rows[-1][f"charge_{k}_C_m2"]
                                      for k in stepper.right_contact_keys)
     if twin is not None:
@@ -328,8 +329,8 @@ def _step(stepper: TimeStepper, dt: float, study, voltage: float,
           v_target: float) -> tuple[float, int]:
     """One backward-Euler step; returns (right terminal voltage, Newton iterations)."""
     stepper.inv_dt.value = 1.0 / dt  # type: ignore[assignment]  # dolfinx: any array-like
-    if stepper.model.cell is None or study.control == "voltage":
-        if stepper.model.cell is not None:
+    if not isinstance(stepper.model, CellModel) or study.control == "voltage":
+        if isinstance(stepper.model, CellModel):
             stepper.set_right_voltage(v_target)
         return v_target, stepper.newton()
     target = study.current_density_A_m2 if study.control == "current" else 0.0

@@ -34,7 +34,7 @@ from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, REFINED_GEOMETRIES
 from pnp_ssb.discretisation.refinement import refined_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
-from pnp_ssb.physics.model import build_stack_model
+from pnp_ssb.physics.model import CellModel, build_stack_model
 from pnp_ssb.studies.adapt import (
     DiscretisationError,
     ErrorEstimate,
@@ -100,7 +100,7 @@ class Twin:
         surplus = meta.get("error_surplus_V")
         self.surplus_V = np.asarray(surplus, dtype=float) if surplus is not None else None
         self.voltage_V = meta.get("twin_voltage_V", 0.0)
-        if self.stepper.model.cell is not None:
+        if isinstance(self.stepper.model, CellModel):
             self.stepper.set_right_voltage(self.voltage_V)
         self.stepper.update_work_functions()
 
@@ -252,7 +252,7 @@ class ErrorControl:
 
     def attach_state(self, solution: "Solution", state: StateEstimate) -> None:
         """summary.json's error_control entry of an output state: its own estimate."""
-        solution.extra["error_control"] = {
+        solution.error_control = {
             "mode": self.mode, "method": METHOD, "estimate_V": state.estimate_V,
             "tolerance_V": self.tolerance_V, "adaptations": len(self.history),
             "meshes": list(self.history), "states": [state.as_dict()]}
@@ -268,17 +268,17 @@ class ErrorControl:
             "states": [s.as_dict() for s in twin.states] if twin is not None else []}
         if reason:
             entry["reason"] = reason
-        solution.extra["error_control"] = entry
+        solution.error_control = entry
         if worst is None and self.mode != "off":
             text = f"discretisation error not estimated: {reason}"
             log.warning("%s", text)
-            solution.extra.setdefault("warnings", []).append(text)
+            solution.warnings.append(text)
         elif worst is not None and worst.estimate_V > self.tolerance_V:
             text = (f"discretisation error estimate {worst.estimate_V:.3g} V (t = "
                     f"{worst.time_s:.6g} s) is above mesh.error_tolerance_V = "
                     f"{self.tolerance_V:g} V (mesh.error_control = {self.mode!r})")
             log.warning("%s", text)
-            solution.extra.setdefault("warnings", []).append(text)
+            solution.warnings.append(text)
 
 
 def not_estimated_reason(case: Case, control: "ErrorControl | None" = None) -> str:

@@ -61,8 +61,8 @@ def test_butler_volmer_contact_under_bias(solve):
     compare(solve, data)
     parallel = solve(data, comm=MPI.COMM_WORLD)
     serial = solve(data, comm=MPI.COMM_SELF)
-    assert parallel.extra["kinetics"][0].current_density_A_m2 == pytest.approx(
-        serial.extra["kinetics"][0].current_density_A_m2, rel=1e-9)
+    assert parallel.kinetics[0].current_density_A_m2 == pytest.approx(
+        serial.kinetics[0].current_density_A_m2, rel=1e-9)
 
 
 def _assert_same_transient(case, tmp_path) -> None:
@@ -207,9 +207,9 @@ def test_two_d_bicrystal_with_charged_boundary(solve):
     compare(solve, data)
     parallel = solve(data, comm=MPI.COMM_WORLD)
     serial = solve(data, comm=MPI.COMM_SELF)
-    for a, b in zip(parallel.extra["maps"], serial.extra["maps"], strict=True):
+    for a, b in zip(parallel.maps, serial.maps, strict=True):
         assert np.max(np.abs(a.phi_V - b.phi_V)) < 1e-9
-    (gb_p,), (gb_s,) = (s.extra["grain_boundaries"]["electrolyte"] for s in (parallel, serial))
+    (gb_p,), (gb_s,) = (s.grain_boundaries["electrolyte"] for s in (parallel, serial))
     assert gb_p["barrier_V"] == pytest.approx(gb_s["barrier_V"], rel=1e-9)
 
 
@@ -227,7 +227,7 @@ def test_two_d_cell_with_thin_core(solve):
     parallel, serial = solve_case(case, MPI.COMM_WORLD), solve_case(case, MPI.COMM_SELF)
     for a, b in zip(parallel.profile.segments, serial.profile.segments, strict=True):
         assert np.max(np.abs(a.psi - b.psi)) < 1e-8
-    for a, b in zip(parallel.extra["kinetics"], serial.extra["kinetics"], strict=True):
+    for a, b in zip(parallel.kinetics, serial.kinetics, strict=True):
         assert a.current_density_A_m2 == pytest.approx(b.current_density_A_m2, rel=1e-8)
 
 
@@ -301,8 +301,8 @@ def test_adaptive_mesh(solve, start):
     data = (gc_case(1.0, "lattice_gas") if start == "auto"
             else gc_case(1.0, "boltzmann", min_cell_m=1e-13))
     compare(solve, data)
-    parallel = solve(data, comm=MPI.COMM_WORLD).extra["error_control"]
-    serial = solve(data, comm=MPI.COMM_SELF).extra["error_control"]
+    parallel = solve(data, comm=MPI.COMM_WORLD).error_control
+    serial = solve(data, comm=MPI.COMM_SELF).error_control
     assert parallel["adaptations"] == serial["adaptations"] >= 1
     assert [m["cells"] for m in parallel["meshes"]] == [m["cells"] for m in serial["meshes"]]
     assert parallel["estimate_V"] == pytest.approx(serial["estimate_V"], rel=1e-6, abs=1e-12)
@@ -319,8 +319,8 @@ def test_transient_error_control(tmp_path):
 
     case = load_case(gc_transient(0.1, 2.0, error_tolerance_V=1e-5))
     shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
-    parallel = run_case(case, shared / "parallel", MPI.COMM_WORLD).extra["error_control"]
-    serial = run_case(case, tmp_path / "serial", MPI.COMM_SELF).extra["error_control"]
+    parallel = run_case(case, shared / "parallel", MPI.COMM_WORLD).error_control
+    serial = run_case(case, tmp_path / "serial", MPI.COMM_SELF).error_control
     assert parallel["adaptations"] == serial["adaptations"] >= 1
     assert [m["cells"] for m in parallel["meshes"]] == [m["cells"] for m in serial["meshes"]]
     for a, b in zip(parallel["states"], serial["states"], strict=True):

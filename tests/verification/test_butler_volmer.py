@@ -53,7 +53,7 @@ def li_contact(voltage_V: float, i0: float, alpha_a: float = 0.5, alpha_c: float
 
 
 def current(sol) -> float:
-    return sol.extra["kinetics"][0].current_density_A_m2
+    return sol.kinetics[0].current_density_A_m2
 
 
 def test_small_signal_resistance_is_charge_transfer_plus_bulk(solve):
@@ -76,7 +76,7 @@ def test_large_bias_ohms_law_in_the_bulk_and_the_voltage_balance(solve):
     sigma = analytic.nernst_einstein_conductivity_S_m([analytic.SpeciesSpec(1, C)], T, [D])
     for v in (0.2, -0.2):
         sol = solve(li_contact(v, 1e-2, 0.4, 0.6))
-        kin = sol.extra["kinetics"][0]
+        kin = sol.kinetics[0]
         seg = sol.profile.segment("se")
         mu = seg.w["li"] * sol.profile.thermal_voltage_V
         mid = (seg.x_m > seg.x_m[0] + 0.3 * L) & (seg.x_m < seg.x_m[0] + 0.7 * L)
@@ -91,7 +91,7 @@ def test_tafel_slope(solve):
     """d ln i / d eta = alpha_a e/kT where the cathodic branch is negligible (eta > 8 kT/e)."""
     i0, a_a = 1e-4, 0.4
     sols = [solve(li_contact(v, i0, a_a, 0.6)) for v in (0.25, 0.30)]
-    kin = [s.extra["kinetics"][0] for s in sols]
+    kin = [s.kinetics[0] for s in sols]
     eta = [k.channel_overpotential_V["li"] for k in kin]
     slope = (np.log(kin[1].current_density_A_m2) - np.log(kin[0].current_density_A_m2)) / (
         eta[1] - eta[0])

@@ -161,16 +161,16 @@ def test_li_free_anode_is_held_at_the_cell_voltage():
 def test_current_control_inverts_voltage_control():
     """Li | LLZO | Li: the current at 300 mV, imposed as a current, gives back 300 mV."""
     biased = solve_case(load_case(CASES / "li_llzo_li_bias.toml", QUIET))
-    i = biased.extra["kinetics"][0].current_density_A_m2
+    i = biased.kinetics[0].current_density_A_m2
     # Li+ is plated on the left electrode (held lower): the current into the electrolyte there < 0
     assert i < 0
-    assert biased.extra["kinetics"][1].current_density_A_m2 == pytest.approx(-i, rel=1e-9)
+    assert biased.kinetics[1].current_density_A_m2 == pytest.approx(-i, rel=1e-9)
     data = read_toml(CASES / "li_llzo_li_bias.toml")
     del data["boundaries"]["right"]["voltage_V"]
     data["study"]["current_density_A_m2"] = i
     controlled = solve_case(load_case(data, QUIET))
-    assert controlled.extra["current_control"]["voltage_V"] == pytest.approx(0.3, abs=1e-8)
-    split = controlled.extra["kinetics"]
+    assert controlled.current_control["voltage_V"] == pytest.approx(0.3, abs=1e-8)
+    split = controlled.kinetics
     assert split[0].current_density_A_m2 == pytest.approx(i, rel=1e-8)
 
 
@@ -180,7 +180,7 @@ def test_zero_current_steady_state_satisfies_the_li_identity():
     current, to solver tolerance, and the profile is the equilibrium one."""
     steady = solve_case(load_case(CASES / "li_llzo_li_bias.toml",
                                   [*QUIET, "boundaries.right.voltage_V=0.0"]))
-    for kin in steady.extra["kinetics"]:
+    for kin in steady.kinetics:
         for eta in kin.channel_overpotential_V.values():
             assert abs(eta) < 1e-9
         assert abs(kin.current_density_A_m2) < 1e-6

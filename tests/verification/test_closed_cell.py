@@ -71,7 +71,7 @@ def test_default_run_meets_its_error_tolerance(solve, v, statistics):
     exact = blocking_cell(v, L_M, C0, EPS, T, SITES[statistics], statistics)
     sol = solve(closed_cell(v, statistics))
     error = potential_error_V(sol, exact)
-    estimate = sol.extra["error_control"]["estimate_V"]
+    estimate = sol.error_control["estimate_V"]
     assert error <= 1e-4 and 1 / 3 <= estimate / error <= 3, (error, estimate)
 
 

@@ -55,7 +55,7 @@ def assert_right_or_clean_failure(solve, data: dict, v: float, statistics: str):
     except SolverError as exc:  # a DiscretisationError or a Newton failure: never silent
         assert "mesh" in str(exc) or "Newton" in str(exc)
         return None
-    control = sol.extra["error_control"]
+    control = sol.error_control
     error = true_error_V(sol, v, statistics)
     assert sol.converged and control["estimate_V"] <= control["tolerance_V"]
     assert error <= control["tolerance_V"], (error, control)
@@ -69,7 +69,7 @@ def test_gouy_chapman_family(solve, v, statistics):
     sol = assert_right_or_clean_failure(solve, gc_case(v, statistics), v, statistics)
     # the automatic mesh follows the drop: every member converges (none is a failure)
     assert sol is not None
-    assert sol.extra["error_control"]["meshes"][-1]["cells"] == sol.domain.num_cells_global()
+    assert sol.error_control["meshes"][-1]["cells"] == sol.domain.num_cells_global()
 
 
 def test_negative_drop_and_the_right_wall(solve):
@@ -80,7 +80,7 @@ def test_negative_drop_and_the_right_wall(solve):
     seg = sol.profile.segments[0]
     exact = analytic.gouy_chapman_potential_V(seg.x_m[-1] - seg.x_m, -1.0, C, EPS, T)
     error = float(np.max(np.abs(seg.psi * sol.profile.thermal_voltage_V - exact)))
-    estimate = sol.extra["error_control"]["estimate_V"]
+    estimate = sol.error_control["estimate_V"]
     assert error <= TOLERANCE_V and 1 / 3 <= estimate / error <= 3
 
 
@@ -88,9 +88,9 @@ def test_the_old_wall_cell_is_caught(solve):
     """2 V on cells that start at 1e-13 m (the old automatic mesh stopped near 1e-16 m): the
     converged profile is volts off, and the estimate says so."""
     sol = solve(gc_case(2.0, min_cell_m=1e-13, error_control="estimate"))
-    control = sol.extra["error_control"]
+    control = sol.error_control
     assert control["estimate_V"] > 0.1 and true_error_V(sol, 2.0, "boltzmann") > 0.1
-    assert any("mesh.error_tolerance_V" in w for w in sol.extra["warnings"])
+    assert any("mesh.error_tolerance_V" in w for w in sol.warnings)
 
 
 @pytest.mark.parametrize("statistics", ["boltzmann", "lattice_gas"])
@@ -101,7 +101,7 @@ def test_a_coarse_start_mesh_is_refined(solve, statistics):
                                         1.0, statistics)
     assert sol is not None
     if statistics == "boltzmann":
-        assert 1 <= sol.extra["error_control"]["adaptations"] <= 4
+        assert 1 <= sol.error_control["adaptations"] <= 4
 
 
 def test_unmet_tolerance_is_a_clean_failure(tmp_path, caplog):
@@ -133,8 +133,8 @@ def test_summary_reports_the_estimate(tmp_path):
 
 def test_error_control_off(solve):
     sol = solve(gc_case(0.3, error_control="off"))
-    assert sol.extra["error_control"]["estimate_V"] is None
-    assert not any("not estimated" in w for w in sol.extra["warnings"])
+    assert sol.error_control["estimate_V"] is None
+    assert not any("not estimated" in w for w in sol.warnings)
 
 
 def test_layered_2d_estimate_is_the_1d_one(solve):
@@ -142,8 +142,8 @@ def test_layered_2d_estimate_is_the_1d_one(solve):
     one = solve(data)
     two = solve({**data, "geometry": {"type": "layered_2d", "height_m": 10e-9,
                                       "lateral_cells": 2}})
-    assert two.extra["error_control"]["estimate_V"] == pytest.approx(
-        one.extra["error_control"]["estimate_V"], rel=1e-6)
+    assert two.error_control["estimate_V"] == pytest.approx(
+        one.error_control["estimate_V"], rel=1e-6)
 
 
 @pytest.mark.parametrize("value", [0.0, -1e-4, 2.0, "small"])
@@ -170,7 +170,7 @@ def test_thick_layers_are_cheap(solve):
 
     sol = solve_case(load_case("cases/heterojunction.toml", ["regions.1.thickness_m=1e-3"]))
     assert sol.domain.num_cells_global() < 2000
-    assert sol.extra["error_control"]["estimate_V"] <= TOLERANCE_V
+    assert sol.error_control["estimate_V"] <= TOLERANCE_V
 
 
 def test_failure_names_what_to_change():
@@ -180,7 +180,7 @@ def test_failure_names_what_to_change():
         solve_case(load_case(gc_case(1.0, min_cell_m=1e-13, max_adaptations=1)))
     text = str(info.value)
     assert "mesh.error_tolerance_V = 0.0001 V" in text and "lattice_gas" in text
-    assert info.value.solution.extra["error_control"]["estimate_V"] > 1e-4
+    assert info.value.solution.error_control["estimate_V"] > 1e-4
 
 
 def test_unstructured_mesh_is_estimated(solve, tmp_path):
@@ -199,10 +199,10 @@ def test_unstructured_mesh_is_estimated(solve, tmp_path):
     x_m = psi.function_space.tabulate_dof_coordinates()[:, 0] * sol.domain.length_scale_m
     exact = analytic.gouy_chapman_potential_V(x_m, 0.1, C, EPS, T)
     error = float(np.max(np.abs(psi.x.array * sol.profile.thermal_voltage_V - exact)))
-    control = sol.extra["error_control"]
+    control = sol.error_control
     assert 1 / 3 <= control["estimate_V"] / error <= 3, (control["estimate_V"], error)
     assert control["meshes"][0]["fine_cells"] == 4 * sol.domain.num_cells_global()
-    assert any("mesh.error_tolerance_V" in w for w in sol.extra["warnings"])
+    assert any("mesh.error_tolerance_V" in w for w in sol.warnings)
     with pytest.raises(DiscretisationError, match="not refined here"):
         solve({**data, "mesh": {}})
     run_case(load_case(data), tmp_path / "out")

@@ -53,7 +53,7 @@ def test_barrier_matches_exact_and_mott_schottky(solve, q):
     exact = analytic.grain_boundary_barrier_V(q, SPECIES, EPS, T)
     assert err < 1e-3 * abs(exact)
     assert barrier == pytest.approx(exact, rel=1e-3)
-    report = sol.extra["grain_boundaries"]["electrolyte"][0]
+    report = sol.grain_boundaries["electrolyte"][0]
     assert report["barrier_V"] == pytest.approx(barrier, rel=1e-12)
     if q > 0:  # a depletion barrier: Mott–Schottky with its kT/e correction
         vt = sol.profile.thermal_voltage_V
@@ -156,7 +156,7 @@ def test_charged_boundary_inside_a_cell(solve):
                for sp in llzo.species.values()]
     exact = analytic.grain_boundary_barrier_V(q, species, llzo.parameter("relative_permittivity"),
                                               case.temperature_K)
-    (report,) = sol.extra["grain_boundaries"]["llzo"]
+    (report,) = sol.grain_boundaries["llzo"]
     assert report["barrier_V"] == pytest.approx(exact, rel=2e-3)
     # the contacts are untouched by the boundary: same drops as without it
     plain = solve_case(load_case("cases/li_llzo_li.toml"))
@@ -183,7 +183,7 @@ def test_2d_bicrystal_parallel_to_the_electrodes_reproduces_1d(solve):
     err = barrier_error(sol)[1]
     exact = analytic.grain_boundary_barrier_V(Q, SPECIES, EPS, T)
     assert err < 3e-3 * exact
-    (report,) = sol.extra["grain_boundaries"]["electrolyte"]
+    (report,) = sol.grain_boundaries["electrolyte"]
     assert report["barrier_V"] == pytest.approx(exact, rel=3e-3)
 
 
@@ -195,6 +195,6 @@ def test_2d_tilted_barrier_converges_at_second_order(solve):
     errors = []
     for h, g in ((0.4e-9, 1.2), (0.2e-9, 1.1)):
         sol = solve(two_d_bicrystal(60.0, min_cell_m=h, growth_ratio=g, error_control="off"))
-        (report,) = sol.extra["grain_boundaries"]["electrolyte"]
+        (report,) = sol.grain_boundaries["electrolyte"]
         errors.append(abs(report["barrier_V"] - exact))
     assert math.log2(errors[0] / errors[1]) > 1.5, errors

@@ -34,7 +34,7 @@ def gc_transient(v: float, end_diffusion_times: float = 100.0, **mesh) -> dict:
 @pytest.mark.parametrize("v", [0.1, 0.3])
 def test_transient_estimate_is_the_error_of_the_relaxed_layer(tmp_path, v):
     sol = run_case(load_case(gc_transient(v, error_control="estimate")), tmp_path)
-    control = sol.extra["error_control"]
+    control = sol.error_control
     error = true_error_V(sol, v, "boltzmann")
     assert control["method"].startswith("refined twin")
     assert [s["time_s"] for s in control["states"]] == pytest.approx([0.0, L**2 / D, 100 * L**2 / D])
@@ -52,7 +52,7 @@ def test_transient_adapts_its_mesh_to_the_tolerance(tmp_path):
     again on a refined mesh and meets it (true error too)."""
     tol = 1e-5
     sol = run_case(load_case(gc_transient(0.1, error_tolerance_V=tol)), tmp_path)
-    control = sol.extra["error_control"]
+    control = sol.error_control
     assert control["adaptations"] >= 1
     assert control["meshes"][0]["estimate_V"] > tol
     assert control["meshes"][-1]["cells"] > control["meshes"][0]["cells"]
@@ -76,9 +76,9 @@ def test_start_from_an_unestimated_run_says_so(tmp_path):
     second = gc_transient(0.1, 2.0)
     second["study"]["start_from"] = str(tmp_path / "a")
     sol = run_case(load_case(second), tmp_path / "b")
-    control = sol.extra["error_control"]
+    control = sol.error_control
     assert control["estimate_V"] is None and "no refined twin" in control["reason"]
-    assert any("not estimated" in w for w in sol.extra["warnings"])
+    assert any("not estimated" in w for w in sol.warnings)
 
 
 def test_start_from_an_estimated_run_continues_its_twin(tmp_path):
@@ -91,7 +91,7 @@ def test_start_from_an_estimated_run_continues_its_twin(tmp_path):
     second = gc_transient(0.1, 2.0, error_control="estimate")
     second["study"].update(start_from=str(tmp_path / "a"), output_times_s=[])
     sol = run_case(load_case(second), tmp_path / "b")
-    ours, theirs = (s.extra["error_control"]["estimate_V"] for s in (sol, whole))
+    ours, theirs = (s.error_control["estimate_V"] for s in (sol, whole))
     assert ours == pytest.approx(theirs, rel=1e-3)  # the same state up to the time steps
 
 
@@ -103,9 +103,9 @@ def test_impedance_estimate_brackets_the_exact_error(tmp_path):
     f, values = z[:, 0], (z[:, 1] + 1j * z[:, 2]) * 1e-4  # Ohm cm^2 -> Ohm m^2
     exact = analytic.blocking_binary_impedance_ohm_m2(f, C, D, EPS, L, T)
     error = np.max(np.abs(values - exact) / np.abs(exact))
-    estimate = sol.extra["impedance"]["relative_error_estimate"]
+    estimate = sol.impedance["relative_error_estimate"]
     assert 1 / 1.5 < estimate / error < 1.5  # measured: 9.46e-4 vs 9.47e-4
-    assert sol.extra["error_control"]["estimate_V"] is not None
+    assert sol.error_control["estimate_V"] is not None
 
 
 def test_unstructured_transient_relaxes_to_the_estimate_of_its_equilibrium(tmp_path, solve):
@@ -115,12 +115,12 @@ def test_unstructured_transient_relaxes_to_the_estimate_of_its_equilibrium(tmp_p
     from tests.verification.test_grain_boundary import CATION, two_d_bicrystal
 
     mesh = {"min_cell_m": 1e-9, "growth_ratio": 1.5}
-    steady = solve(two_d_bicrystal(60.0, **mesh)).extra["error_control"]["estimate_V"]
+    steady = solve(two_d_bicrystal(60.0, **mesh)).error_control["estimate_V"]
     data = two_d_bicrystal(60.0, **mesh)
     tau = (100e-9) ** 2 / CATION["cation"]["diffusivity_m2_s"]  # over 100 nm to a reservoir
     data["study"] = {"type": "transient", "end_time_s": 30 * tau, "initial_step_s": tau,
                      "max_step_s": 5 * tau}
     sol = run_case(load_case(data), tmp_path)
-    control = sol.extra["error_control"]
+    control = sol.error_control
     assert control["states"][0]["estimate_V"] == 0.0
     assert control["states"][-1]["estimate_V"] == pytest.approx(steady, rel=1e-6)

@@ -42,7 +42,7 @@ def test_gouy_chapman_layer(solve):
     assert two.electrode_charge_C_m2["left"] == pytest.approx(one.electrode_charge_C_m2["left"],
                                                               rel=1e-9)
     assert two.space_charge_C_m2 == pytest.approx(one.space_charge_C_m2, rel=1e-9)
-    (phi_map,) = [m for m in two.extra["maps"] if m.region == "electrolyte"]
+    (phi_map,) = [m for m in two.maps if m.region == "electrolyte"]
     assert np.max(np.ptp(phi_map.phi_V, axis=0)) < 1e-9  # laterally uniform
 
 
@@ -53,7 +53,7 @@ def test_grain_boundary_parallel_to_the_electrodes(solve, width_m):
     data = bicrystal_case(width_m=width_m, study="steady_state")
     one, two = solve(data), solve(two_d(data))
     assert_same_profiles(one, two)
-    gb_1d, gb_2d = (s.extra["grain_boundaries"]["electrolyte"][0] for s in (one, two))
+    gb_1d, gb_2d = (s.grain_boundaries["electrolyte"][0] for s in (one, two))
     assert gb_2d["barrier_V"] == pytest.approx(gb_1d["barrier_V"], rel=1e-9)
 
 
@@ -67,7 +67,7 @@ def test_cell_under_bias():
 
     one, two = solve_case(case_1d), solve_case(case_2d)
     assert_same_profiles(one, two, tol_kT=1e-7)
-    for a, b in zip(one.extra["kinetics"], two.extra["kinetics"], strict=True):
+    for a, b in zip(one.kinetics, two.kinetics, strict=True):
         assert b.current_density_A_m2 == pytest.approx(a.current_density_A_m2, rel=1e-8)
 
 

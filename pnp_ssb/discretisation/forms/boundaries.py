@@ -19,7 +19,7 @@ import numpy as np
 from pnp_ssb.discretisation.fem import dolfinx
 from pnp_ssb.discretisation.forms.problem import FormBuilder, submesh_facets
 from pnp_ssb.physics.contacts import Terminal
-from pnp_ssb.physics.model import RegionModel
+from pnp_ssb.physics.model import CellModel, RegionModel
 
 TerminalUnit = Callable[[FormBuilder, Terminal, RegionModel, dolfinx.fem.Constant], None]
 
@@ -129,7 +129,7 @@ def add_carrier_contacts(b: FormBuilder) -> None:
                 continue
             u_se = se.li_potential_V
             # case validation: electronic carriers need li_potential_V; a conductor, a cell
-            assert u_se is not None and model.cell is not None
+            assert u_se is not None and isinstance(model, CellModel)
             w_e = (u_se - model.cell.fermi_voltage_V[conductor.name]) / vt
             for sp in se.species:
                 if not sp.carrier or sp.name not in b.fields:

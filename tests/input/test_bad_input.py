@@ -21,7 +21,7 @@ from pnp_ssb.input.case import case_to_dict
 from pnp_ssb.input.load import load_case
 from pnp_ssb.input.tomlio import dumps_toml
 from tests.conftest import BINARY, electrolyte_case
-from tests.unit.test_case import base, error_of
+from tests.input.test_case import base, error_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "cases"
@@ -166,7 +166,7 @@ def test_the_console_shows_one_line_and_no_traceback(tmp_path, argv, named):
 
 # --- range checks, and warnings where a range is only advisory ---------------------------
 
-# base() and error_of() are the case tests' own (tests/unit/test_case.py)
+# base() and error_of() are the case tests' own (tests/input/test_case.py)
 
 
 @pytest.mark.parametrize("override, named", [

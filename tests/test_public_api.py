@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 FEM_MODULES = ("dolfinx", "petsc4py", "mpi4py", "ufl")
 
 
