@@ -4,6 +4,7 @@ Usage: .venv/bin/python scripts/gen_case_reference.py [--check]
 """
 
 import sys
+import typing
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -18,8 +19,8 @@ from pnp_ssb.input.case import (
     RegionSpec,
     SolverSpec,
     SternSpec,
-    StudySpec,
 )
+from pnp_ssb.input.study import STUDY_MODELS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "case-reference.md"
 
@@ -91,7 +92,7 @@ linear_solver = "mumps"
 
 SECTIONS = [
     ("Top level", Case, "the case file itself"),
-    ("[study]", StudySpec, ""),
+    *((f'[study] with type = "{kind}"', model, "") for kind, model in STUDY_MODELS.items()),
     ("[[regions]]", RegionSpec, ""),
     ("[boundaries.left] / [boundaries.right]", BoundarySpec, ""),
     ("[boundaries.NAME.stern]", SternSpec, ""),
@@ -104,13 +105,19 @@ SECTIONS = [
 
 
 def _type_name(field) -> str:
+    optional = type(None) in typing.get_args(field.annotation)
     text = str(field.annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
-    for prefix in ("pnp_ssb.input.case.", "Annotated["):
+    if "Tag(tag=" in text:  # the study union
+        return "one of the study tables below (by type)"
+    for prefix in ("pnp_ssb.input.case.", "pnp_ssb.input.study.", "Annotated["):
         text = text.replace(prefix, "")
+    if "FieldInfo" in text and "float" in text:  # a constrained number (or a list of them)
+        kind = "list of numbers" if text.startswith("list") else "number"
+        return kind + (" or None" if optional else "")
     if "FieldInfo" in text and text.startswith("dict"):  # dict keyed by constrained names
-        return "table of NAME -> material table"
+        return "table of NAME -> " + ("material table" if "Any" in text else "table")
     if "FieldInfo" in text:  # a constrained name
-        return "NAME" + (" or None" if "None" in text else "")
+        return ("list of NAME" if "list[" in text else "NAME") + (" or None" if optional else "")
     return text.replace("|", "or").replace("Literal", "one of ")
 
 
@@ -131,7 +138,7 @@ def table(model) -> str:
     for name, field in model.model_fields.items():
         default = "required" if field.is_required() else (
             "{}" if field.default_factory is not None else repr(field.default))
-        if isinstance(field.default, BaseModel):
+        if isinstance(field.default, BaseModel) or name == "study":
             default = "(table defaults)"
         desc = (field.description or "").replace("|", "/").replace("\n", " ")
         rows.append(f"| `{name}` | {_type_name(field)} | {default} | {_constraints(field)} | {desc} |")

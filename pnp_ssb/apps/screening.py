@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pnp_ssb.input.case import CaseError, Length, PositiveFloat, Temperature
+from pnp_ssb.input.fields import CaseError, Length, PositiveFloat, Temperature
 from pnp_ssb.input.load import format_validation_error, load_case
 from pnp_ssb.input.tomlio import read_toml
 from pnp_ssb.materials import database as matdb

@@ -7,80 +7,33 @@ path, the value and what was expected. This module imports no DOLFINx.
 """
 
 import logging
-import math
-from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import core_schema
+from pydantic import Field, model_validator
 
+from pnp_ssb.input.fields import (
+    LENGTH_RANGE,
+    CaseError,
+    CellSize,
+    ErrorTolerance,
+    FiniteFloat,
+    Length,
+    Name,
+    PositiveFloat,
+    StrictModel,
+    Temperature,
+)
+from pnp_ssb.input.study import (
+    EquilibriumStudy,
+    StudySpec,
+)
 from pnp_ssb.materials import database as matdb
-
-NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PhysicalRange:
-    """Field metadata: a value outside [ge, le] is refused as "expected <what> between ..."."""
-
-    ge: float
-    le: float
-    what: str
-    unit: str
-
-    def expected(self) -> str:
-        """The expectation, as it appears in error messages."""
-        return f"{self.what} between {self.ge:g} {self.unit} and {self.le:g} {self.unit}"
-
-    def _check(self, value: float) -> float:
-        if not self.ge <= value <= self.le:
-            raise ValueError(f"expected {self.expected()}")
-        return value
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
-
-    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
-        out = handler(schema)
-        out.update(minimum=self.ge, maximum=self.le)
-        return out
-
-
-LENGTH_RANGE = PhysicalRange(1e-11, 1.0, "a length", "m")  # a tenth of an angstrom to a metre
-CELL_RANGE = PhysicalRange(1e-13, 1.0, "a cell size", "m")
-TEMPERATURE_RANGE = PhysicalRange(1.0, 4000.0, "a temperature", "K")  # solids melt below 4000 K
-ADVISORY_TEMPERATURE_K = (150.0, 1500.0)  # outside: warned (material data rarely reach there)
-FREQUENCY_RANGE = PhysicalRange(1e-6, 1e12, "a frequency", "Hz")
-ADVISORY_MAX_FREQUENCIES = 200  # more: warned (each frequency is one complex linear solve)
-Length = Annotated[float, Field(gt=0, allow_inf_nan=False), LENGTH_RANGE]
-CellSize = Annotated[float, Field(gt=0, allow_inf_nan=False), CELL_RANGE]
-Temperature = Annotated[float, Field(gt=0, allow_inf_nan=False), TEMPERATURE_RANGE]
-Frequency = Annotated[float, Field(gt=0, allow_inf_nan=False), FREQUENCY_RANGE]
-ERROR_TOLERANCE_RANGE = PhysicalRange(1e-10, 1.0, "a potential tolerance", "V")
-ErrorTolerance = Annotated[float, Field(gt=0, allow_inf_nan=False), ERROR_TOLERANCE_RANGE]
-
-
-class CaseError(ValueError):
-    """A case that cannot be run; the message names the field path, the value and the expectation."""
-
-
-def field_error(path: str, value: Any, expected: str) -> CaseError:
-    """Build the standard one-line message: ``path = value: expected ...``."""
-    return CaseError(f"{path} = {value!r}: expected {expected}")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RegionSpec(_Strict):
+class RegionSpec(StrictModel):
     """One region: a layer of the 1D stack (left to right) or a physical group of a mesh."""
 
     name: Name
@@ -105,7 +58,7 @@ class RegionSpec(_Strict):
                     "(e.g. 'relative_permittivity' or 'species.Li_v.diffusivity_m2_s')")
 
 
-class SternSpec(_Strict):
+class SternSpec(StrictModel):
     """A charge-free compact layer between a blocking electrode and the reaction plane.
 
     Give either the capacitance C_S, or the thickness d_S and permittivity eps_S
@@ -125,7 +78,7 @@ class SternSpec(_Strict):
         return self
 
 
-class BoundarySpec(_Strict):
+class BoundarySpec(StrictModel):
     """An outer boundary: 'blocking' (an electrode held at a potential, ions blocked) or
     'reservoir' (a neutral bulk of the adjacent electrolyte, exchanging species, at a potential).
 
@@ -165,7 +118,7 @@ class BoundarySpec(_Strict):
         return self
 
 
-class MeshSpec(_Strict):
+class MeshSpec(StrictModel):
     """1D stack meshing: cells graded geometrically toward every interface and boundary."""
 
     min_cell_m: CellSize | Literal["auto"] = Field(
@@ -188,7 +141,7 @@ class MeshSpec(_Strict):
         8, description="mesh refinements error_control = 'adapt' may make before it stops")
 
 
-class GeometrySpec(_Strict):
+class GeometrySpec(StrictModel):
     """The geometry: a 1D stack, or a 2D cross-section of the same layers along x (y lateral).
 
     2D types: 'layered_2d' (laterally uniform: the 1D graded x-vertices, extruded in y),
@@ -254,7 +207,7 @@ class GeometrySpec(_Strict):
         return 1 if self.type == "stack" else 2
 
 
-class GrainBoundarySpec(_Strict):
+class GrainBoundarySpec(StrictModel):
     """Grain boundaries inside one solid-electrolyte region (formulation.md, section 5).
 
     A boundary is either a sharp charged interface (width_m = 0: a sheet charge
@@ -288,7 +241,7 @@ class GrainBoundarySpec(_Strict):
         return self
 
 
-class SolverSpec(_Strict):
+class SolverSpec(StrictModel):
     """Newton (PETSc SNES) with adaptive continuation in a load parameter 0 -> 1."""
 
     linear_solver: Literal["mumps", "superlu_dist", "petsc", "gmres_gamg",
@@ -308,84 +261,7 @@ class SolverSpec(_Strict):
     continuation_max_steps: Annotated[int, Field(ge=1, le=10000)] = 200
 
 
-class StudySpec(_Strict):
-    """'equilibrium': Poisson with every Li-linked defect at one electrochemical potential
-    (grand-canonical, the Li reference); 'steady_state': full Poisson–Nernst–Planck with fluxes."""
-
-    type: Literal["equilibrium", "steady_state", "ocv_sweep", "transient", "impedance"] = (
-        "equilibrium")
-    ocv_V: list[FiniteFloat] | None = Field(
-        None, description="ocv_sweep only: cell voltages (cathode - anode) to solve, with the Li "
-                          "inventory of the regions' li_fraction conserved")
-
-    current_density_A_m2: FiniteFloat | None = Field(
-        None, description="steady_state of a two-electrode cell only: current control; the Li+ "
-                          "current density entering the electrolyte at the left electrode "
-                          "(A/m^2, > 0: Li+ moves left to right), with the right terminal's "
-                          "voltage solved for")
-
-    end_time_s: PositiveFloat | None = Field(None, description="transient only: final time, s")
-    initial_step_s: PositiveFloat = Field(1e-9, description="transient: first time step, s")
-    max_step_s: PositiveFloat | None = Field(
-        None, description="transient: largest time step, s (default end_time_s / 50)")
-    control: Literal["voltage", "current", "open_circuit"] = Field(
-        "voltage", description="transient: what the right terminal (or, without conductors, the "
-                               "boundary potentials) holds for t > 0")
-    output_times_s: list[PositiveFloat] = Field(
-        default_factory=list, description="transient: times at which a full state is written")
-    start_from: str | None = Field(
-        None, description="transient: output directory of an earlier transient run of the same "
-                          "stack; its last checkpoint is the state at t = 0 (e.g. relax after a "
-                          "charge)")
-    checkpoint_every_steps: Annotated[int, Field(ge=1)] = Field(
-        20, description="transient: steps between checkpoints (a restart resumes from the last)")
-
-    frequencies_Hz: list[float] | None = Field(
-        None, description="impedance: the frequencies, Hz (default: f_min_Hz to f_max_Hz)")
-    f_min_Hz: Frequency = Field(1e-3, description="impedance: lowest frequency, Hz")
-    f_max_Hz: Frequency = Field(1e7, description="impedance: highest frequency, Hz")
-    points_per_decade: Annotated[int, Field(ge=1, le=100)] = Field(
-        5, description="impedance: log-spaced frequencies per decade")
-
-    @model_validator(mode="after")
-    def _sweep(self) -> "StudySpec":
-        if self.frequencies_Hz is not None:
-            if self.type != "impedance":
-                raise ValueError("frequencies_Hz applies to study.type = 'impedance' only")
-            if not self.frequencies_Hz:
-                raise ValueError("frequencies_Hz = []: expected at least one frequency")
-            r = FREQUENCY_RANGE
-            bad = [f for f in self.frequencies_Hz if not (math.isfinite(f) and r.ge <= f <= r.le)]
-            if bad:
-                raise ValueError(f"frequencies_Hz contains {bad[0]!r}: expected positive, "
-                                 f"finite frequencies between {r.ge:g} Hz and {r.le:g} Hz")
-        if self.f_min_Hz >= self.f_max_Hz:
-            raise ValueError(f"f_min_Hz = {self.f_min_Hz!r} >= f_max_Hz = {self.f_max_Hz!r}: "
-                             "expected f_min_Hz < f_max_Hz")
-        transient = self.type == "transient"
-        if (self.end_time_s is not None) != transient:
-            raise ValueError("end_time_s is required by, and only allowed in, "
-                             "study.type = 'transient'")
-        if self.start_from is not None and not transient:
-            raise ValueError("start_from applies to study.type = 'transient' only")
-        if self.start_from is not None and not (Path(self.start_from) / "checkpoint"
-                                                / "meta.json").is_file():
-            raise ValueError(f"start_from = {self.start_from!r}: no checkpoint/meta.json there "
-                             "(expected the output directory of a finished transient run)")
-        if transient and self.control == "current" and self.current_density_A_m2 is None:
-            raise ValueError("control = 'current' needs current_density_A_m2")
-        if (self.current_density_A_m2 is not None and self.type != "steady_state"
-                and not (transient and self.control == "current")):
-            raise ValueError("current_density_A_m2 applies to a steady_state study or a "
-                             "transient with control = 'current'")
-        if (self.type == "ocv_sweep") != (self.ocv_V is not None):
-            raise ValueError("ocv_V is required by, and only allowed in, study.type = 'ocv_sweep'")
-        if self.ocv_V is not None and not self.ocv_V:
-            raise ValueError("ocv_V needs at least one voltage")
-        return self
-
-
-class KineticsSpec(_Strict):
+class KineticsSpec(StrictModel):
     """Butler–Volmer charge transfer Li(electrode) <-> Li+(electrolyte) + e-(electrode):
     i = i0 [exp(alpha_a e eta/kT) - exp(-alpha_c e eta/kT)], eta > 0 oxidises the electrode.
     Each Li-linked defect of the electrolyte is one reaction channel with this i0."""
@@ -395,7 +271,7 @@ class KineticsSpec(_Strict):
     alpha_cathodic: Annotated[float, Field(gt=0, lt=1)] = 0.5
 
 
-class InterfaceSpec(_Strict):
+class InterfaceSpec(StrictModel):
     """Properties of the interface between two adjacent regions, keyed "A|B" (left|right)."""
 
     dipole_V: FiniteFloat = Field(
@@ -406,20 +282,22 @@ class InterfaceSpec(_Strict):
                           "current, i.e. in steady_state studies)")
 
 
-class OutputSpec(_Strict):
+class OutputSpec(StrictModel):
     """What `pnp-ssb run` writes besides summary.json, profiles.csv and the resolved case."""
 
     fields: Literal["vtx", "xdmf", "none"] = "vtx"
     figures: bool = True
 
 
-class Case(_Strict):
+class Case(StrictModel):
     """A complete, validated pnp_ssb case (SI units)."""
 
     name: Name
     description: str = ""
     temperature_K: Temperature = 298.15
-    study: StudySpec = StudySpec()
+    study: StudySpec = Field(
+        default_factory=EquilibriumStudy,
+        description="what to solve: one of the [study] tables below, chosen by its type")
     regions: Annotated[list[RegionSpec], Field(min_length=1)]
     materials: dict[Name, dict[str, Any]] = Field(
         default_factory=dict, description="materials defined in the case (database format)")

@@ -10,7 +10,9 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from pnp_ssb.input.case import Case, CaseError, field_error
+from pnp_ssb.input.case import Case
+from pnp_ssb.input.fields import CaseError, field_error
+from pnp_ssb.input.study import STUDY_TYPES, misplaced_field_message
 from pnp_ssb.input.tomlio import read_toml
 from pnp_ssb.input.validate import validate_semantics
 
@@ -27,14 +29,19 @@ _UNION_TAG = re.compile(r"(literal|function-\w+|(list|tuple|dict|set)|[a-z]+)\[.
                         r"|constrained-\w+|float|int|str|bool|none")
 
 
-def _error_line(path: str, errors: list[ErrorDetails]) -> str:
+def _error_line(path: str, errors: list[ErrorDetails], study_type: str) -> str:
     """One line for one field: the errors of a union's branches (a number or 'auto') merge."""
     main = next((e for e in errors if e["type"] != "literal_error"), errors[0])
     value = main.get("input")
     if main["type"] == "missing":
         return f"{path}: missing; this field is required"
+    if main["type"] == "union_tag_invalid" and path == "study":
+        expected = ", ".join(repr(t) for t in STUDY_TYPES)
+        return f"study.type = {main.get('ctx', {}).get('tag')!r}: expected one of {expected}"
     if main["type"] == "extra_forbidden":
-        return f"{path} = {value!r}: unknown field"
+        misplaced = (misplaced_field_message(path.removeprefix("study."), study_type)
+                     if path.startswith("study.") else None)
+        return f"{path} = {value!r}: {misplaced or 'unknown field'}"
     shown = value if not isinstance(value, Mapping) else "{...}"
     line = f"{path} = {shown!r}: " + main["msg"].removeprefix("Value error, ")
     others = [e.get("ctx", {})["expected"] for e in errors if e is not main
@@ -45,10 +52,13 @@ def _error_line(path: str, errors: list[ErrorDetails]) -> str:
 def format_validation_error(err: ValidationError, source: str, what: str = "case") -> CaseError:
     """One line per field, ``path = value: expected ...`` (no pydantic links or branch labels)."""
     by_path: dict[str, list[ErrorDetails]] = {}
+    study_type = "equilibrium"
     for e in err.errors(include_url=False):
         loc = [p for p in e["loc"] if not (isinstance(p, str) and _UNION_TAG.fullmatch(p))]
+        if len(loc) > 1 and loc[0] == "study" and loc[1] in STUDY_TYPES:  # the study's tag
+            study_type = str(loc.pop(1))
         by_path.setdefault(_path(loc), []).append(e)
-    lines = [_error_line(path, errors) for path, errors in by_path.items()]
+    lines = [_error_line(path, errors, study_type) for path, errors in by_path.items()]
     head = f"invalid {what} {source}: " if len(lines) == 1 else f"invalid {what} {source}:\n  "
     return CaseError(head + "\n  ".join(lines))
 

@@ -7,17 +7,15 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from pnp_ssb.input.case import (
+from pnp_ssb.input.case import BoundarySpec, Case, GeometrySpec, RegionSpec
+from pnp_ssb.input.fields import (
     ADVISORY_MAX_FREQUENCIES,
     ADVISORY_TEMPERATURE_K,
     LENGTH_RANGE,
-    BoundarySpec,
-    Case,
     CaseError,
-    GeometrySpec,
-    RegionSpec,
     field_error,
 )
+from pnp_ssb.input.study import imposed_current_A_m2
 from pnp_ssb.materials import database as matdb
 
 log = logging.getLogger(__name__)
@@ -70,7 +68,7 @@ def validate_semantics(case: Case) -> None:
                               "are not supported yet)")
         _check_kinetics(case, kinds)
         right = case.boundaries.get("right")
-        controlled = case.study.current_density_A_m2 is not None or (
+        controlled = imposed_current_A_m2(case.study) is not None or (
             case.study.type == "transient" and case.study.control != "voltage")
         if controlled and right is not None and right.voltage_V is not None:
             raise field_error("boundaries.right.voltage_V", right.voltage_V,
@@ -78,7 +76,7 @@ def validate_semantics(case: Case) -> None:
                               "the right terminal's voltage is solved for")
         if controlled and len(reacting_contacts(case)) != 2 and not (
                 case.study.type == "transient" and _ends_pass_current(case)):
-            raise field_error("study.current_density_A_m2", case.study.current_density_A_m2,
+            raise field_error("study.current_density_A_m2", imposed_current_A_m2(case.study),
                               "no current control here: it needs a cell with two electrode | "
                               "electrolyte contacts (found "
                               f"{len(reacting_contacts(case))}), or, in a transient, electrodes "

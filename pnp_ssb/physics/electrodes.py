@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pnp_ssb.constants import AVOGADRO_MOL
-from pnp_ssb.input.case import Case, CaseError, field_error
+from pnp_ssb.input.case import Case
+from pnp_ssb.input.fields import CaseError, field_error
 from pnp_ssb.materials import database as matdb
 
 CONDUCTOR_KINDS = ("metal", "insertion_electrode")

@@ -16,6 +16,7 @@ from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES
 from pnp_ssb.discretisation.stack_mesh import StackLayout, stack_layout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.study import TransientStudy, study_of
 from pnp_ssb.io.output import write_text_atomic
 from pnp_ssb.io.rundir import case_fingerprint
 from pnp_ssb.physics.model import build_stack_model
@@ -57,15 +58,16 @@ def resumable_outputs(case: Case, outdir: Path, comm: MPI.Comm) -> set[str]:
             meta = {}
         if (meta.get("case") == fingerprint(case) and meta.get("ranks") == comm.size
                 and (outdir / "timeseries.csv").is_file()):
-            keep = {"checkpoint", "timeseries.csv", *(
-                f"t_{x:.6g}s" for x in case.study.output_times_s if x <= meta["time_s"])}
+            times = study_of(case.study, TransientStudy).output_times_s
+            keep = {"checkpoint", "timeseries.csv",
+                    *(f"t_{x:.6g}s" for x in times if x <= meta["time_s"])}
         keep |= start_from_keep(case, outdir)
     return comm.bcast(keep, root=0)
 
 
 def start_from_keep(case: Case, outdir: Path) -> set[str]:
     """{'checkpoint'} when the run starts from a checkpoint in its own folder."""
-    start = case.study.start_from
+    start = study_of(case.study, TransientStudy).start_from
     return {"checkpoint"} if start is not None and Path(start).resolve() == outdir.resolve() \
         else set()
 
@@ -115,8 +117,9 @@ def checkpoint_layout(case: Case, outdir: Path, comm: MPI.Comm) -> StackLayout |
     if comm.rank == 0:
         own = outdir / "checkpoint" / "meta.json"
         folders = [(own, False)]
-        if case.study.start_from is not None:
-            folders.append((Path(case.study.start_from) / "checkpoint" / "meta.json", True))
+        start_from = study_of(case.study, TransientStudy).start_from
+        if start_from is not None:
+            folders.append((Path(start_from) / "checkpoint" / "meta.json", True))
         for path, any_case in folders:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))

@@ -33,6 +33,7 @@ import numpy as np
 from pnp_ssb.analysis.solution import newton_settings
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case, CaseError
+from pnp_ssb.input.study import ImpedanceStudy, TransientStudy, study_of
 from pnp_ssb.physics.model import CellModel
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.small_signal import _Layout, _SmallSignal, _Tangent, _Terminal
@@ -80,7 +81,7 @@ def log_frequencies(f_min_Hz: float, f_max_Hz: float, points_per_decade: int) ->
 
 def study_frequencies_Hz(case: Case) -> np.ndarray:
     """The frequencies of an impedance study: its list, or its log-spaced range."""
-    study = case.study
+    study = study_of(case.study, ImpedanceStudy)
     if study.frequencies_Hz is not None:
         return check_frequencies(study.frequencies_Hz, "study.frequencies_Hz")
     return log_frequencies(study.f_min_Hz, study.f_max_Hz, study.points_per_decade)
@@ -89,9 +90,7 @@ def study_frequencies_Hz(case: Case) -> np.ndarray:
 def as_transient(case: Case) -> Case:
     """The same case as a transient study: its forms (species fields, electrode Li, mass terms)
     are the ones the small-signal system linearises."""
-    study = case.study.model_copy(update={"type": "transient", "end_time_s": 1.0,
-                                          "frequencies_Hz": None})
-    return case.model_copy(update={"study": study})
+    return case.model_copy(update={"study": TransientStudy(end_time_s=1.0)})
 
 
 def stepper_settings(case: Case):

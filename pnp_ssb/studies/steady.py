@@ -24,6 +24,7 @@ from pnp_ssb.discretisation.forms import Problem, build_problem
 from pnp_ssb.discretisation.mesh import build_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.study import imposed_current_A_m2
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import run_folder
 from pnp_ssb.physics.electrodes import ChargeState
@@ -61,7 +62,7 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
 
     def solve_on(layout: StackLayout | None, initial: Problem | None) -> Solution:
         domain = build_domain(case, model, comm, layout)
-        if case.study.current_density_A_m2 is not None:
+        if imposed_current_A_m2(case.study) is not None:
             return solve_current_control(case, model, domain, start)
         solution = _solve_model(case, model, domain, start, initial)
         if case.study.type == "equilibrium" and isinstance(model, CellModel):
@@ -85,8 +86,8 @@ def solve_current_control(case: Case, model: StackModel, domain: Domain, start: 
     regula falsi (Illinois) once the root is bracketed, converges from the equilibrium voltage.
     Each evaluation is a full steady-state solve (with its own continuation).
     """
-    target = case.study.current_density_A_m2
-    assert target is not None  # StudySpec's validator: control = 'current' sets it
+    target = imposed_current_A_m2(case.study)
+    assert target is not None  # called only with an imposed current
     from pnp_ssb.physics.electrodes import open_circuit_potential_V
 
     cell = model.require_cell()

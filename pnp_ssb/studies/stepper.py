@@ -30,6 +30,7 @@ from pnp_ssb.discretisation.forms import (
 from pnp_ssb.discretisation.mesh import build_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.study import TransientStudy, study_of
 from pnp_ssb.physics.electrodes import work_function_eV
 from pnp_ssb.physics.model import CellModel, StackModel, build_stack_model
 from pnp_ssb.solvers.conservation import amount_constraints
@@ -61,6 +62,11 @@ class TimeStepper:
     terminal_current: float | None = None  # under current control (A/m^2, left to right)
     fermi_voltage_V: dict = dataclasses.field(default_factory=dict)  # per conductor region
     work_function_eV: dict = dataclasses.field(default_factory=dict)  # per conductor region
+
+    @property
+    def study(self) -> TransientStudy:
+        """The case's transient study (impedance studies step their case as a transient)."""
+        return study_of(self.case.study, TransientStudy)
 
     def newton(self) -> int:
         """One Newton solve of the current step; its iterations (SolverError if it fails)."""

@@ -9,6 +9,7 @@ from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.analysis.summary import summary
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.study import OcvSweepStudy, study_of
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import FINGERPRINT_FILE, case_fingerprint, run_folder
 from pnp_ssb.solvers.newton import SolverError
@@ -54,7 +55,7 @@ def resumable_states(case: Case, outdir: Path, comm: MPI.Comm) -> set[str]:
             stored = {}
         if stored.get("ocv_sweep") == sweep_fingerprint(case):
             keep = {FINGERPRINT_FILE, *(
-                name for name in map(state_dirname, case.study.ocv_V or [])
+                name for name in map(state_dirname, study_of(case.study, OcvSweepStudy).ocv_V)
                 if (outdir / name / "summary.json").is_file())}
     return comm.bcast(keep, root=0)
 
@@ -74,7 +75,7 @@ def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -
     from pnp_ssb.physics.electrodes import state_for_ocv
 
     outdir = Path(outdir)
-    voltages = case.study.ocv_V or []
+    voltages = study_of(case.study, OcvSweepStudy).ocv_V
     bar = ProgressBar(f"{case.name}: OCV sweep", len(voltages))
     rows: list[dict[str, Any]] = []
     solutions: list[Solution] = []

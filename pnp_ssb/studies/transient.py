@@ -28,6 +28,7 @@ from pnp_ssb.analysis.space_charge import layer_metrics_1d
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.forms import lumped_measure  # noqa: F401  (tests integrate with it)
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.study import TransientStudy, study_of
 from pnp_ssb.io.output import plot_timeseries, write_csv_rows
 from pnp_ssb.io.rundir import clear_outputs, run_folder
 from pnp_ssb.log import ProgressBar
@@ -70,7 +71,7 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
     p = stepper.problem
     if isinstance(stepper.model, CellModel):
         row["voltage_V"] = voltage - _left_voltage(stepper)
-    if stepper.case.study.control != "voltage":
+    if stepper.study.control != "voltage":
         row["terminal_current_A_m2"] = (stepper.terminal_current
                                         if t > 0 and stepper.terminal_current is not None else 0.0)
     for key in p.contact_current:
@@ -107,7 +108,7 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
     settings = dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
     with run_folder(case, outdir, comm, keep=resumable_outputs(case, outdir, comm)):
         control = ErrorControl.of(case, comm, checkpoint_layout(case, outdir, comm))
-        start_from = case.study.start_from
+        start_from = study_of(case.study, TransientStudy).start_from
         control.fixed = start_from is not None  # the loaded state fixes the mesh
         if start_from is not None and estimated(case) and not has_twin(Path(start_from), comm):
             control.reason = (f"study.start_from = {start_from!r}: its checkpoint has no "
@@ -143,7 +144,7 @@ class _Clock:
 
 def _terminal_voltages(stepper: TimeStepper) -> tuple[float, float]:
     """(voltage at t = 0, voltage held for t > 0) of the right terminal (V vs Li)."""
-    study = stepper.case.study
+    study = stepper.study
     right = stepper.case.boundaries.get("right")
     if not isinstance(stepper.model, CellModel):
         return 0.0, 0.0
@@ -156,7 +157,7 @@ def _terminal_voltages(stepper: TimeStepper) -> tuple[float, float]:
 def _start(stepper: TimeStepper, twin: Twin | None, outdir: Path) -> _Clock:
     """The state the loop starts from: a checkpoint of this run (resumed), study.start_from's
     checkpoint, or t = 0 (collective)."""
-    case, study = stepper.case, stepper.case.study
+    case, study = stepper.case, stepper.study
     cell = stepper.model.cell if isinstance(stepper.model, CellModel) else None
     comm = stepper.problem.domain.mesh.comm
     v_start, v_target = _terminal_voltages(stepper)
@@ -204,7 +205,8 @@ def _start_twin(twin: Twin, folder: Path, start: dict) -> None:
     twin.stepper.sigma_previous = None
 
 
-def _lockstep(stepper: TimeStepper, twin: Twin | None, dt: float, study, voltage: float,
+def _lockstep(stepper: TimeStepper, twin: Twin | None, dt: float, study: TransientStudy,
+              voltage: float,
               v_target: float) -> tuple[float, int]:
     """One step of the run and the same step of its twin; if either fails, both are put back
     and the SolverError is raised (the step is cut for both)."""
@@ -237,10 +239,9 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
     from pnp_ssb.analysis.solution import TransientRecord, postprocess_solution
     from pnp_ssb.io.results import write_outputs
 
-    case, study = stepper.case, stepper.case.study
+    case, study = stepper.case, stepper.study
     comm = stepper.problem.domain.mesh.comm
     end = study.end_time_s
-    assert end is not None  # StudySpec's validator: a transient has end_time_s
     max_step = study.max_step_s or end / 50
     clock = _start(stepper, twin, outdir)
     if not isinstance(stepper.model, CellModel):
@@ -314,7 +315,7 @@ def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl
     records it in DIR and DIR/last_good)."""
     from pnp_ssb.analysis.solution import postprocess_solution
 
-    study = stepper.case.study
+    study = stepper.study
     exc = SolverError(f"{stepper.case.name}: the time step fell below "
                       f"{MIN_STEP_FRACTION * study.initial_step_s:.3g} s at "
                       f"t = {clock.t:.6g} s", stepper.report)
@@ -325,7 +326,7 @@ def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl
     return exc
 
 
-def _step(stepper: TimeStepper, dt: float, study, voltage: float,
+def _step(stepper: TimeStepper, dt: float, study: TransientStudy, voltage: float,
           v_target: float) -> tuple[float, int]:
     """One backward-Euler step; returns (right terminal voltage, Newton iterations)."""
     stepper.inv_dt.value = 1.0 / dt  # type: ignore[assignment]  # dolfinx: any array-like
@@ -334,6 +335,7 @@ def _step(stepper: TimeStepper, dt: float, study, voltage: float,
             stepper.set_right_voltage(v_target)
         return v_target, stepper.newton()
     target = study.current_density_A_m2 if study.control == "current" else 0.0
+    assert target is not None  # TransientStudy's validator: control = 'current' sets it
     sigma_n = stepper.right_electrode_parts()[0] if stepper.sigma_previous is None \
         else stepper.sigma_previous
     saved = stepper.snapshot()
