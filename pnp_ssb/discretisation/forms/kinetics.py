@@ -40,6 +40,8 @@ def interface_entities(domain: Domain, key: str, first_region: str) -> np.ndarra
 def add_electrode_states(b: FormBuilder, dx: ufl.Measure) -> None:
     """In a transient: each reacting conductor's Fermi voltage as a constant the time loop
     moves, and the Li field of each insertion electrode."""
+    if not b.model.contacts:
+        return
     vt = b.model.scales.thermal_voltage_V
     cell = b.model.require_cell()  # contacts exist only in a cell
     for contact in b.model.contacts:
