@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pnp_ssb.analysis.postprocess import Profile1D
-from pnp_ssb.input.case import Case
-from pnp_ssb.physics.electrodes import CellState, open_circuit_potential_V
+from pnp_ssb.physics.electrodes import open_circuit_potential_V
+from pnp_ssb.physics.model import CellModel
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,16 @@ class BandLine:
     energy_eV: np.ndarray
 
 
-def band_lines(case: Case, profile: Profile1D, cell: CellState | None,
-               reference_work_function_eV: float) -> list[BandLine]:
-    """Every level of the band diagram, region by region."""
-    shift = cell.ground_voltage_V if cell else 0.0
-    mats = case.region_materials
+def band_lines(model: CellModel, profile: Profile1D) -> list[BandLine]:
+    """Every level of a cell's band diagram, region by region."""
+    cell = model.cell
+    reference_work_function_eV = cell.reference_work_function_eV
+    shift = cell.ground_voltage_V
     lines = []
     for seg in profile.segments:
-        mat = mats[seg.region]
+        region = model.region(seg.region)
+        mat = region.material
+        assert mat is not None  # build_stack_model resolves every region's material
         e_vac = reference_work_function_eV - seg.psi * profile.thermal_voltage_V + shift
         lines.append(BandLine("E_vac", seg.region, seg.x_m, e_vac))
         params = mat.parameters
@@ -51,13 +53,12 @@ def band_lines(case: Case, profile: Profile1D, cell: CellState | None,
         flat = np.ones_like(seg.x_m)
         if mat.kind == "solid_electrolyte":
             lines.append(BandLine("mu~_Li+", seg.region, seg.x_m, 0.0 * flat + shift))
-            region = case.region(seg.region)
             if region.electronic != "none":  # the electrons' quasi-Fermi level
                 assert region.li_potential_V is not None  # required by case validation
                 w_e = seg.w.get("electron", np.zeros_like(seg.x_m))
                 e_fn = -region.li_potential_V + w_e * profile.thermal_voltage_V + shift
                 lines.append(BandLine("E_Fn", seg.region, seg.x_m, e_fn))
-        elif cell is not None:
+        else:
             lines.append(BandLine("E_F", seg.region, seg.x_m,
                                   -cell.fermi_voltage_V[seg.region] * flat + shift))
             u = open_circuit_potential_V(mat, cell.li_fraction.get(seg.region))

@@ -167,10 +167,10 @@ def postprocess_solution(case, model, domain, problem, report, start, converged,
     for text in warnings:
         log.warning("%s", text)
     contacts = problem.contacts
-    gb = grain_boundary_metrics(profile, case, model)
+    gb = grain_boundary_metrics(profile, model, case.geometry)
     if case.geometry.type == "bicrystal":
-        (key,) = case.grain_boundaries
-        gb[key] = [bicrystal_barrier(problem, case)]
+        (key,) = model.grain_boundaries
+        gb[key] = [bicrystal_barrier(problem, case.geometry)]
     kinetics = contact_kinetics(profile, contacts, problem.load, present_drives_V(problem, profile))
     return Solution(case=case, model=model, domain=domain, problem=problem, report=report,
                     profile=profile, layers=layer_metrics_1d(profile, model),

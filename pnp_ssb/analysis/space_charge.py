@@ -12,6 +12,7 @@ import numpy as np
 from pnp_ssb.analysis.postprocess import Profile1D, Segment
 from pnp_ssb.analysis.sampling import evaluate, locate
 from pnp_ssb.discretisation.forms import Problem
+from pnp_ssb.input.case import GeometrySpec
 from pnp_ssb.physics.model import RegionModel, StackModel
 
 
@@ -69,33 +70,32 @@ def layer_metrics_1d(profile: Profile1D, model: StackModel) -> dict[str, list[Si
     return out
 
 
-def grain_boundary_positions_m(case, region: str) -> list[float]:
+def grain_boundary_positions_m(model: StackModel, geo: GeometrySpec, region: str) -> list[float]:
     """x of each grain boundary of a region whose position along x is defined (m, stack
     coordinates): the 1D positions, or a 2D bicrystal boundary parallel to the electrodes."""
     x0 = 0.0
-    for r in case.regions:
+    for r in model.regions:
         if r.name == region:
             break
         x0 += r.thickness_m
-    geo = case.geometry
     if geo.type in ("stack", "layered_2d"):
-        return [x0 + p for p in case.grain_boundaries[region].positions_m]
+        return [x0 + p for p in model.grain_boundaries[region].positions_m]
     if geo.type == "bicrystal" and geo.gb_angle_deg == 90.0:
-        thickness = case.region(region).thickness_m
+        thickness = model.region(region).thickness_m
         return [x0 + (geo.gb_position_m if geo.gb_position_m is not None else thickness / 2)]
     return []
 
 
-def bicrystal_barrier(problem: Problem, case) -> dict:
+def bicrystal_barrier(problem: Problem, geo: GeometrySpec) -> dict:
     """Barrier of a 2D bicrystal boundary at any angle (collective): phi at the boundary's
     centre (mid-height) minus the mean of phi at +-s along its normal, s = 20 Debye lengths
     (the grains' neutral level; the mean cancels a uniform field under current)."""
-    geo = case.geometry
-    (key,) = case.grain_boundaries
+    (key,) = problem.model.grain_boundaries
     ls = problem.domain.length_scale_m
     x0 = problem.domain.layer_bounds[key][0] * ls
-    position = geo.gb_position_m if geo.gb_position_m is not None else case.region(key).thickness_m / 2
-    centre = np.array([x0 + position, geo.height_m / 2]) / ls
+    position = (geo.gb_position_m if geo.gb_position_m is not None
+                else problem.model.region(key).thickness_m / 2)
+    centre = np.array([x0 + position, geo.lateral_height_m / 2]) / ls
     angle = math.radians(geo.gb_angle_deg)
     normal = np.array([-math.sin(angle), math.cos(angle)])
     s = 20 * problem.model.debye_length_m(key) / ls
@@ -108,7 +108,8 @@ def bicrystal_barrier(problem: Problem, case) -> dict:
             "probe_distance_m": float(s * ls)}
 
 
-def grain_boundary_metrics(profile: Profile1D, case, model: StackModel) -> dict[str, list[dict]]:
+def grain_boundary_metrics(profile: Profile1D, model: StackModel, geo: GeometrySpec
+                           ) -> dict[str, list[dict]]:
     """Barrier and screening width of every grain boundary located along x.
 
     barrier_V = phi(x_gb) - phi_n(x_gb), phi_n the neutral potential for the local
@@ -116,11 +117,11 @@ def grain_boundary_metrics(profile: Profile1D, case, model: StackModel) -> dict[
     the right at which |phi - phi_n| has fallen to barrier/e (as for interfaces).
     """
     out: dict[str, list[dict]] = {}
-    for name in case.grain_boundaries:
+    for name in model.grain_boundaries:
         region = model.region(name)
         seg = profile.segment(name)
         entries = []
-        for x_gb in grain_boundary_positions_m(case, name):
+        for x_gb in grain_boundary_positions_m(model, geo, name):
             k = int(np.argmin(np.abs(seg.x_m - x_gb)))
             right = Segment(name, seg.x_m[k:], seg.psi[k:], {s: v[k:] for s, v in seg.w.items()},
                             {s: v[k:] for s, v in seg.c_m3.items()})

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from pnp_ssb.input.case import Case
+from pnp_ssb.discretisation.microstructure import Layers, Sizing, plan_cross_section
+from pnp_ssb.input.plan import MeshPlan
 from pnp_ssb.physics.model import StackModel
 
 # 1D: the wall cell follows the expected drop up to 200 kT (5.2 V at 300 K; a Boltzmann layer
@@ -111,11 +112,11 @@ def _neighbour_potential(model: StackModel, i: int, step: int) -> float | None:
     return model.regions[j].bulk_potential
 
 
-def _expected_drops(case: Case, model: StackModel) -> list[list[float]]:
+def _expected_drops(plan: MeshPlan, model: StackModel) -> list[list[float]]:
     """Expected potential drop (kT/e) at the left and right end of every electrolyte layer."""
     vt = model.scales.thermal_voltage_V
-    n = len(case.regions)
-    drops: list[list[float]] = [[0.0, 0.0] for _ in case.regions]
+    n = len(model.regions)
+    drops: list[list[float]] = [[0.0, 0.0] for _ in model.regions]
     for i, r in enumerate(model.regions):
         if not r.is_electrolyte:
             continue
@@ -124,18 +125,13 @@ def _expected_drops(case: Case, model: StackModel) -> list[list[float]]:
             if facing is not None:
                 drops[i][end] = abs(facing - r.bulk_potential)
     for side, idx, end in (("left", 0, 0), ("right", n - 1, 1)):
-        bc = case.boundaries.get(side)
-        r = model.regions[idx]
-        if bc is None or not r.is_electrolyte:
-            continue
-        if bc.potential_vs_bulk_V is not None:
-            drops[idx][end] = abs(bc.potential_vs_bulk_V) / vt
-        elif bc.potential_V is not None:
-            drops[idx][end] = abs(bc.potential_V / vt - r.bulk_potential)
+        terminal = model.terminals.get(side)
+        if terminal is not None and terminal.offset_V != 0.0:  # an imposed boundary potential
+            drops[idx][end] = abs(terminal.offset_V) / vt
     return drops
 
 
-def cell_sizes_at_ends(case: Case, model: StackModel,
+def cell_sizes_at_ends(plan: MeshPlan, model: StackModel,
                        max_drop_kT: float = MAX_DROP_FOR_GRADING_KT,
                        floor: float = MIN_CELL_DEBYE_FRACTION) -> list[tuple[float, float]]:
     """Smallest cell (m) at the left and right end of every layer.
@@ -148,10 +144,10 @@ def cell_sizes_at_ends(case: Case, model: StackModel,
     1e-12 of the wall's distance from x = 0 (MIN_CELL_COORDINATE_FRACTION).
     Dielectrics get a quarter and conductors half of their thickness (no space charge).
     """
-    drops = _expected_drops(case, model)
+    drops = _expected_drops(plan, model)
     sizes = []
     x_left = 0.0
-    for i, region in enumerate(case.regions):
+    for i, region in enumerate(model.regions):
         x_ends = (x_left, x_left + region.thickness_m)
         x_left += region.thickness_m
         r = model.regions[i]
@@ -159,8 +155,8 @@ def cell_sizes_at_ends(case: Case, model: StackModel,
             fraction = 0.5 if r.is_conductor else 0.25
             sizes.append((fraction * region.thickness_m, fraction * region.thickness_m))
             continue
-        if case.mesh.min_cell_m != "auto":
-            sizes.append((case.mesh.min_cell_m, case.mesh.min_cell_m))
+        if plan.mesh.min_cell_m != "auto":
+            sizes.append((plan.mesh.min_cell_m, plan.mesh.min_cell_m))
             continue
         lam = model.debye_length_m(region.name)
         bulk = r.ionic_strength()
@@ -173,7 +169,7 @@ def cell_sizes_at_ends(case: Case, model: StackModel,
     return sizes
 
 
-def grain_boundary_cell_m(case: Case, model: StackModel, region: str,
+def grain_boundary_cell_m(plan: MeshPlan, model: StackModel, region: str,
                           max_drop_kT: float = MAX_DROP_FOR_GRADING_KT,
                           floor: float = MIN_CELL_DEBYE_FRACTION) -> float:
     """Smallest cell (m) at a grain boundary of ``region``: as at a wall, 0.1 lambda_D
@@ -182,9 +178,9 @@ def grain_boundary_cell_m(case: Case, model: StackModel, region: str,
     (at most ``max_drop_kT``); at least 1e-12 of the region's far edge (the coordinate floor)."""
     from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
 
-    gb = case.grain_boundaries[region]
-    if case.mesh.min_cell_m != "auto":
-        return case.mesh.min_cell_m
+    gb = model.grain_boundaries[region]
+    if plan.mesh.min_cell_m != "auto":
+        return plan.mesh.min_cell_m
     r = model.region(region)
     lam = model.debye_length_m(region)
     bulk = r.ionic_strength()
@@ -195,8 +191,8 @@ def grain_boundary_cell_m(case: Case, model: StackModel, region: str,
     drop += max((abs(v) for v in gb.energy_shift_eV.values()), default=0.0) / (
         model.scales.thermal_voltage_V)
     wall = _local_ionic_strength(model, region, min(drop, max_drop_kT))
-    names = [r.name for r in case.regions]
-    x_far = sum(r.thickness_m for r in case.regions[:names.index(region) + 1])
+    names = [r.name for r in model.regions]
+    x_far = sum(r.thickness_m for r in model.regions[:names.index(region) + 1])
     return max(0.1 * lam * math.sqrt(bulk / max(wall, bulk)), floor * lam,
                MIN_CELL_COORDINATE_FRACTION * x_far)
 
@@ -214,7 +210,7 @@ class Segment(NamedTuple):
 MAX_CELL_LAYER_FRACTION = 1 / 20  # 'auto' max_cell_m: a twentieth of each electrolyte layer
 
 
-def electrolyte_max_cell_m(case: Case, model: StackModel, region: str) -> float:
+def electrolyte_max_cell_m(plan: MeshPlan, model: StackModel, region: str) -> float:
     """The largest cell in an electrolyte layer: ``mesh.max_cell_m``, or a twentieth of that
     layer (``MAX_CELL_LAYER_FRACTION``).
 
@@ -222,28 +218,28 @@ def electrolyte_max_cell_m(case: Case, model: StackModel, region: str) -> float:
     walls up to L/20, so a layer needs about 2 ln(L / (20 h_min)) / ln(g) + 20 cells, which
     grows like log(L / lambda_D) (the neutral bulk is flat: P1 is exact on a linear profile).
     """
-    if case.mesh.max_cell_m != "auto":
-        return case.mesh.max_cell_m
-    return case.region(region).thickness_m * MAX_CELL_LAYER_FRACTION
+    if plan.mesh.max_cell_m != "auto":
+        return plan.mesh.max_cell_m
+    return model.region(region).thickness_m * MAX_CELL_LAYER_FRACTION
 
 
-def stack_segments(case: Case, model: StackModel) -> list[list[Segment]]:
+def stack_segments(plan: MeshPlan, model: StackModel) -> list[list[Segment]]:
     """The graded segments of every layer of the 1D stack, left to right (before refinement).
 
     The largest cell of an electrolyte is :func:`electrolyte_max_cell_m` (its own); dielectrics
     and conductors keep the coarse cells of cell_sizes_at_ends. Layers split at grain
     boundaries, graded toward them as toward interfaces; a thin core gets at least four cells.
     """
-    ends = cell_sizes_at_ends(case, model)
+    ends = cell_sizes_at_ends(plan, model)
     out = []
-    for region, r, (h_l, h_r) in zip(case.regions, model.regions, ends, strict=True):
-        cap = (electrolyte_max_cell_m(case, model, region.name) if r.is_electrolyte
+    for region, (h_l, h_r) in zip(model.regions, ends, strict=True):
+        cap = (electrolyte_max_cell_m(plan, model, region.name) if region.is_electrolyte
                else max(h_l, h_r))
         # (length, h_start, h_end, cap, group) of each segment of the region
         segments = [(region.thickness_m, h_l, h_r, cap, region.name)]
-        gb = case.grain_boundaries.get(region.name)
+        gb = model.grain_boundaries.get(region.name)
         if gb is not None:
-            h_gb = grain_boundary_cell_m(case, model, region.name)
+            h_gb = grain_boundary_cell_m(plan, model, region.name)
             cuts = [0.0]
             for p in gb.positions_m:
                 cuts += [p - gb.width_m / 2, p + gb.width_m / 2] if gb.width_m else [p]
@@ -263,24 +259,29 @@ def stack_segments(case: Case, model: StackModel) -> list[list[Segment]]:
     return out
 
 
-def microstructure_sizing(case: Case, model: StackModel):
+def microstructure_sizing(plan: MeshPlan, model: StackModel):
     """h_min: the smallest cell the 1D rules give at the electrolytes' interfaces and at the
     grain boundaries (mesh.min_cell_m if set); h_max: geometry.max_cell_m, or a twentieth of
     the smaller of the grain-boundary region's thickness and the height; ratio:
     mesh.growth_ratio."""
-    from pnp_ssb.discretisation.microstructure import Sizing
-
     nm = model.scales.length_m
-    (key,) = case.grain_boundaries
+    (key,) = model.grain_boundaries
     rule = (MAX_DROP_FOR_2D_GRADING_KT, MIN_CELL_2D_DEBYE_FRACTION)
-    ends = [h for (h_l, h_r), r in zip(cell_sizes_at_ends(case, model, *rule), model.regions,
+    ends = [h for (h_l, h_r), r in zip(cell_sizes_at_ends(plan, model, *rule), model.regions,
                                        strict=True) if r.is_electrolyte for h in (h_l, h_r)]
-    h_min = min([*ends, grain_boundary_cell_m(case, model, key, *rule)])
-    geo = case.geometry
-    h_max = (min(case.region(key).thickness_m, geo.lateral_height_m) / 20
+    h_min = min([*ends, grain_boundary_cell_m(plan, model, key, *rule)])
+    geo = plan.geometry
+    h_max = (min(model.region(key).thickness_m, geo.lateral_height_m) / 20
              if geo.max_cell_m == "auto"
              else geo.max_cell_m)
-    return Sizing(h_min / nm, max(h_max, h_min) / nm, case.mesh.growth_ratio)
+    return Sizing(h_min / nm, max(h_max, h_min) / nm, plan.mesh.growth_ratio)
+
+
+def cross_section_plan(plan: MeshPlan, model: StackModel) -> tuple[Layers, str, Any]:
+    """The layers and grains of a bicrystal or polycrystal geometry of ``model``'s stack."""
+    (key,) = model.grain_boundaries
+    return plan_cross_section([(r.name, r.thickness_m) for r in model.regions], key,
+                              model.grain_boundaries[key].width_m, plan.geometry)
 
 
 @dataclass(frozen=True)
@@ -293,41 +294,39 @@ class CellEstimate:
     detail: str  # how the count arises, for the error message
 
 
-def _stack_estimate(case: Case, model: StackModel) -> CellEstimate:
-    refine = 2 ** case.mesh.refine
-    per_region = [refine * sum(graded_segment_cells(*s[:4], case.mesh.growth_ratio) for s in segs)
-                  for segs in stack_segments(case, model)]
+def _stack_estimate(plan: MeshPlan, model: StackModel) -> CellEstimate:
+    refine = 2 ** plan.mesh.refine
+    per_region = [refine * sum(graded_segment_cells(*s[:4], plan.mesh.growth_ratio) for s in segs)
+                  for segs in stack_segments(plan, model)]
     i = int(np.argmax(per_region))
-    h_max = max(s.h_cap for s in stack_segments(case, model)[i])
+    h_max = max(s.h_cap for s in stack_segments(plan, model)[i])
     how = ("mesh.max_cell_m = 'auto': a twentieth of the layer"
-           if case.mesh.max_cell_m == "auto" else "mesh.max_cell_m")
+           if plan.mesh.max_cell_m == "auto" else "mesh.max_cell_m")
     detail = (f"the 1D graded mesh has about {sum(per_region):.3g} cells, {per_region[i]:.3g} of "
-              f"them in region {case.regions[i].name!r} (cells grow by mesh.growth_ratio = "
-              f"{case.mesh.growth_ratio:g} up to {h_max:.3g} m, {how}"
-              + (f", refined {case.mesh.refine} times" if case.mesh.refine else "")
+              f"them in region {model.regions[i].name!r} (cells grow by mesh.growth_ratio = "
+              f"{plan.mesh.growth_ratio:g} up to {h_max:.3g} m, {how}"
+              + (f", refined {plan.mesh.refine} times" if plan.mesh.refine else "")
               + "); use a thinner layer, or a larger mesh.max_cell_m")
     return CellEstimate(float(sum(per_region)), f"regions[{i}].thickness_m",
-                        case.regions[i].thickness_m, detail)
+                        model.regions[i].thickness_m, detail)
 
 
-def _microstructure_estimate(case: Case, model: StackModel) -> CellEstimate:
+def _microstructure_estimate(plan: MeshPlan, model: StackModel) -> CellEstimate:
     """Triangles of a gmsh cross-section, h = min(h_min + (g - 1) d, h_max): the area at h_max
     plus, along every internal line of length l, 2 l / ((g - 1) h_min) for the grading."""
-    from pnp_ssb.input.validate import plan_microstructure
-
     nm = model.scales.length_m
-    sizing = microstructure_sizing(case, model)
-    layers, _, plan = plan_microstructure(case)
+    sizing = microstructure_sizing(plan, model)
+    layers, _, grains = cross_section_plan(plan, model)
     height = layers.height_nm
     lines = (len(layers.names) - 1) * height  # layer interfaces
-    if case.geometry.type == "bicrystal":
-        (p, q) = plan
+    if plan.geometry.type == "bicrystal":
+        (p, q) = grains
         lines += math.hypot(q[0] - p[0], q[1] - p[1])
     else:
-        _, cells = plan
+        _, cells = grains
         if len(cells) > 1:
             lines += sum(math.dist(c[k - 1], c[k]) for c in cells for k in range(len(c))) / 2
-    if case.grain_boundaries[next(iter(case.grain_boundaries))].width_m > 0:
+    if next(iter(model.grain_boundaries.values())).width_m > 0:
         lines *= 2  # both sides of every core
     area = layers.length_nm * height
     cells = (area / sizing.h_max_nm**2 + 2 * lines / ((sizing.growth_ratio - 1)
@@ -337,13 +336,13 @@ def _microstructure_estimate(case: Case, model: StackModel) -> CellEstimate:
               f"{sizing.growth_ratio:g}, up to {sizing.h_max_nm * nm:.3g} m); use a smaller "
               "geometry.height_m, or coarser cells (mesh.min_cell_m, mesh.growth_ratio, "
               "geometry.max_cell_m)")
-    if case.geometry.max_cell_m != "auto":
-        return CellEstimate(cells, "geometry.max_cell_m", case.geometry.max_cell_m, detail)
-    return CellEstimate(cells, "geometry.height_m", case.geometry.height_m, detail)
+    if plan.geometry.max_cell_m != "auto":
+        return CellEstimate(cells, "geometry.max_cell_m", plan.geometry.max_cell_m, detail)
+    return CellEstimate(cells, "geometry.height_m", plan.geometry.height_m, detail)
 
 
-def estimate_cells(case: Case, model: StackModel) -> CellEstimate:
-    """The number of cells the case's automatic mesh would have, and the entry that drives it.
+def estimate_cells(plan: MeshPlan, model: StackModel) -> CellEstimate:
+    """The number of cells the automatic mesh would have, and the entry that drives it.
 
     The 1D graded stack is counted to a cell or two per segment (every geometry builds it: 2D
     runs use its x for their profiles); ``layered_2d`` multiplies it by
@@ -351,12 +350,12 @@ def estimate_cells(case: Case, model: StackModel) -> CellEstimate:
     (within a factor of about two, on the high side: graded zones that overlap are counted
     twice). A ``mesh_file`` mesh is the user's.
     """
-    stack = _stack_estimate(case, model)
-    geo = case.geometry
+    stack = _stack_estimate(plan, model)
+    geo = plan.geometry
     if geo.type == "layered_2d" and stack.cells <= MAX_CELLS:
         return CellEstimate(stack.cells * geo.lateral_cells, "geometry.lateral_cells",
                             geo.lateral_cells, f"the 1D graded mesh has about {stack.cells:.3g} "
                             f"cells, times {geo.lateral_cells} rows: use fewer lateral_cells")
     if geo.type in ("bicrystal", "polycrystal") and stack.cells <= MAX_CELLS:
-        return _microstructure_estimate(case, model)
+        return _microstructure_estimate(plan, model)
     return stack

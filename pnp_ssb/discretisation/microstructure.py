@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pnp_ssb.input.case import GeometrySpec
+
 log = logging.getLogger(__name__)
 
 Point = tuple[float, float]
@@ -387,6 +389,30 @@ def polycrystal(layers: Layers, electrolyte: str, n_grains: int, seed: int, widt
     build_cross_section(layers, electrolyte, cells if len(cells) > 1 else [], None, width_nm,
                         sizing, "polycrystal")
     return seeds
+
+
+def plan_cross_section(regions: Sequence[tuple[str, float]], gb_region: str, gb_width_m: float,
+                       geo: GeometrySpec):
+    """The layers (nm) of a bicrystal or polycrystal geometry, and its grains: the bicrystal's
+    boundary line, or a polycrystal's seeds and Voronoi cells (checked, no gmsh).
+
+    Args:
+        regions: (name, thickness_m) of every layer, left to right.
+        gb_region: the region holding the grain boundaries; gb_width_m: their core width.
+    """
+    nm = 1e-9
+    layers = Layers(tuple(n for n, _ in regions), tuple(t / nm for _, t in regions),
+                    geo.lateral_height_m / nm)
+    if geo.type == "bicrystal":
+        position = (geo.gb_position_m if geo.gb_position_m is not None
+                    else dict(regions)[gb_region] / 2) / nm
+        return layers, gb_region, bicrystal_grains(layers, gb_region, position, geo.gb_angle_deg)
+    x0 = layers.bounds(gb_region)[0]
+    seeds = ([(x0 + x / nm, y / nm) for x, y in geo.seeds_m] if geo.seeds_m is not None
+             else None)
+    min_d = geo.min_seed_distance_m / nm if geo.min_seed_distance_m is not None else None
+    return layers, gb_region, polycrystal_cells(layers, gb_region, geo.grains, geo.seed,
+                                                gb_width_m / nm, min_d, seeds)
 
 
 def write_msh(path: str, build) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from pnp_ssb.discretisation.domain import Domain, _gmsh, domain_from_gmsh
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.grading import graded_segment, stack_segments
-from pnp_ssb.input.case import Case
+from pnp_ssb.input.plan import MeshPlan
 from pnp_ssb.physics.model import StackModel
 
 
@@ -62,19 +62,19 @@ def segment_vertices(a: float, b: float, sizes: np.ndarray) -> np.ndarray:
     return np.concatenate([a + total[:k], b - tail[k + 1:], [b]])
 
 
-def stack_layout(case: Case, model: StackModel) -> StackLayout:
+def stack_layout(plan: MeshPlan, model: StackModel) -> StackLayout:
     """Graded vertices of the 1D stack (the segments of :func:`grading.stack_segments`),
     refined ``mesh.refine`` times."""
     x0, pieces_x, pieces, points = 0.0, [np.zeros(1)], [], []
-    for region, segments in zip(case.regions, stack_segments(case, model), strict=True):
-        gb = case.grain_boundaries.get(region.name)
+    for region, segments in zip(model.regions, stack_segments(plan, model), strict=True):
+        gb = model.grain_boundaries.get(region.name)
         if gb is not None:
             points += [(x0 + p, f"{region.name}_gb") for p in gb.positions_m if not gb.width_m]
         a = x0
         for segment in segments:
             sizes = graded_segment(segment.length, segment.h_start, segment.h_end, segment.h_cap,
-                                   case.mesh.growth_ratio)
-            for _ in range(case.mesh.refine):
+                                   plan.mesh.growth_ratio)
+            for _ in range(plan.mesh.refine):
                 sizes = np.repeat(sizes / 2, 2)
             pieces_x.append(segment_vertices(a, a + segment.length, sizes))
             pieces.append((a, a + segment.length, segment.group))
@@ -85,21 +85,21 @@ def stack_layout(case: Case, model: StackModel) -> StackLayout:
     return StackLayout(x, tuple(pieces), tuple(points))
 
 
-def stack_vertices_m(case: Case, model: StackModel) -> np.ndarray:
+def stack_vertices_m(plan: MeshPlan, model: StackModel) -> np.ndarray:
     """Vertex coordinates (m) of the graded 1D stack (see :func:`stack_layout`)."""
-    return stack_layout(case, model).x_m
+    return stack_layout(plan, model).x_m
 
 
-def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
+def stack_domain(plan: MeshPlan, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
                  layout: StackLayout | None = None) -> Domain:
     """Mesh a 1D layer stack: regions named as in the case, boundaries 'left' and 'right',
     grain-boundary cores '<region>_gb' (cells) or sharp grain boundaries '<region>_gb' (points).
     The vertices are ``layout``'s (the same on every rank), by default :func:`stack_layout`."""
     if comm.rank == 0:
-        layout = layout or stack_layout(case, model)
+        layout = layout or stack_layout(plan, model)
         xs = layout.x_m / model.scales.length_m
         gmsh = _gmsh()
-        gmsh.model.add(case.name)
+        gmsh.model.add(plan.name)
         nodes = np.arange(1, len(xs) + 1)
         bounds = [layout.pieces[0][0]] + [p[1] for p in layout.pieces]
         edges = [int(np.argmin(np.abs(xs - b / model.scales.length_m))) for b in bounds]
@@ -125,29 +125,29 @@ def stack_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
             point_groups.setdefault(group, []).append(points[k])
         for group, pts in point_groups.items():
             gmsh.model.setPhysicalName(0, gmsh.model.addPhysicalGroup(0, pts), group)
-    domain = domain_from_gmsh(comm, gdim=1, region_order=[r.name for r in case.regions],
+    domain = domain_from_gmsh(comm, gdim=1, region_order=[r.name for r in model.regions],
                               length_scale_m=model.scales.length_m)
     if comm.rank == 0:
         gmsh.model.remove()
     return domain
 
 
-def layered_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
+def layered_domain(plan: MeshPlan, model: StackModel, comm: MPI.Comm = MPI.COMM_WORLD,
                    layout: StackLayout | None = None) -> Domain:
     """A laterally uniform 2D stack: the graded 1D vertices (``layout``, by default
     :func:`stack_layout`) extruded over the height with ``geometry.lateral_cells`` rows of
     quadrilaterals, so that every vertex line x = x_j of the 1D mesh is a line of the 2D mesh
     (its laterally uniform solution is the 1D one, exactly: Q1 integrals factorise into x and
     y). Boundaries left, right, bottom, top."""
-    layout = layout or stack_layout(case, model)
+    layout = layout or stack_layout(plan, model)
     L = model.scales.length_m
     if comm.rank == 0:
         xs = layout.x_m / L
-        ys = np.linspace(0.0, case.geometry.lateral_height_m / L,
-                         case.geometry.lateral_cells + 1)
+        ys = np.linspace(0.0, plan.geometry.lateral_height_m / L,
+                         plan.geometry.lateral_cells + 1)
         nx, ny = len(xs), len(ys)
         gmsh = _gmsh()
-        gmsh.model.add(case.name)
+        gmsh.model.add(plan.name)
         tag = np.arange(1, nx * ny + 1).reshape(ny, nx)  # node (j, i) at (x_i, y_j)
         bounds = [layout.pieces[0][0]] + [p[1] for p in layout.pieces]
         edges = [int(np.argmin(np.abs(xs - b / L))) for b in bounds]
@@ -179,18 +179,18 @@ def layered_domain(case: Case, model: StackModel, comm: MPI.Comm = MPI.COMM_WORL
                 conn = np.column_stack([line[:-1], line[1:]]).ravel()
                 gmsh.model.mesh.addElementsByType(curves[-1], 1, [], conn.tolist())
             gmsh.model.setPhysicalName(1, gmsh.model.addPhysicalGroup(1, curves), name)
-    domain = domain_from_gmsh(comm, gdim=2, region_order=[r.name for r in case.regions],
+    domain = domain_from_gmsh(comm, gdim=2, region_order=[r.name for r in model.regions],
                               length_scale_m=L)
     if comm.rank == 0:
         gmsh.model.remove()
-    return _with_layout(domain, case, layout)
+    return _with_layout(domain, model, layout)
 
 
-def _with_layout(domain: Domain, case: Case, layout: StackLayout) -> Domain:
+def _with_layout(domain: Domain, model: StackModel, layout: StackLayout) -> Domain:
     """Attach the x of the 1D stack (for lateral averages) and the layer bounds (scaled)."""
     L = domain.length_scale_m
     bounds, x0 = {}, 0.0
-    for r in case.regions:
+    for r in model.regions:
         bounds[r.name] = (x0 / L, (x0 + r.thickness_m) / L)
         x0 += r.thickness_m
     return dataclasses.replace(domain, profile_x=layout.x_m / L, layer_bounds=bounds)

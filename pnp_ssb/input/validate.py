@@ -15,6 +15,7 @@ from pnp_ssb.input.fields import (
     CaseError,
     field_error,
 )
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import imposed_current_A_m2
 from pnp_ssb.materials import database as matdb
 
@@ -198,24 +199,10 @@ def plan_microstructure(case: Case):
     cells, of a bicrystal or polycrystal geometry (checked, no gmsh)."""
     from pnp_ssb.discretisation import microstructure
 
-    nm = 1e-9
-    geo = case.geometry
     (key,) = case.grain_boundaries
-    layers = microstructure.Layers(tuple(r.name for r in case.regions),
-                                   tuple(r.thickness_m / nm for r in case.regions),
-                                   geo.lateral_height_m / nm)
-    width_nm = case.grain_boundaries[key].width_m / nm
-    if geo.type == "bicrystal":
-        position = (geo.gb_position_m if geo.gb_position_m is not None
-                    else case.region(key).thickness_m / 2) / nm
-        return layers, key, microstructure.bicrystal_grains(layers, key, position,
-                                                            geo.gb_angle_deg)
-    x0 = layers.bounds(key)[0]
-    seeds = ([(x0 + x / nm, y / nm) for x, y in geo.seeds_m] if geo.seeds_m is not None
-             else None)
-    min_d = geo.min_seed_distance_m / nm if geo.min_seed_distance_m is not None else None
-    return layers, key, microstructure.polycrystal_cells(layers, key, geo.grains, geo.seed,
-                                                         width_nm, min_d, seeds)
+    return microstructure.plan_cross_section([(r.name, r.thickness_m) for r in case.regions],
+                                             key, case.grain_boundaries[key].width_m,
+                                             case.geometry)
 
 
 def _check_mesh_file(case: Case) -> None:
@@ -405,19 +392,19 @@ def _check_mesh(case: Case) -> None:
         raise field_error("mesh.max_cell_m", mesh.max_cell_m, f"at least mesh.min_cell_m = "
                           f"{mesh.min_cell_m!r}: cells grow from min_cell_m up to max_cell_m")
     model = _meshing_model(case)
-    estimate = grading.estimate_cells(case, model)
+    estimate = grading.estimate_cells(mesh_plan(case), model)
     if estimate.cells > grading.MAX_CELLS:
         raise field_error(estimate.field, estimate.value, f"a case whose mesh has at most "
                           f"{grading.MAX_CELLS:,} cells; {estimate.detail}")
     ignored = [max(s.h_start, s.h_end) for segments, r in zip(
-        grading.stack_segments(case, model), model.regions, strict=True) if r.is_electrolyte
+        grading.stack_segments(mesh_plan(case), model), model.regions, strict=True) if r.is_electrolyte
         for s in segments if s.h_cap < max(s.h_start, s.h_end)]
     if ignored:
         log.warning("mesh.max_cell_m = %r is below the automatic cells at the walls (up to "
                     "%.3g m, mesh.min_cell_m = 'auto'): those layers use their wall cells as "
                     "the largest instead", mesh.max_cell_m, max(ignored))
     if case.geometry.type in ("bicrystal", "polycrystal") and case.geometry.max_cell_m != "auto":
-        h_min = grading.microstructure_sizing(case, model).h_min_nm * model.scales.length_m
+        h_min = grading.microstructure_sizing(mesh_plan(case), model).h_min_nm * model.scales.length_m
         if case.geometry.max_cell_m < h_min:
             log.warning("geometry.max_cell_m = %r is below the smallest cell (%.3g m): the "
                         "cross-section is meshed with cells of %.3g m", case.geometry.max_cell_m,

@@ -118,11 +118,10 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                             data["boundaries"][side]["electrode_potential_V"]
                             for side in solution.problem.stern_capacitance}
             plot_profiles(outdir, solution.profile, marks, stern_points)
-            if cell is not None:
+            if isinstance(solution.model, CellModel):
                 from pnp_ssb.analysis.bands import band_lines
 
-                plot_band_diagram(outdir, band_lines(solution.case, solution.profile, cell,
-                                                     cell.reference_work_function_eV), marks)
+                plot_band_diagram(outdir, band_lines(solution.model, solution.profile), marks)
         write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
     comm.barrier()
     return outdir

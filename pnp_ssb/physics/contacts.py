@@ -82,12 +82,14 @@ class ReactingContact:
 @dataclass(frozen=True)
 class GrainBoundaryModel:
     """The grain boundaries of one electrolyte region: a sheet charge (width_m = 0) or thin
-    cores with shifted standard chemical potentials (eV) and D_core/D_grain."""
+    cores with shifted standard chemical potentials (eV) and D_core/D_grain; in a stack they
+    sit at positions_m from the region's left edge."""
 
     core_charge_C_m2: float
     width_m: float = 0.0
     diffusivity_factor: float = 1.0
     energy_shift_eV: dict[str, float] = field(default_factory=dict)
+    positions_m: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def li_exchanging_conductors(case: Case, cell: CellState | None) -> frozenset[st
 def resolve_grain_boundaries(case: Case) -> dict[str, GrainBoundaryModel]:
     """The grain boundaries of each region that has them."""
     return {name: GrainBoundaryModel(gb.core_charge_C_m2, gb.width_m, gb.diffusivity_factor,
-                                     dict(gb.energy_shift_eV))
+                                     dict(gb.energy_shift_eV), tuple(gb.positions_m))
             for name, gb in case.grain_boundaries.items()}
 
 

@@ -28,6 +28,7 @@ from pnp_ssb.constants import (
 )
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.validate import neutrality_potential_V
+from pnp_ssb.materials.format import Material
 from pnp_ssb.physics.contacts import (
     ElectrodeTransport,
     GrainBoundaryModel,
@@ -119,6 +120,8 @@ class RegionModel:
     kind: str = "solid_electrolyte"
     electronic: str = "none"  # "extrinsic" or "graded" when electrons and holes are modelled
     li_potential_V: float | None = None  # U vs Li that sets the carriers' bulk Fermi level
+    thickness_m: float = math.nan  # the layer's thickness (1D stacks; layer bounds in 2D)
+    material: Material | None = None  # the resolved material (overrides applied)
 
     @property
     def is_conductor(self) -> bool:
@@ -294,7 +297,8 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
         mat = mats[region.name]
         if mat.kind in ("metal", "insertion_electrode"):
             regions.append(RegionModel(region.name, math.nan,
-                                       cell.vacuum_potential_V(region.name) / vt, (), mat.kind))
+                                       cell.vacuum_potential_V(region.name) / vt, (), mat.kind,
+                                       thickness_m=region.thickness_m, material=mat))
             continue
         species = tuple(
             SpeciesModel(name=name, charge=sp.charge, li_stoichiometry=sp.li_stoichiometry,
@@ -311,7 +315,8 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
                                    relative_permittivity=mat.parameter("relative_permittivity"),
                                    bulk_potential=bulk, species=species, kind=mat.kind,
                                    electronic=region.electronic,
-                                   li_potential_V=region.li_potential_V))
+                                   li_potential_V=region.li_potential_V,
+                                   thickness_m=region.thickness_m, material=mat))
     dipoles = {key: spec.dipole_V / vt for key, spec in case.interfaces.items() if spec.dipole_V}
     regime = regime_of(case.study.type)
     conductors = cell if cell.groups else None

@@ -48,6 +48,7 @@ from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, REFINED_GEOMETRIES,
 from pnp_ssb.discretisation.refinement import refined_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout, stack_layout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.physics.model import StackModel
 from pnp_ssb.solvers.conservation import amount_constraints
 from pnp_ssb.solvers.newton import NewtonSolver, SolveReport, SolverError, solve_with_continuation
@@ -233,7 +234,7 @@ def estimate_error(case: Case, solution: Solution, layout: StackLayout
     problem on the bisected mesh (collective)."""
     fine_layout = layout.bisected()
     comm = solution.domain.mesh.comm
-    domain = build_domain(case, solution.model, comm, fine_layout)
+    domain = build_domain(mesh_plan(case), solution.model, comm, fine_layout)
     try:
         problem, report = solve_from(case, solution.model, domain, solution.problem)
     except SolverError as exc:
@@ -445,7 +446,7 @@ def solve_with_error_control(case: Case, model: StackModel, comm: MPI.Comm,
         reason = ("mesh.error_control = 'off'" if mode == "off" else
                   f"geometry.type = {case.geometry.type!r} has no bisected mesh to compare with")
         return _not_estimated(solution, case, reason)
-    layout = layout or stack_layout(case, model)
+    layout = layout or stack_layout(mesh_plan(case), model)
     history: list[ErrorEstimate] = []
     fine: Problem | None = None
     while True:

@@ -16,6 +16,7 @@ from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES
 from pnp_ssb.discretisation.stack_mesh import StackLayout, stack_layout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import TransientStudy, study_of
 from pnp_ssb.io.output import write_text_atomic
 from pnp_ssb.io.rundir import case_fingerprint
@@ -132,7 +133,7 @@ def checkpoint_layout(case: Case, outdir: Path, comm: MPI.Comm) -> StackLayout |
     meta = comm.bcast(meta, root=0)
     if meta is None or case.geometry.type not in ADAPTIVE_GEOMETRIES:
         return None
-    base = stack_layout(case, build_stack_model(case))
+    base = stack_layout(mesh_plan(case), build_stack_model(case))
     return StackLayout(np.asarray(meta["layout_x_m"], dtype=float), base.pieces,
                        base.gb_points_m)
 

@@ -24,6 +24,7 @@ from pnp_ssb.discretisation.forms import Problem, build_problem
 from pnp_ssb.discretisation.mesh import build_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import imposed_current_A_m2
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import run_folder
@@ -61,7 +62,7 @@ def solve_case(case: Case, comm: MPI.Comm = MPI.COMM_WORLD,
     model = build_stack_model(case, li, volts)
 
     def solve_on(layout: StackLayout | None, initial: Problem | None) -> Solution:
-        domain = build_domain(case, model, comm, layout)
+        domain = build_domain(mesh_plan(case), model, comm, layout)
         if imposed_current_A_m2(case.study) is not None:
             return solve_current_control(case, model, domain, start)
         solution = _solve_model(case, model, domain, start, initial)

@@ -30,6 +30,7 @@ from pnp_ssb.discretisation.forms import (
 from pnp_ssb.discretisation.mesh import build_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import TransientStudy, study_of
 from pnp_ssb.physics.electrodes import work_function_eV
 from pnp_ssb.physics.model import CellModel, StackModel, build_stack_model
@@ -231,7 +232,7 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
     """Mesh (the case's, ``layout``'s or ``domain`` itself), forms with mass terms, and the
     initial state at t = 0 (collective)."""
     model = build_stack_model(case)
-    domain = domain or build_domain(case, model, comm, layout)
+    domain = domain or build_domain(mesh_plan(case), model, comm, layout)
     problem = build_problem(domain, model)
     if settings.stagnation_residual is not None:  # 2D rows carry the cell height: so does round-off
         settings = dataclasses.replace(

@@ -34,6 +34,7 @@ from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, REFINED_GEOMETRIES
 from pnp_ssb.discretisation.refinement import refined_domain
 from pnp_ssb.discretisation.stack_mesh import StackLayout
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.physics.model import CellModel, build_stack_model
 from pnp_ssb.studies.adapt import (
     DiscretisationError,
@@ -194,7 +195,7 @@ class ErrorControl:
         from pnp_ssb.discretisation.stack_mesh import stack_layout
 
         if layout is None and case.geometry.type in ADAPTIVE_GEOMETRIES:
-            layout = stack_layout(case, build_stack_model(case))
+            layout = stack_layout(mesh_plan(case), build_stack_model(case))
         return cls(case, comm, layout)
 
     @property

@@ -18,6 +18,7 @@ from pnp_ssb.discretisation.forms.boundaries import (
 )
 from pnp_ssb.discretisation.mesh import build_domain
 from pnp_ssb.input.load import load_case
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.physics.contacts import Terminal, regime_of
 from pnp_ssb.physics.exchange import closed_species, transported_species
 from pnp_ssb.physics.model import build_stack_model
@@ -29,7 +30,7 @@ STERN = {"thickness_m": 0.3e-9, "relative_permittivity": 6.0}
 
 def _problem(case):
     model = build_stack_model(case)
-    domain = build_domain(case, model, MPI.COMM_WORLD, None)
+    domain = build_domain(mesh_plan(case), model, MPI.COMM_WORLD, None)
     problem = build_problem(domain, model)
     problem.set_load(1.0)
     return model, problem

@@ -23,6 +23,7 @@ from pnp_ssb.apps.cli import EXIT_NOT_CONVERGED, main
 from pnp_ssb.discretisation import grading
 from pnp_ssb.input.case import CaseError
 from pnp_ssb.input.load import load_case
+from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.physics.model import build_stack_model
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.adapt import DiscretisationError
@@ -154,7 +155,7 @@ def test_tolerance_is_validated(value):
 
 def hetero_cells(thickness_m: float) -> float:
     case = load_case("cases/heterojunction.toml", [f"regions.1.thickness_m={thickness_m}"])
-    return grading.estimate_cells(case, build_stack_model(case)).cells
+    return grading.estimate_cells(mesh_plan(case), build_stack_model(case)).cells
 
 
 def test_thick_layers_are_cheap(solve):
