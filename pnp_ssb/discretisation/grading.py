@@ -11,7 +11,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
+from pnp_ssb.discretisation.microstructure import Sizing
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.validate import plan_microstructure
 from pnp_ssb.physics.model import StackModel
 
 # 1D: the wall cell follows the expected drop up to 200 kT (5.2 V at 300 K; a Boltzmann layer
@@ -180,8 +183,6 @@ def grain_boundary_cell_m(case: Case, model: StackModel, region: str,
     sqrt(I_bulk / I_core), with the drop estimated from Gouy–Chapman for half the core charge
     on each side (sigma/2 = sqrt(4 eps kT I) sinh(drop/2)) plus the largest energy shift
     (at most ``max_drop_kT``); at least 1e-12 of the region's far edge (the coordinate floor)."""
-    from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
-
     gb = case.grain_boundaries[region]
     if case.mesh.min_cell_m != "auto":
         return case.mesh.min_cell_m
@@ -268,8 +269,6 @@ def microstructure_sizing(case: Case, model: StackModel):
     grain boundaries (mesh.min_cell_m if set); h_max: geometry.max_cell_m, or a twentieth of
     the smaller of the grain-boundary region's thickness and the height; ratio:
     mesh.growth_ratio."""
-    from pnp_ssb.discretisation.microstructure import Sizing
-
     nm = model.scales.length_m
     (key,) = case.grain_boundaries
     rule = (MAX_DROP_FOR_2D_GRADING_KT, MIN_CELL_2D_DEBYE_FRACTION)
@@ -313,8 +312,6 @@ def _stack_estimate(case: Case, model: StackModel) -> CellEstimate:
 def _microstructure_estimate(case: Case, model: StackModel) -> CellEstimate:
     """Triangles of a gmsh cross-section, h = min(h_min + (g - 1) d, h_max): the area at h_max
     plus, along every internal line of length l, 2 l / ((g - 1) h_min) for the grading."""
-    from pnp_ssb.input.validate import plan_microstructure
-
     nm = model.scales.length_m
     sizing = microstructure_sizing(case, model)
     layers, _, plan = plan_microstructure(case)
