@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb.input.case import Case
+from pnp_ssb.physics.electrodes import conductor_groups, work_function_eV
 
 CPD_COLUMNS = ("x_m", "cpd_V", "cpd_base_V", "dcpd_V", "region")
 
@@ -330,8 +331,6 @@ def invert_fermi_level(run: RunProfile, measured_cpd_V: np.ndarray, tip_work_fun
          "regions": {name: {"neg_mu_e_V", "spread_V", "consistent"}},
          "groups": [{"regions", "spread_V", "consistent"}]}
     """
-    from pnp_ssb.physics.electrodes import conductor_groups, work_function_eV
-
     mats = run.case.region_materials
     given = theta or {}
     out: dict = {"neg_mu_e_V": np.full(run.x_m.shape, np.nan), "regions": {}, "groups": []}

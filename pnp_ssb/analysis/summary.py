@@ -9,6 +9,7 @@ import numpy as np
 
 from pnp_ssb import __version__
 from pnp_ssb.analysis.kinetics import overpotential_split
+from pnp_ssb.analysis.resistance import contact_resistances
 from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
 from pnp_ssb.discretisation.fem import PETSc, dolfinx
@@ -98,7 +99,6 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
             "charge_transfer_resistance_ohm_m2": vt / (
                 spec.exchange_current_density_A_m2 * (spec.alpha_anodic + spec.alpha_cathodic)
                 * len(spec.channels))})
-    from pnp_ssb.analysis.resistance import contact_resistances
 
     for key, values in contact_resistances(solution).items():
         contacts.setdefault(key, {}).update({"resistance": values})

@@ -19,8 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case, CaseError
 from pnp_ssb.input.load import load_case
+from pnp_ssb.io.output import write_csv_rows, write_json
+from pnp_ssb.solvers.newton import SolverError
+from pnp_ssb.studies.registry import run_case
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +125,6 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 def run_sweep(points: Sequence[SweepPoint], outdir: str | Path, ranks_per_point: int = 1,
               comm=None) -> list[dict[str, Any]]:
     """Run every point not yet done and write OUT/sweep.csv (collective on ``comm``)."""
-    from pnp_ssb.discretisation.fem import MPI
-    from pnp_ssb.io.output import write_csv_rows, write_json
-    from pnp_ssb.solvers.newton import SolverError
-    from pnp_ssb.studies.registry import run_case
-
     comm = comm or MPI.COMM_WORLD
     outdir = Path(outdir)
     if ranks_per_point < 1 or comm.size % ranks_per_point:

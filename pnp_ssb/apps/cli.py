@@ -10,9 +10,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pnp_ssb.analysis.circuits import FitError, fit_arcs, read_impedance_csv
+from pnp_ssb.analysis.kpfm import KPFMError
+from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
 from pnp_ssb.input.load import load_case
-from pnp_ssb.log import configure_logging
+from pnp_ssb.log import configure_logging, world_rank
+from pnp_ssb.materials.database import describe_materials
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_CONVERGED = 3
@@ -139,8 +143,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
         return 0
     if args.command == "materials":
-        from pnp_ssb.materials.database import describe_materials
-
         sys.stdout.write(describe_materials() + "\n")
         return 0
     if args.command in ("fit", "mesh", "cpd") and not _output_ok(args, log):
@@ -152,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _screen(args, log) -> int:
+    # here, not at the top: it imports DOLFINx (check/schema/materials must not)
     from pnp_ssb.apps.screening import load_spec, run_screen
 
     try:
@@ -169,6 +172,7 @@ def _screen(args, log) -> int:
 
 
 def _sweep(args, log) -> int:
+    # here, not at the top: it imports DOLFINx (check/schema/materials must not)
     from pnp_ssb.apps.batch import run_sweep, sweep_points
 
     try:
@@ -186,7 +190,7 @@ def _sweep(args, log) -> int:
 
 
 def _cpd(args, log) -> int:
-    from pnp_ssb.analysis.kpfm import KPFMError
+    # here, not at the top: it imports DOLFINx (check/schema/materials must not)
     from pnp_ssb.apps.cpd import run_cpd
 
     try:
@@ -216,6 +220,7 @@ def _case_command(args, log) -> int:
         return EXIT_BAD_INPUT
     if args.command == "resistance":
         return _resistance(case, args.output, log)
+    # here, not at the top: these import DOLFINx (check/schema/materials must not)
     from pnp_ssb.solvers.newton import SolverError
     from pnp_ssb.studies.registry import run_case
 
@@ -230,9 +235,8 @@ def _case_command(args, log) -> int:
 
 
 def _fit(args, log) -> int:
-    from pnp_ssb.analysis.circuits import FitError, fit_arcs, read_impedance_csv
+    # here, not at the top: it imports DOLFINx (check/schema/materials must not)
     from pnp_ssb.io.output import write_json
-    from pnp_ssb.log import world_rank
 
     labels = args.labels.split(",") if args.labels else None
     try:
@@ -255,9 +259,6 @@ def _fit(args, log) -> int:
 
 
 def _mesh(args, log) -> int:
-    from pnp_ssb.discretisation import microstructure as ms
-    from pnp_ssb.log import world_rank
-
     try:
         names, thicknesses = [], []
         for item in args.layers.split(","):
@@ -297,8 +298,8 @@ def _mesh(args, log) -> int:
 
 
 def _resistance(case, output: str, log) -> int:
+    # here, not at the top: these import DOLFINx (check/schema/materials must not)
     from pnp_ssb.io.output import write_json
-    from pnp_ssb.log import world_rank
     from pnp_ssb.solvers.newton import SolverError
     from pnp_ssb.studies.resistance import dc_resistances
 

@@ -2,6 +2,7 @@
 measured profile, compute the CPD a Kelvin probe would record (:mod:`pnp_ssb.analysis.kpfm`),
 and write cpd.csv, cpd.json, cpd.png and, for 2D runs, the CPD maps."""
 
+import csv
 import json
 from pathlib import Path
 
@@ -15,15 +16,15 @@ from pnp_ssb.analysis.kpfm import (
     compute_cpd,
 )
 from pnp_ssb.input.load import load_case
-from pnp_ssb.io.output import read_map_csv, read_profiles_csv
+from pnp_ssb.io.output import plot_cpd, plot_map, read_map_csv, read_profiles_csv, write_csv_rows, write_json
+from pnp_ssb.log import world_rank
+from pnp_ssb.physics.electrodes import reference_work_function_eV
 
 
 def read_run(path: str | Path) -> RunProfile:
     """Read a finished run directory (profiles.csv, summary.json, case.resolved.toml; for a
     2D run, as its resolved case's geometry says, also map.csv). The profile of a 2D run is its
     lateral (y) average."""
-    from pnp_ssb.physics.electrodes import reference_work_function_eV
-
     path = Path(path)
     for name in ("profiles.csv", "summary.json", "case.resolved.toml"):
         if not (path / name).is_file():
@@ -61,8 +62,6 @@ def _cell_voltage(cell: dict) -> float | None:
 
 def read_measured(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """A measured profile: CSV with a header naming x (m) and CPD (V) columns, e.g. 'x_m,cpd_V'."""
-    import csv
-
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as fh:
@@ -90,8 +89,6 @@ def sweep_states(path: Path) -> list[Path]:
 
 
 def _write_result(result: CPDResult, out: Path) -> None:
-    from pnp_ssb.io.output import write_csv_rows, write_json
-
     out.mkdir(parents=True, exist_ok=True)
     run = result.run
     dcpd = result.dcpd_V if result.dcpd_V is not None else np.full(run.x_m.shape, np.nan)
@@ -109,8 +106,6 @@ def _write_result(result: CPDResult, out: Path) -> None:
 
 def _write_map(maps: dict[str, np.ndarray], out: Path, electrolytes: list[str]) -> None:
     """cpd_map.csv (x_m, y_m, cpd_V, cpd_base_V, dcpd_V, region) and cpd_map.png."""
-    from pnp_ssb.io.output import plot_map, write_csv_rows
-
     xx, yy = np.meshgrid(maps["x_m"], maps["y_m"])
     regions = np.broadcast_to(maps["region"], xx.shape)
     dcpd = maps.get("dcpd_V", np.full(xx.shape, np.nan))
@@ -139,9 +134,6 @@ def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | Non
     cpd_summary.json over the states. With ``measured`` the (last) state is compared with a
     measured profile: fitted offset (and x shift), RMS misfit, cpd_vs_measured.png.
     """
-    from pnp_ssb.io.output import plot_cpd, write_json
-    from pnp_ssb.log import world_rank
-
     writer = world_rank() == 0  # under mpirun every rank computes (cheap), rank 0 writes
     run_dir, out = Path(run_dir), Path(out)
     states = sweep_states(run_dir)

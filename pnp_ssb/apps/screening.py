@@ -19,11 +19,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pnp_ssb.analysis.summary import cell_summary
+from pnp_ssb.constants import thermal_voltage_V
+from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.fields import CaseError, Length, PositiveFloat, Temperature
 from pnp_ssb.input.load import format_validation_error, load_case
 from pnp_ssb.input.tomlio import read_toml
+from pnp_ssb.io.output import plot_screen_heatmap, write_csv_rows, write_json
 from pnp_ssb.materials import database as matdb
 from pnp_ssb.physics.model import CellModel
+from pnp_ssb.studies.resistance import OHM_M2_TO_OHM_CM2, space_charge_resistance_ohm_m2
+from pnp_ssb.studies.steady import solve_case
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +122,6 @@ def pair_case(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str):
 
 def solve_pair(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str, comm) -> dict:
     """The interface numbers of one pair (collective on ``comm``)."""
-    from pnp_ssb.analysis.summary import cell_summary
-    from pnp_ssb.constants import thermal_voltage_V
-    from pnp_ssb.studies.resistance import OHM_M2_TO_OHM_CM2, space_charge_resistance_ohm_m2
-    from pnp_ssb.studies.steady import solve_case
-
     case = pair_case(spec, electrode, electrolyte)
     sol = solve_case(case, comm)
     contact = cell_summary(sol)["contacts"]["electrode|electrolyte"]
@@ -151,9 +152,6 @@ class ScreenResult:
 def run_screen(spec: ScreenSpec, outdir: str | Path, comm=None) -> ScreenResult:
     """Solve every pair not yet in OUT/pairs/, then write pairs.csv, stacks.csv, heatmap.png and
     screen_summary.json (collective; rank 0 writes the tables)."""
-    from pnp_ssb.discretisation.fem import MPI
-    from pnp_ssb.io.output import write_json
-
     comm = comm or MPI.COMM_WORLD
     outdir = Path(outdir)
     folder = outdir / "pairs"
@@ -178,8 +176,6 @@ def run_screen(spec: ScreenSpec, outdir: str | Path, comm=None) -> ScreenResult:
             for e, se in pairs(spec)]
     result = ScreenResult(sorted(rows, key=_asr_key), stack_table(rows))
     if comm.rank == 0:
-        from pnp_ssb.io.output import plot_screen_heatmap, write_csv_rows
-
         write_csv_rows(outdir / "pairs.csv", result.pairs)
         write_csv_rows(outdir / "stacks.csv", result.stacks)
         plot_screen_heatmap(outdir, rows, [e.name for e in spec.electrodes], spec.electrolytes)

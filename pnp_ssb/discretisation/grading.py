@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
 from pnp_ssb.discretisation.microstructure import Layers, Sizing, plan_cross_section
 from pnp_ssb.input.plan import MeshPlan
 from pnp_ssb.physics.model import StackModel
@@ -176,8 +177,6 @@ def grain_boundary_cell_m(plan: MeshPlan, model: StackModel, region: str,
     sqrt(I_bulk / I_core), with the drop estimated from Gouy–Chapman for half the core charge
     on each side (sigma/2 = sqrt(4 eps kT I) sinh(drop/2)) plus the largest energy shift
     (at most ``max_drop_kT``); at least 1e-12 of the region's far edge (the coordinate floor)."""
-    from pnp_ssb.constants import BOLTZMANN_J_K, VACUUM_PERMITTIVITY_F_M
-
     gb = model.grain_boundaries[region]
     if plan.mesh.min_cell_m != "auto":
         return plan.mesh.min_cell_m

@@ -12,8 +12,10 @@ h_max. The same arguments (and seed) give the same mesh.
 
 import logging
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -259,7 +261,7 @@ def build_cross_section(layers: Layers, electrolyte: str, grains: list[list[Poin
 
 def _tag_groups(layers: Layers, electrolyte: str, width_nm: float, split: bool) -> None:
     """Physical groups by position: surfaces by layer (and core or grain), curves by side."""
-    import gmsh
+    import gmsh  # imported here: only mesh generation needs it
 
     model = gmsh.model
     tol = 1e-6 * layers.length_nm
@@ -302,7 +304,7 @@ def _tag_groups(layers: Layers, electrolyte: str, width_nm: float, split: bool) 
 def _core_or_grain(surface: int, layer: str, width_nm: float) -> str:
     """A thin core is the only electrolyte surface thinner than twice the core width: its
     area over its perimeter (half the mean width of a strip) stays below width/2 * 1.01."""
-    import gmsh
+    import gmsh  # imported here: only mesh generation needs it
 
     area = gmsh.model.occ.getMass(2, surface)
     perimeter = sum(gmsh.model.occ.getMass(1, abs(c))
@@ -312,7 +314,7 @@ def _core_or_grain(surface: int, layer: str, width_nm: float) -> str:
 
 def _size_field(layers: Layers, sizing: Sizing) -> None:
     """h = min(h_min + (g - 1) d, h_max), d the distance to the nearest internal line."""
-    import gmsh
+    import gmsh  # imported here: only mesh generation needs it
 
     model = gmsh.model
     tol = 1e-6 * layers.length_nm
@@ -418,9 +420,6 @@ def plan_cross_section(regions: Sequence[tuple[str, float]], gb_region: str, gb_
 def write_msh(path: str, build) -> None:
     """Run a builder (a callable that fills the current gmsh model) and write the model to
     ``path`` atomically (a temporary file in the same folder, then a rename)."""
-    import os
-    from pathlib import Path
-
     gmsh = _gmsh()
     build()
     target = Path(path)

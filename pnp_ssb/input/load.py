@@ -1,6 +1,7 @@
 """Loading a case: TOML or a dict, ``--set`` overrides, and one clear error line per field
 (pydantic's messages rewritten to name ``section.field``, the value and what was expected)."""
 
+import copy
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -118,7 +119,6 @@ def load_case(source: str | Path | Mapping[str, Any], overrides: Sequence[str] =
             data = read_toml(path)
         except tomllib.TOMLDecodeError as exc:
             raise CaseError(f"case file {label} is not valid TOML: {exc}") from None
-    import copy
 
     data = copy.deepcopy(data)
     for assignment in overrides:

@@ -39,7 +39,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def save_figure(fig, path: Path, dpi: int = 130) -> None:
     """Save a matplotlib figure atomically (temporary name, then rename) and close it."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # imported here: matplotlib is heavy and only figures need it
 
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
     fig.savefig(tmp, dpi=dpi)
@@ -138,7 +138,7 @@ def plot_profiles(outdir: Path, profile: Profile1D, marks: Mapping[str, float],
             given as ``marks[name + ':width']``.
         electrode_points: x (m) -> electrode potential (V) behind a Stern layer, drawn as dots.
     """
-    import matplotlib
+    import matplotlib  # imported here: matplotlib is heavy and only figures need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -187,7 +187,7 @@ BAND_STYLES = {"E_vac": ("k", "-"), "E_c": ("tab:blue", "-"), "E_v": ("tab:red",
 
 def plot_band_diagram(outdir: Path, lines: Sequence, marks: Mapping[str, float]) -> Path:
     """bands.png: energy levels (eV) through the stack (lines from pnp_ssb.analysis.bands)."""
-    import matplotlib
+    import matplotlib  # imported here: matplotlib is heavy and only figures need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -212,7 +212,7 @@ def plot_band_diagram(outdir: Path, lines: Sequence, marks: Mapping[str, float])
 
 def plot_timeseries(outdir: Path, rows: Sequence[Mapping[str, float]]) -> Path:
     """timeseries.png: cell voltage, currents and contact drops against time (log axis)."""
-    import matplotlib
+    import matplotlib  # imported here: matplotlib is heavy and only figures need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -238,7 +238,7 @@ def plot_timeseries(outdir: Path, rows: Sequence[Mapping[str, float]]) -> Path:
 def plot_cpd(outdir: Path, results: Sequence, measured: tuple | None = None) -> Path:
     """cpd.png (one run: CPD and base-referenced CPD), dcpd_sweep.png (every state's dCPD), or
     cpd_vs_measured.png (model and aligned measurement)."""
-    import matplotlib
+    import matplotlib  # imported here: matplotlib is heavy and only figures need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -272,7 +272,7 @@ def plot_screen_heatmap(outdir: Path, rows: Sequence[Mapping], electrodes: Seque
                         electrolytes: Sequence[str]) -> Path:
     """heatmap.png: the interface potential drop (V) and R_scl (Ohm cm^2, log colour) of every
     electrode | electrolyte pair."""
-    import matplotlib
+    import matplotlib  # imported here: matplotlib is heavy and only figures need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -320,8 +320,6 @@ def read_map_csv(path: Path, column: str = "phi_V"
                  ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """{region: (x_m (nx), y_m (ny), values (ny, nx))} of one column of a map.csv-like file
     (columns x_m, y_m, ..., region)."""
-    import csv
-
     with open(path, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     out = {}
@@ -342,7 +340,7 @@ def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.nda
     """A 2D map over all regions (pcolormesh per region, one shared colour scale, set by
     ``scale_regions`` when given: e.g. the electrolytes, whose structure would otherwise be
     lost against the contact drops; ``clip_outliers``: limits at the 0.5 and 99.5 percentiles)."""
-    import matplotlib
+    import matplotlib  # imported here: matplotlib is heavy and only figures need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -372,7 +370,7 @@ def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.nda
 def plot_impedance(outdir: Path, f_Hz: np.ndarray, re_ohm_cm2: np.ndarray,
                    im_ohm_cm2: np.ndarray) -> None:
     """nyquist.png (-Im Z against Re Z, equal axes) and bode.png (|Z| and the phase)."""
-    import matplotlib
+    import matplotlib  # imported here: matplotlib is heavy and only figures need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

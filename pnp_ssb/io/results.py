@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from pnp_ssb.analysis.bands import band_lines
 from pnp_ssb.analysis.postprocess import species_on_parent
 from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.analysis.summary import summary
@@ -14,11 +15,15 @@ from pnp_ssb.input.case import Case, case_to_dict
 from pnp_ssb.input.tomlio import dumps_toml
 from pnp_ssb.io.output import (
     plot_band_diagram,
+    plot_map,
     plot_profiles,
+    read_map_csv,
     write_json,
+    write_map_csv,
     write_profiles_csv,
     write_text_atomic,
 )
+from pnp_ssb.materials import database as matdb
 from pnp_ssb.physics.model import CellModel
 
 
@@ -73,16 +78,12 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
     comm.barrier()
     _write_fields(solution, outdir)
     if comm.rank == 0:
-        from pnp_ssb.materials import database as matdb
-
         data = summary(solution)
         cell = solution.model.cell if isinstance(solution.model, CellModel) else None
         write_profiles_csv(outdir / "profiles.csv", solution.profile,
                            cell.li_fraction if cell else None)
         maps = solution.maps
         if maps:
-            from pnp_ssb.io.output import plot_map, read_map_csv, write_map_csv
-
             currents = _current_maps(solution)
             write_map_csv(outdir / "map.csv", maps, currents)
             if solution.case.output.figures:
@@ -119,8 +120,6 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                             for side in solution.problem.stern_capacitance}
             plot_profiles(outdir, solution.profile, marks, stern_points)
             if isinstance(solution.model, CellModel):
-                from pnp_ssb.analysis.bands import band_lines
-
                 plot_band_diagram(outdir, band_lines(solution.model, solution.profile), marks)
         write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
     comm.barrier()

@@ -9,6 +9,8 @@ When a solve fails, :func:`record_failure` writes the last good state to ``DIR/l
 ``DIR/summary.json`` with ``"converged": false`` and the failure report.
 """
 
+import hashlib
+import json
 import logging
 import re
 import shutil
@@ -17,8 +19,12 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pnp_ssb.analysis.solution import postprocess_solution
+from pnp_ssb.analysis.summary import summary
 from pnp_ssb.discretisation.fem import MPI
-from pnp_ssb.input.case import Case
+from pnp_ssb.input.case import Case, case_to_dict
+from pnp_ssb.io.output import write_json
+from pnp_ssb.io.results import write_outputs
 from pnp_ssb.solvers.newton import SolverError
 
 log = logging.getLogger(__name__)
@@ -93,11 +99,6 @@ def record_failure(case: Case, exc: SolverError, outdir: str | Path, comm: MPI.C
     The state is ``exc.solution``, or, where the failure left only its problem
     (``exc.problem``, whose unknowns hold the last good state), that problem post-processed.
     """
-    from pnp_ssb.analysis.solution import postprocess_solution
-    from pnp_ssb.analysis.summary import summary
-    from pnp_ssb.io.output import write_json
-    from pnp_ssb.io.results import write_outputs
-
     outdir = Path(outdir)
     solution = getattr(exc, "solution", None)
     problem = getattr(exc, "problem", None)
@@ -135,11 +136,6 @@ def run_folder(case: Case, outdir: str | Path, comm: MPI.Comm,
 def case_fingerprint(case: Case, study_keys: Collection[str] = ()) -> str:
     """Hash of the case without its output settings and the given study entries: two runs
     with the same fingerprint compute the same states."""
-    import hashlib
-    import json
-
-    from pnp_ssb.input.case import case_to_dict
-
     data = case_to_dict(case)
     for key in study_keys:
         data["study"].pop(key, None)

@@ -42,7 +42,7 @@ from pnp_ssb.physics.contacts import (
     resolve_grain_boundaries,
     resolve_terminals,
 )
-from pnp_ssb.physics.electrodes import CellState, cell_state
+from pnp_ssb.physics.electrodes import CellState, cell_state, reference_work_function_eV
 
 LENGTH_SCALE_M = 1e-9
 
@@ -262,8 +262,6 @@ def electronic_carriers(material, li_potential_V: float, vt: float,
     E_F = mu_Li - mu~_Li+ = -e U. Then n_b = N_c exp((E_F - E_c)/kT), p_b = N_v exp((E_v - E_F)/kT).
     Their electrochemical potentials w are measured from E_F (w = 0 in the bulk).
     """
-    from pnp_ssb.physics.electrodes import reference_work_function_eV
-
     p = material.parameters
     e_c = reference_work_function_eV() - neutrality_potential_V(material) - p[
         "electron_affinity_eV"].value

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pnp_ssb.discretisation.fem import PETSc, dolfinx
+from pnp_ssb.discretisation.fem import MPI, PETSc, dolfinx
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.solvers.constraint_rows import AmountConstraint, ConstraintRows
 
@@ -172,11 +172,9 @@ class NewtonSolver:
         """Give the fieldsplit preconditioner one index set per unknown (again after a reset)."""
         if self.settings.linear_solver != "fgmres_fieldsplit" or len(self.unknowns) == 1:
             return
-        from dolfinx.cpp.la.petsc import create_index_sets
-
-        index_sets = create_index_sets([(u.function_space.dofmap.index_map,
-                                         u.function_space.dofmap.index_map_bs)
-                                        for u in self.unknowns])
+        index_sets = dolfinx.cpp.la.petsc.create_index_sets(
+            [(u.function_space.dofmap.index_map, u.function_space.dofmap.index_map_bs)
+             for u in self.unknowns])
         pc = self.problem.solver.getKSP().getPC()
         pc.setType("fieldsplit")
         pc.setFieldSplitIS(*[(str(i), iset) for i, iset in enumerate(index_sets)])
@@ -261,18 +259,11 @@ class NewtonSolver:
             snes.getKSP().reset()
             self._split_fields()
         finite = all(np.isfinite(u.x.array).all() for u in self.unknowns)
-        finite = bool(self.unknowns[0].function_space.mesh.comm.allreduce(finite, op=min_op()))
+        finite = bool(self.unknowns[0].function_space.mesh.comm.allreduce(finite, op=MPI.MIN))
         return Attempt(load=load, converged=reason > 0 and finite,
                        iterations=snes.getIterationNumber(),
                        residual_norms=list(self._residuals), update_norms=list(self._updates),
                        reason=int(reason), linear_iterations=snes.getLinearSolveIterations())
-
-
-def min_op():
-    """MPI.MIN, imported lazily."""
-    from pnp_ssb.discretisation.fem import MPI
-
-    return MPI.MIN
 
 
 def _snapshot(functions: Sequence[dolfinx.fem.Function]) -> list[np.ndarray]:

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from pnp_ssb.analysis.postprocess import Profile1D, gather_profile_1d, lateral_average
+from pnp_ssb.analysis.sampling import evaluate, locate
 from pnp_ssb.analysis.solution import Solution, newton_settings
 from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import MPI, dolfinx
@@ -254,8 +255,6 @@ def compare_at_vertices(coarse: Problem, fine: Problem, thermal_voltage_V: float
     (vertices of ``fine``'s too, a refinement on the same ranks: matched by their coordinates,
     or found by point location where a rank lacks one), its region and x (m); the same on every
     rank (collective)."""
-    from pnp_ssb.analysis.sampling import evaluate, locate
-
     V, W = coarse.psi.function_space, fine.psi.function_space
     coords = V.tabulate_dof_coordinates()
     def key(points):  # round-off of the dof coordinates aside (mesh units, nm)

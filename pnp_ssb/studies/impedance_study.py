@@ -10,8 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from pnp_ssb.analysis.solution import ImpedanceRecord, postprocess_solution
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case
+from pnp_ssb.io.output import plot_impedance, write_csv_rows
+from pnp_ssb.io.results import write_outputs
+from pnp_ssb.io.rundir import run_folder
 from pnp_ssb.studies.impedance import (
     ImpedanceSpectrum,
     spectrum_of,
@@ -19,6 +23,7 @@ from pnp_ssb.studies.impedance import (
     stepper_settings,
     study_frequencies_Hz,
 )
+from pnp_ssb.studies.transient_error import ErrorControl, not_estimated_reason, start_pair
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +35,6 @@ def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
     refined twin (:mod:`pnp_ssb.studies.transient_error`), whose spectrum gives the relative error
     estimate of Z. Earlier outputs in ``outdir`` are removed first; a failure of the steady
     state leaves it in outdir/last_good and outdir/summary.json (converged = false)."""
-    from pnp_ssb.io.rundir import run_folder
-    from pnp_ssb.studies.transient_error import ErrorControl, not_estimated_reason, start_pair
-
     start = time.perf_counter()
     with run_folder(case, outdir, comm):
         control = ErrorControl.of(case, comm)
@@ -58,10 +60,6 @@ def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
 def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
                      start: float, control, twin, relative_error: float | None, reason: str):
     """The outputs of :func:`run_impedance` (collective); returns the steady state."""
-    from pnp_ssb.analysis.solution import ImpedanceRecord, postprocess_solution
-    from pnp_ssb.io.output import plot_impedance, write_csv_rows
-    from pnp_ssb.io.results import write_outputs
-
     comm = stepper.problem.domain.mesh.comm
     try:
         solution = postprocess_solution(case, stepper.model, stepper.problem.domain,

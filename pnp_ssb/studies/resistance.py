@@ -7,6 +7,7 @@ open-circuit state. The local R_ct and R_scl of one state: :mod:`pnp_ssb.analysi
 import logging
 from dataclasses import dataclass
 
+from pnp_ssb.analysis.kinetics import overpotential_split
 from pnp_ssb.analysis.resistance import (  # noqa: F401  (re-exported for the study's users)
     OHM_M2_TO_OHM_CM2,
     bulk_conductivity_S_m,
@@ -15,8 +16,11 @@ from pnp_ssb.analysis.resistance import (  # noqa: F401  (re-exported for the st
     local_charge_transfer_resistance_ohm_m2,
     space_charge_resistance_ohm_m2,
 )
-from pnp_ssb.input.case import Case
+from pnp_ssb.discretisation.fem import MPI
+from pnp_ssb.input.case import Case, case_to_dict
 from pnp_ssb.input.load import load_case
+from pnp_ssb.physics.electrodes import cell_state, open_circuit_potential_V
+from pnp_ssb.studies.steady import solve_case
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +43,6 @@ class DCResistances:
 
 
 def _steady_variant(case: Case, right_voltage_V: float, error_control: str | None = None) -> Case:
-    from pnp_ssb.input.case import case_to_dict
-
     data = case_to_dict(case)
     data["study"] = {"type": "steady_state"}
     if error_control is not None:
@@ -57,10 +59,6 @@ def dc_resistances(case: Case, comm=None) -> DCResistances:
     taken on the mesh the base state's error control settled on (two meshes would differ by
     up to the error tolerance, as much as the perturbation).
     """
-    from pnp_ssb.discretisation.fem import MPI
-    from pnp_ssb.physics.electrodes import cell_state, open_circuit_potential_V
-    from pnp_ssb.studies.steady import solve_case
-
     comm = comm or MPI.COMM_WORLD
     state = cell_state(case)
     right = state.groups[-1].active
@@ -74,8 +72,6 @@ def dc_resistances(case: Case, comm=None) -> DCResistances:
                        layout=base.mesh_layout) for s in (1.0, -1.0)]
 
     def interface_overpotentials(sol) -> tuple[float, dict[str, float], float]:
-        from pnp_ssb.analysis.kinetics import overpotential_split
-
         left = sol.kinetics[0]
         contacts = sol.contacts
         channel = max(left.channel_current_A_m2, key=lambda k: abs(left.channel_current_A_m2[k]))

@@ -28,7 +28,7 @@ from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import imposed_current_A_m2
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import run_folder
-from pnp_ssb.physics.electrodes import ChargeState
+from pnp_ssb.physics.electrodes import ChargeState, li_sites_per_m2, open_circuit_potential_V
 from pnp_ssb.physics.model import CellModel, StackModel, build_stack_model
 from pnp_ssb.solvers.conservation import amount_constraints
 from pnp_ssb.solvers.newton import NewtonSolver, SolverError
@@ -89,7 +89,6 @@ def solve_current_control(case: Case, model: StackModel, domain: Domain, start: 
     """
     target = imposed_current_A_m2(case.study)
     assert target is not None  # called only with an imposed current
-    from pnp_ssb.physics.electrodes import open_circuit_potential_V
 
     cell = model.require_cell()
     right_group = cell.groups[-1]
@@ -137,8 +136,6 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
     charge (C/m^2), N_k L_k its Li sites per area. Each electrode keeps the electrons of the Li+
     it gave, so sigma_k/e is exactly the Li it lost (fixed-point iteration, converges in a few
     steps because the shift is ~1e-5; each re-solve starts from the last state)."""
-    from pnp_ssb.physics.electrodes import li_sites_per_m2
-
     cell = solution.model.require_cell()
     given = {k: v for k, v in cell.li_fraction.items() if v > 0.0}
     if not given:

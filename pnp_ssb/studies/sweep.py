@@ -10,8 +10,11 @@ from pnp_ssb.analysis.summary import summary
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.study import OcvSweepStudy, study_of
+from pnp_ssb.io.output import write_csv_rows, write_json
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import FINGERPRINT_FILE, case_fingerprint, run_folder
+from pnp_ssb.log import ProgressBar
+from pnp_ssb.physics.electrodes import state_for_ocv
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.steady import solve_case
 
@@ -70,10 +73,6 @@ def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -
     conserved. A state that does not converge stops the sweep (SolverError): its last good
     state is in ``outdir/last_good/``, and ``outdir/summary.json`` says converged = false.
     """
-    from pnp_ssb.io.output import write_csv_rows, write_json
-    from pnp_ssb.log import ProgressBar
-    from pnp_ssb.physics.electrodes import state_for_ocv
-
     outdir = Path(outdir)
     voltages = study_of(case.study, OcvSweepStudy).ocv_V
     bar = ProgressBar(f"{case.name}: OCV sweep", len(voltages))

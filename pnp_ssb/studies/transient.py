@@ -24,12 +24,14 @@ from pathlib import Path
 
 from pnp_ssb.analysis.charges import electrode_charges_C_m2
 from pnp_ssb.analysis.postprocess import Profile1D, gather_profile
+from pnp_ssb.analysis.solution import TransientRecord, newton_settings, postprocess_solution
 from pnp_ssb.analysis.space_charge import layer_metrics_1d
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.forms import lumped_measure  # noqa: F401  (tests integrate with it)
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.study import TransientStudy, study_of
 from pnp_ssb.io.output import plot_timeseries, write_csv_rows
+from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import clear_outputs, run_folder
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.physics.model import CellModel
@@ -100,9 +102,6 @@ def run_transient(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORL
     or the step falls below its minimum (DiscretisationError when the tolerance cannot be met):
     the last good state is then in DIR/last_good, DIR/summary.json says converged = false, and
     the time series up to the failure is kept."""
-    from pnp_ssb.analysis.solution import newton_settings
-    from pnp_ssb.io.results import write_outputs
-
     outdir = Path(outdir)
     start_wall = time.perf_counter()
     settings = dataclasses.replace(newton_settings(case), stagnation_residual=STAGNATION_RESIDUAL)
@@ -236,9 +235,6 @@ def _save(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, folder
 def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, outdir: Path,
                start_wall: float):
     """The time loop of :func:`run_transient`; returns the final state, not yet written."""
-    from pnp_ssb.analysis.solution import TransientRecord, postprocess_solution
-    from pnp_ssb.io.results import write_outputs
-
     case, study = stepper.case, stepper.study
     comm = stepper.problem.domain.mesh.comm
     end = study.end_time_s
@@ -313,8 +309,6 @@ def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl
                   clock: _Clock, start_wall: float) -> SolverError:
     """The failure of a step below the minimum, with the last good state (run_transient
     records it in DIR and DIR/last_good)."""
-    from pnp_ssb.analysis.solution import postprocess_solution
-
     study = stepper.study
     exc = SolverError(f"{stepper.case.name}: the time step fell below "
                       f"{MIN_STEP_FRACTION * study.initial_step_s:.3g} s at "

@@ -29,14 +29,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pnp_ssb.analysis.solution import postprocess_solution
 from pnp_ssb.discretisation.fem import MPI, dolfinx
 from pnp_ssb.discretisation.mesh import ADAPTIVE_GEOMETRIES, REFINED_GEOMETRIES
 from pnp_ssb.discretisation.refinement import refined_domain
-from pnp_ssb.discretisation.stack_mesh import StackLayout
+from pnp_ssb.discretisation.stack_mesh import StackLayout, stack_layout
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.physics.model import CellModel, build_stack_model
+from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.adapt import (
+    MAX_ADAPTIVE_CELLS,
     DiscretisationError,
     ErrorEstimate,
     compare,
@@ -159,8 +162,6 @@ def build_twin(case: Case, run: "TimeStepper", layout: StackLayout | None,
     Raises:
         DiscretisationError: the twin's t = 0 solve failed (``error.problem``: the run's).
     """
-    from pnp_ssb.solvers.newton import SolverError
-
     comm = run.problem.domain.mesh.comm
     try:
         if layout is not None:
@@ -192,8 +193,6 @@ class ErrorControl:
     def of(cls, case: Case, comm: MPI.Comm, layout: StackLayout | None = None
            ) -> "ErrorControl":
         """The error control of ``case`` starting on ``layout`` (default: the case's own)."""
-        from pnp_ssb.discretisation.stack_mesh import stack_layout
-
         if layout is None and case.geometry.type in ADAPTIVE_GEOMETRIES:
             layout = stack_layout(mesh_plan(case), build_stack_model(case))
         return cls(case, comm, layout)
@@ -230,16 +229,12 @@ class ErrorControl:
         if len(self.history) > self.case.mesh.max_adaptations:
             why = f"mesh.max_adaptations = {self.case.mesh.max_adaptations} allows no more"
         else:
-            from pnp_ssb.studies.adapt import MAX_ADAPTIVE_CELLS
-
             layout = refined_layout(self.layout, estimate, self.tolerance_V)
             rows = (self.case.geometry.lateral_cells if self.case.geometry.type == "layered_2d"
                     else 1)
             if layout.num_cells * rows > MAX_ADAPTIVE_CELLS:
                 why = f"the next mesh would have {layout.num_cells * rows} cells"
         if why is not None:
-            from pnp_ssb.analysis.solution import postprocess_solution
-
             err = DiscretisationError(failure_message(self.case, [estimate], why), run.report)
             err.solution = postprocess_solution(self.case, run.model, run.problem.domain,
                                                 run.problem, run.report, 0.0, False, str(err))
