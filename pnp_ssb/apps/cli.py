@@ -15,11 +15,31 @@ from pnp_ssb.analysis.kpfm import KPFMError
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
 from pnp_ssb.input.load import load_case
-from pnp_ssb.log import configure_logging, world_rank
+from pnp_ssb.log import configure_logging, set_quiet, world_rank
 from pnp_ssb.materials.database import describe_materials
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_CONVERGED = 3
+
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: expected at least 1")
+    return value
+
+
+def _add_quiet(sub: argparse._SubParsersAction) -> None:
+    """-q/--quiet for every command that does work."""
+    for name, c in sub.choices.items():
+        if name not in ("schema", "materials"):
+            c.add_argument("-q", "--quiet", action="store_true",
+                           help="no progress bars; log warnings and errors only")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         k.add_argument("-o", "--output", required=True, help="output .msh file")
     c = sub.add_parser("fit", help="fit R_s + RC arcs to an impedance.csv (Ohm cm^2, F/cm^2)")
     c.add_argument("spectrum", help="impedance.csv of an impedance run")
-    c.add_argument("--arcs", type=int, default=2, help="number of RC arcs")
+    c.add_argument("--arcs", type=_positive_int, default=2, help="number of RC arcs (>= 1)")
     c.add_argument("--labels", help="comma-separated names of the arcs, high to low frequency")
     c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
     c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
@@ -96,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
     c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
     c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+    _add_quiet(sub)
     return p
 
 
@@ -139,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     EXIT_NOT_CONVERGED)."""
     args = _parser().parse_args(argv)
     log = configure_logging(logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
+    if getattr(args, "quiet", False):
+        set_quiet(True)
     if args.command == "schema":
         sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
         return 0

@@ -16,7 +16,8 @@ from pnp_ssb.analysis.kpfm import (
     compute_cpd,
 )
 from pnp_ssb.input.load import load_case
-from pnp_ssb.io.output import plot_cpd, plot_map, read_map_csv, read_profiles_csv, write_csv_rows, write_json
+from pnp_ssb.io.output import read_map_csv, read_profiles_csv, write_csv_rows, write_json
+from pnp_ssb.io.plots import plot_cpd, plot_map
 from pnp_ssb.log import world_rank
 from pnp_ssb.physics.electrodes import reference_work_function_eV
 
@@ -130,9 +131,10 @@ def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | Non
     """CPD of a run (or of every state of an OCV sweep) into ``out``.
 
     For a sweep the reference defaults to its lowest-OCV state (SOC = 0), and ``out`` gets one
-    folder per state, dcpd_sweep.png (dCPD of every state, as in the seed's Fig. 5b) and
-    cpd_summary.json over the states. With ``measured`` the (last) state is compared with a
-    measured profile: fitted offset (and x shift), RMS misfit, cpd_vs_measured.png.
+    folder per state (its cpd.csv, cpd_summary.json and cpd.png), dcpd_sweep.png (dCPD of
+    every state, as in the seed's Fig. 5b) and cpd_summary.json over the states. With
+    ``measured`` the (last) state is compared with a measured profile: fitted offset (and x
+    shift), RMS misfit, cpd_vs_measured.png.
     """
     writer = world_rank() == 0  # under mpirun every rank computes (cheap), rank 0 writes
     run_dir, out = Path(run_dir), Path(out)
@@ -147,6 +149,7 @@ def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | Non
                               reference=ref, psf_width_m=psf_width_m)
             if writer:
                 _write_result(res, out / p.name)
+                plot_cpd(out / p.name, [res])
             results.append(res)
         if writer:
             write_json(out / "cpd_summary.json", {"reference": str(ref.path),

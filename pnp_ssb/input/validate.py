@@ -22,6 +22,11 @@ from pnp_ssb.materials import database as matdb
 log = logging.getLogger(__name__)
 
 
+
+def with_article(word: str) -> str:
+    """'a metal', 'an insertion_electrode': the indefinite article for a kind in a message."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
 def validate_semantics(case: Case) -> None:
     """Checks that span fields: names, materials, species and boundary/study consistency."""
     names = [r.name for r in case.regions]
@@ -116,7 +121,7 @@ def _check_grain_boundaries(case: Case, kinds: Sequence[str]) -> None:
             raise field_error(where, "{...}", "a table keyed by a region name: " + ", ".join(names))
         if kinds[names.index(key)] != "solid_electrolyte":
             raise field_error(where, "{...}", f"grain boundaries in a solid_electrolyte; region "
-                              f"{key!r} is a {kinds[names.index(key)]}")
+                              f"{key!r} is {with_article(kinds[names.index(key)])}")
         species = case.region_materials[key].species
         for sp in gb.energy_shift_eV:
             if sp not in species:
@@ -252,12 +257,12 @@ def _check_region_material(i: int, region: RegionSpec, material: matdb.Material)
                               f"{table.theta[0]} to {table.theta[-1]}")
     elif region.li_fraction is not None:
         raise field_error(f"{where}.li_fraction", region.li_fraction,
-                          f"no li_fraction: {region.material} is a {kind}, not an "
+                          f"no li_fraction: {region.material} is {with_article(kind)}, not an "
                           "insertion_electrode")
     if region.electronic != "none":
         if kind != "solid_electrolyte":
             raise field_error(f"{where}.electronic", region.electronic,
-                              f"'none': {region.material} is a {kind}, not a solid_electrolyte")
+                              f"'none': {region.material} is {with_article(kind)}, not a solid_electrolyte")
         if region.li_potential_V is None:
             raise CaseError(f"{where}.li_potential_V: missing; electronic carriers need the "
                             "electrolyte's Li potential vs Li/Li+ to place its Fermi level")
