@@ -268,22 +268,31 @@ def plot_screen_heatmap(outdir: Path, rows: Sequence[Mapping], electrodes: Seque
     electrode | electrolyte pair."""
     plt = pyplot()
 
+    from matplotlib.colors import SymLogNorm  # with pyplot: heavy, figures only
+
     by = {(r["electrode"], r["electrolyte"]): r for r in rows}
     drop = np.array([[by[(e, s)]["drop_V"] for s in electrolytes] for e in electrodes])
     rscl = np.array([[by[(e, s)]["r_scl_ohm_cm2"] for s in electrolytes] for e in electrodes])
-    fig, axes = plt.subplots(1, 2, figsize=(4 + 2.2 * len(electrolytes), 1.5 + 0.6 * len(electrodes)),
+    fig, axes = plt.subplots(1, 2, figsize=(min(PAGE_IN, 2.5 + 1.6 * len(electrolytes)),
+                                            1.4 + 0.45 * len(electrodes)),
                              constrained_layout=True)
-    panels = ((drop, "contact drop (V)", "coolwarm"),
-              (np.sign(rscl) * np.log10(1 + np.abs(rscl)), "sign(R) log10(1 + |R_scl| / Ohm cm^2)",
-               "viridis"))
-    for ax, (data, title, cmap) in zip(axes, panels, strict=True):
-        im = ax.imshow(data, cmap=cmap, aspect="auto")
+    span = float(np.max(np.abs(drop))) or 1.0
+    tiny = float(np.min(np.abs(rscl[rscl != 0]))) if np.any(rscl != 0) else 1.0
+    panels: tuple[tuple[np.ndarray, str, str, dict[str, Any]], ...] = (
+        (drop, "contact drop (V)", "coolwarm", {"vmin": -span, "vmax": span}),
+              (rscl, "R$_{scl}$ (Ohm cm$^2$)", "viridis",
+               {"norm": SymLogNorm(linthresh=tiny, vmin=float(rscl.min()),
+                                   vmax=float(rscl.max()))}))
+    for ax, (values, title, cmap, scale) in zip(axes, panels, strict=True):
+        im = ax.imshow(values, cmap=cmap, aspect="auto", **scale)
         ax.set_xticks(range(len(electrolytes)), electrolytes, rotation=30)
         ax.set_yticks(range(len(electrodes)), electrodes)
-        for (i, j), value in np.ndenumerate(data):
-            ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=7)
-        ax.set_title(title, fontsize=9)
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        for (i, j), value in np.ndenumerate(values):
+            r, g, b, _ = im.cmap(im.norm(value))  # dark cells get white labels
+            ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=6.5,
+                    color="white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black")
+        ax.set_title(title)
+        fig.colorbar(im, ax=ax, shrink=0.8, label=title)
     path = outdir / "heatmap.png"
     save_figure(fig, path)
     return path
@@ -302,17 +311,23 @@ def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.nda
     values = np.concatenate([f for f in finite if f.size])
     lo, hi = (np.percentile(values, [0.5, 99.5]) if clip_outliers
               else (values.min(), values.max()))
-    fig, ax = plt.subplots(figsize=(8.0, 4.0), constrained_layout=True)
+    xs = np.concatenate([m[0].ravel() for m in maps.values()]) * 1e9
+    ys = np.concatenate([m[1].ravel() for m in maps.values()]) * 1e9
+    ratio = np.ptp(ys) / max(np.ptp(xs), 1e-300)
+    equal = ratio * 8 > 1  # a thin film far wider than high is drawn stretched
+    height = min(max(PAGE_IN * 0.8 * ratio if equal else 2.2, 1.6), 5.0) + 0.6
+    fig, ax = plt.subplots(figsize=(PAGE_IN, height), constrained_layout=True)
     mesh = None
     for x, y, v in maps.values():
         mesh = ax.pcolormesh(x * 1e9, y * 1e9, v, shading="nearest", vmin=lo, vmax=hi,
                              cmap="viridis")
     assert mesh is not None  # maps is not empty: the colour limits above came from it
-    fig.colorbar(mesh, ax=ax, label=label)
+    fig.colorbar(mesh, ax=ax, label=label, fraction=0.04, pad=0.01)
     ax.set_xlabel("x (nm)")
     ax.set_ylabel("y (nm)")
-    ax.set_aspect("equal" if np.ptp(np.concatenate([m[1] for m in maps.values()])) * 8
-                  > np.ptp(np.concatenate([m[0] for m in maps.values()])) else "auto")
+    ax.set_xlim(xs.min(), xs.max())
+    ax.set_ylim(ys.min(), ys.max())
+    ax.set_aspect("equal" if equal else "auto")
     if title:
         ax.set_title(title, fontsize=9)
     save_figure(fig, path)
