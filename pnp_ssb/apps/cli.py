@@ -67,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="work function of the tip, eV (cancels after base referencing)")
     c.add_argument("--psf-width-m", type=float, default=0.0,
                    help="standard deviation of the tip's Gaussian point-spread function, m")
-    c.add_argument("--measured", help="measured profile, CSV with columns x_m, cpd_V")
+    c.add_argument("--measured", help="measured CPD: a Gwyddion .gwy or TIFF image (averaged "
+                   "along y), or a CSV profile with columns x_m, cpd_V")
+    c.add_argument("--channel", help="the image channel to use, by name (.gwy)")
     c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("mesh", help="write a 2D cross-section mesh (gmsh .msh, lengths in nm)")
@@ -220,6 +222,7 @@ def _cpd(args, log) -> int:
         results = run_cpd(args.run_dir, args.output, reference=args.reference,
                           base=args.base, tip_work_function_eV=args.tip_work_function_eV,
                           psf_width_m=args.psf_width_m, measured=args.measured,
+                          channel=args.channel,
                           fit_shift=args.fit_shift)
     except (KPFMError, CaseError) as exc:
         log.error("%s", exc)

@@ -250,6 +250,10 @@ def plot_cpd(outdir: Path, results: Sequence, measured: tuple | None = None) -> 
                 ax.plot(x_nm, res.dcpd_V, lw=1.2, ls="--", label="dCPD vs reference")
     if measured is not None:
         ax.plot(measured[0] * 1e9, measured[1], "k.", ms=3, label="measured (aligned)")
+        if len(measured) > 2 and measured[2] is not None:  # the spread over the scan lines
+            ax.fill_between(measured[0] * 1e9, measured[1] - measured[2],
+                            measured[1] + measured[2], color="0.5", alpha=0.3, lw=0,
+                            label="measured +- 1 sd over lines")
     run = results[-1].run
     for b in run.regions[1:]:
         ax.axvline(run.x_m[np.flatnonzero(run.region == b)[0]] * 1e9, color="0.7", lw=0.7, ls=":")
