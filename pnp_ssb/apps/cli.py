@@ -118,8 +118,16 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
     c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
     c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+    _add_report(sub)
     _add_quiet(sub)
     return p
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("report", help="one self-contained HTML page of a run: status, key "
+                                      "numbers, figures, the case, versions, citations")
+    c.add_argument("run_dir", help="output directory of `pnp-ssb run`")
+    c.add_argument("-o", "--output", help="the HTML file (default RUN_DIR/report.html)")
 
 
 # -o of each command: a directory, or a file
@@ -172,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("fit", "mesh", "cpd") and not _output_ok(args, log):
         return EXIT_BAD_INPUT
-    commands = {"screen": _screen, "fit": _fit, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd}
+    commands = {"screen": _screen, "fit": _fit, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
+                "report": _report}
     if args.command in commands:
         return commands[args.command](args, log)
     return _case_command(args, log)
@@ -212,6 +221,19 @@ def _sweep(args, log) -> int:
     log.info("wrote %s/sweep.csv: %d points, %d not converged%s", args.output, len(rows),
              len(failed), f" ({', '.join(failed)})" if failed else "")
     return EXIT_NOT_CONVERGED if failed else 0
+
+
+def _report(args, log) -> int:
+    # here, not at the top: it imports DOLFINx (check/schema/materials must not)
+    from pnp_ssb.apps.report import ReportError, write_report
+
+    try:
+        path = write_report(args.run_dir, args.output)
+    except ReportError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    log.info("wrote %s", path)
+    return 0
 
 
 def _cpd(args, log) -> int:

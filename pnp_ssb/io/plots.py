@@ -142,7 +142,7 @@ def key_numbers(summary: Mapping[str, Any]) -> list[str]:
              f"{summary.get('num_cells', '?')} cells, {summary.get('num_dofs', '?')} unknowns, "
              f"{summary.get('num_ranks', 1)} rank(s)",
              "error estimate: " + (f"{est:.2g} V" if isinstance(est, float) else "none"),
-             f"charge balance: {summary.get('charge_balance_C_m2', float('nan')):.2g} C/m$^2$"]
+             f"charge balance: {summary.get('charge_balance_C_m2', float('nan')):.2g} C/m²"]
     for name, entry in summary.get("interfaces", {}).items():
         drops = ", ".join(f"{region} {side['space_charge_drop_V']:+.3f} V"
                           for region, side in entry.get("sides", {}).items())

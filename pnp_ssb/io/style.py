@@ -52,5 +52,5 @@ def shade_regions(ax: Any, bounds_nm: list[tuple[str, float, float]]) -> None:
     for k, (name, a, b) in enumerate(bounds_nm):
         if k % 2 == 0:
             ax.axvspan(a, b, color="0.93", zorder=0, lw=0)
-        ax.text(0.5 * (a + b), 1.0, name, transform=ax.get_xaxis_transform(), ha="center",
-                va="bottom", fontsize=6.5, color="0.35", clip_on=True)
+        ax.text(0.5 * (a + b), 0.98, name, transform=ax.get_xaxis_transform(), ha="center",
+                va="top", fontsize=6.5, color="0.35", clip_on=True)
