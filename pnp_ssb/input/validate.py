@@ -17,10 +17,10 @@ from pnp_ssb.input.fields import (
 )
 from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import imposed_current_A_m2
+from pnp_ssb.input.topology import neutrality_potential_V, reacting_contacts
 from pnp_ssb.materials import database as matdb
 
 log = logging.getLogger(__name__)
-
 
 
 def with_article(word: str) -> str:
@@ -325,34 +325,6 @@ def _check_interfaces(case: Case, kinds: Sequence[str]) -> None:
                               "non-conductor")
 
 
-def reacting_contacts(case: Case) -> list[tuple[str, str, str]]:
-    """(interface key, conductor, electrolyte) of every contact between a Li-active conductor
-    (an insertion electrode or Li metal) and a solid electrolyte, left to right. A dielectric
-    (compact) layer may sit between them: the key is then the dielectric | electrolyte
-    interface, where the reaction plane is."""
-    mats = case.region_materials
-    names = [r.name for r in case.regions]
-
-    def li_active(name: str) -> bool:
-        m = mats[name]
-        return m.kind == "insertion_electrode" or (
-            m.kind == "metal" and "open_circuit_potential_V" in m.parameters)
-
-    out = []
-    for i in range(len(names) - 1):
-        a, b = names[i], names[i + 1]
-        for se, step in ((b, -1), (a, +1)):
-            if mats[se].kind != "solid_electrolyte":
-                continue
-            j = names.index(se) + step  # the neighbour facing this interface, then through a gap
-            if not 0 <= j < len(names) or {names[j], se} != {a, b}:
-                continue
-            k = j + step if mats[names[j]].kind == "dielectric" else j
-            if 0 <= k < len(names) and mats[names[k]].kind != "dielectric" and li_active(names[k]):
-                out.append((f"{a}|{b}", names[k], se))
-    return out
-
-
 def _check_kinetics(case: Case, kinds: Sequence[str]) -> None:
     for key, _, _ in reacting_contacts(case):
         spec = case.interfaces.get(key)
@@ -439,11 +411,5 @@ def _offset_from_bulk(bc: BoundarySpec, material: matdb.Material) -> float:
     if bc.potential_V is None:
         return 0.0
     return bc.potential_V - neutrality_potential_V(material)
-
-
-def neutrality_potential_V(material: matdb.Material) -> float:
-    """The electrolyte's bulk potential vs a Li electrode in equilibrium with it (0 if not given)."""
-    return material.parameters["neutrality_potential_vs_li_V"].value if (
-        "neutrality_potential_vs_li_V" in material.parameters) else 0.0
 
 

@@ -11,17 +11,14 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from pnp_ssb.discretisation.fem import MPI, PETSc, dolfinx
+from pnp_ssb.discretisation.forms import Problem
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.solvers.constraint_rows import AmountConstraint, ConstraintRows
-
-if TYPE_CHECKING:
-    from pnp_ssb.analysis.solution import Solution
-    from pnp_ssb.discretisation.forms import Problem
 
 log = logging.getLogger(__name__)
 _prefix_counter = itertools.count()
@@ -101,8 +98,8 @@ class SolverError(RuntimeError):
     either may be absent (read them with getattr).
     """
 
-    solution: "Solution"
-    problem: "Problem"
+    solution: Any  # a pnp_ssb.analysis.solution.Solution (analysis sits above the solvers)
+    problem: Problem
 
     def __init__(self, message: str, report: SolveReport) -> None:
         super().__init__(message)
