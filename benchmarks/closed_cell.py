@@ -71,7 +71,7 @@ def compare(v: float, refine: int) -> dict:
         case = transient_case(v, refine)
         run_case(case, Path(tmp) / "warm", comm)
         transient_s, transient = timed(run_case, case, Path(tmp) / "run", comm)
-    steps = transient.transient["steps"]
+    steps = transient.transient.steps
     return {"voltage_V": v, "refine": refine, "cells": len(steady.profile.segments[0].x_m) - 1,
             "steady_error_V": error_V(steady, exact), "steady_s": steady_s,
             "steady_newton": steady.report.newton_iterations,

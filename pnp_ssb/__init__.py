@@ -20,6 +20,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from pnp_ssb import analytic, materials
+from pnp_ssb._version import __version__
 from pnp_ssb.input.case import Case, CaseError
 from pnp_ssb.input.load import load_case
 
@@ -33,10 +34,22 @@ if TYPE_CHECKING:
     from pnp_ssb.studies.sweep import run_sweep
     from pnp_ssb.studies.transient import run_transient
 
-__version__ = "0.1.0"
-__all__ = ["Case", "CaseError", "Solution", "SolverError", "analytic", "dc_resistances",
-           "load_case", "materials", "run", "run_impedance", "run_sweep", "run_transient",
-           "solve"]
+__all__ = [
+    "Case",
+    "CaseError",
+    "Solution",
+    "SolverError",
+    "__version__",
+    "analytic",
+    "dc_resistances",
+    "load_case",
+    "materials",
+    "run",
+    "run_impedance",
+    "run_sweep",
+    "run_transient",
+    "solve",
+]
 
 _LAZY = {  # name -> (module, attribute): these import DOLFINx
     "Solution": ("pnp_ssb.analysis.solution", "Solution"),

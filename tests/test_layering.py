@@ -34,3 +34,16 @@ def test_no_function_below_the_model_takes_a_case(name):
             if p.name == "case" or p.annotation in (Case, "Case"):
                 offenders.append(f"{attr}({p.name})")
     assert not offenders, f"{name}: {offenders}"
+
+
+def test_no_import_cycles():
+    """No module imports, even lazily or for type checking, one that imports it back."""
+    import grimp
+
+    graph = grimp.build_graph("pnp_ssb")
+    cycles = []
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            if graph.chain_exists(imported, module):
+                cycles.append(f"{module} -> {imported}")
+    assert not cycles, cycles

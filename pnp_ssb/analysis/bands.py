@@ -7,7 +7,8 @@ gauge of the potentials is mu~_Li+ = 0 in the electrolytes (pnp_ssb.physics.elec
     E_c = E_vac - EA,  E_v = E_c - Eg             (where the material gives EA and Eg)
     E_F = -e V                                    (each conductor)
     E_Fn = -e U_SE + kT w_e                       (electrolytes with electronic carriers)
-    mu~_Li+ = 0  (electrolytes),  mu_Li = -e U(theta)  (Li-active conductors)
+    mu~_Li+ = kT w_k / s_k  (electrolytes: 0 at equilibrium, the ionic overpotential under
+                             current),  mu_Li = -e U(theta)  (Li-active conductors)
 
 all shifted by +e V_ground. At equilibrium mu_Li = mu~_Li+ + mu~_e makes mu_Li and E_F coincide
 in every electrode that exchanges Li with the electrolyte.
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pnp_ssb.analysis.postprocess import Profile1D
+from pnp_ssb.analysis.postprocess import Profile1D, Segment
 from pnp_ssb.physics.electrodes import open_circuit_potential_V
-from pnp_ssb.physics.model import CellModel
+from pnp_ssb.physics.model import CellModel, RegionModel
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,16 @@ class BandLine:
     region: str
     x_m: np.ndarray
     energy_eV: np.ndarray
+
+
+def li_ion_level_eV(region: RegionModel, seg: Segment, vt: float) -> np.ndarray:
+    """mu~_Li+ (eV) through an electrolyte: kT w_k / s_k of its first Li-linked species with a
+    field (each Li-linked defect carries mu~_Li+ times its Li stoichiometry); 0 at equilibrium,
+    the ionic overpotential under current."""
+    for sp in region.species:
+        if sp.li_stoichiometry and sp.name in seg.w:
+            return vt * np.asarray(seg.w[sp.name]) / sp.li_stoichiometry
+    return np.zeros_like(seg.x_m)
 
 
 def band_lines(model: CellModel, profile: Profile1D) -> list[BandLine]:
@@ -52,7 +63,8 @@ def band_lines(model: CellModel, profile: Profile1D) -> list[BandLine]:
                 lines.append(BandLine("E_v", seg.region, seg.x_m, e_c - params["band_gap_eV"].value))
         flat = np.ones_like(seg.x_m)
         if mat.kind == "solid_electrolyte":
-            lines.append(BandLine("mu~_Li+", seg.region, seg.x_m, 0.0 * flat + shift))
+            lines.append(BandLine("mu~_Li+", seg.region, seg.x_m,
+                                  li_ion_level_eV(region, seg, profile.thermal_voltage_V) + shift))
             if region.electronic != "none":  # the electrons' quasi-Fermi level
                 assert region.li_potential_V is not None  # required by case validation
                 w_e = seg.w.get("electron", np.zeros_like(seg.x_m))

@@ -93,7 +93,9 @@ def fit_arcs(frequency_Hz: np.ndarray, z_ohm_m2: np.ndarray, n_arcs: int,
 
     f = np.asarray(frequency_Hz, dtype=float)
     z = np.asarray(z_ohm_m2, dtype=complex)
-    if n_arcs < 1 or len(f) < 2 * n_arcs + int(series) + 1:
+    if n_arcs < 1:
+        raise FitError(f"{n_arcs} arcs: expected at least one RC arc")
+    if len(f) < 2 * n_arcs + int(series) + 1:
         raise FitError(f"{len(f)} frequencies cannot determine {n_arcs} arcs"
                        f"{' and a series resistance' if series else ''}")
     w = 2 * np.pi * f

@@ -294,23 +294,23 @@ def compare_measured(x_model: np.ndarray, cpd_model: np.ndarray, x_meas: np.ndar
     xm, first = np.unique(x_model[order], return_index=True)
     cm = cpd_model[order][first]
 
-    def misfit(shift: float) -> tuple[float, float]:
+    def misfit(shift: float) -> tuple[float, float, float]:
         x = x_meas + shift
         inside = (x >= xm[0]) & (x <= xm[-1])
         if inside.sum() < 2:
-            return math.inf, 0.0
+            return math.inf, 0.0, math.inf
         model = np.interp(x[inside], xm, cm)
         offset = float(np.mean(model - cpd_meas[inside]))
-        rms = float(np.sqrt(np.mean((model - cpd_meas[inside] - offset) ** 2)))
-        return rms, offset
+        residual = model - cpd_meas[inside] - offset
+        return float(np.sqrt(np.mean(residual**2))), offset, float(np.max(np.abs(residual)))
 
     shift = 0.0
     if fit_shift:
         span = xm[-1] - xm[0]
         candidates = np.linspace(-0.2 * span, 0.2 * span, 401)
         shift = float(min(candidates, key=lambda s: misfit(s)[0]))
-    rms, offset = misfit(shift)
-    return {"offset_V": offset, "shift_m": shift, "rms_misfit_V": rms}
+    rms, offset, worst = misfit(shift)
+    return {"offset_V": offset, "shift_m": shift, "rms_misfit_V": rms, "max_misfit_V": worst}
 
 
 def invert_fermi_level(run: RunProfile, measured_cpd_V: np.ndarray, tip_work_function_eV: float,

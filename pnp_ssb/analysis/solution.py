@@ -106,6 +106,7 @@ class Solution:
     li_balance: LiBalance | None = None
     transient: TransientRecord | None = None
     impedance: ImpedanceRecord | None = None
+    time_s: float | None = None  # a transient's state: its time
 
     @property
     def contacts(self) -> list[ReactingContact]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from pnp_ssb import __version__
+from pnp_ssb._version import __version__
 from pnp_ssb.analysis.kinetics import overpotential_split
 from pnp_ssb.analysis.resistance import contact_resistances
 from pnp_ssb.analysis.solution import Solution

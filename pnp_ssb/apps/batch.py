@@ -23,6 +23,7 @@ from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case, CaseError
 from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import write_csv_rows, write_json
+from pnp_ssb.log import ProgressBar
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.registry import run_case
 
@@ -135,10 +136,11 @@ def run_sweep(points: Sequence[SweepPoint], outdir: str | Path, ranks_per_point:
     todo = [k for k, p in enumerate(points) if not _done(outdir / p.folder)]
     todo = comm.bcast(todo if comm.rank == 0 else None, root=0)
     sub = comm.Split(color=color, key=comm.rank)
-    for k in todo:
-        if k % groups != color:
-            continue
+    mine = [k for k in todo if k % groups == color]
+    bar = ProgressBar("sweep: points", len(mine))
+    for n, k in enumerate(mine):
         point = points[k]
+        bar.update(n, point.folder)
         folder = outdir / point.folder
         case: Case = load_case(point.case_path, point.overrides)
         try:
@@ -147,6 +149,7 @@ def run_sweep(points: Sequence[SweepPoint], outdir: str | Path, ranks_per_point:
             if sub.rank == 0:
                 write_json(folder / "failure.json", {"case": case.name, "error": str(exc)})
             log.warning("sweep point %s failed: %s", point.folder, exc)
+    bar.close()
     comm.barrier()
     rows = []
     for point in points:

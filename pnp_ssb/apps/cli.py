@@ -15,11 +15,31 @@ from pnp_ssb.analysis.kpfm import KPFMError
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
 from pnp_ssb.input.load import load_case
-from pnp_ssb.log import configure_logging, world_rank
+from pnp_ssb.log import configure_logging, set_quiet, world_rank
 from pnp_ssb.materials.database import describe_materials
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_CONVERGED = 3
+
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: expected at least 1")
+    return value
+
+
+def _add_quiet(sub: argparse._SubParsersAction) -> None:
+    """-q/--quiet for every command that does work."""
+    for name, c in sub.choices.items():
+        if name not in ("schema", "materials"):
+            c.add_argument("-q", "--quiet", action="store_true",
+                           help="no progress bars; log warnings and errors only")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="work function of the tip, eV (cancels after base referencing)")
     c.add_argument("--psf-width-m", type=float, default=0.0,
                    help="standard deviation of the tip's Gaussian point-spread function, m")
-    c.add_argument("--measured", help="measured profile, CSV with columns x_m, cpd_V")
+    c.add_argument("--measured", help="measured CPD: a Gwyddion .gwy or TIFF image (averaged "
+                   "along y), or a CSV profile with columns x_m, cpd_V")
+    c.add_argument("--channel", help="the image channel to use, by name (.gwy)")
     c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("mesh", help="write a 2D cross-section mesh (gmsh .msh, lengths in nm)")
@@ -79,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
         k.add_argument("-o", "--output", required=True, help="output .msh file")
     c = sub.add_parser("fit", help="fit R_s + RC arcs to an impedance.csv (Ohm cm^2, F/cm^2)")
     c.add_argument("spectrum", help="impedance.csv of an impedance run")
-    c.add_argument("--arcs", type=int, default=2, help="number of RC arcs")
+    c.add_argument("--arcs", type=_positive_int, default=2, help="number of RC arcs (>= 1)")
     c.add_argument("--labels", help="comma-separated names of the arcs, high to low frequency")
     c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
     c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
@@ -96,7 +118,16 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
     c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
     c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+    _add_report(sub)
+    _add_quiet(sub)
     return p
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("report", help="one self-contained HTML page of a run: status, key "
+                                      "numbers, figures, the case, versions, citations")
+    c.add_argument("run_dir", help="output directory of `pnp-ssb run`")
+    c.add_argument("-o", "--output", help="the HTML file (default RUN_DIR/report.html)")
 
 
 # -o of each command: a directory, or a file
@@ -139,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     EXIT_NOT_CONVERGED)."""
     args = _parser().parse_args(argv)
     log = configure_logging(logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
+    if getattr(args, "quiet", False):
+        set_quiet(True)
     if args.command == "schema":
         sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
         return 0
@@ -147,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("fit", "mesh", "cpd") and not _output_ok(args, log):
         return EXIT_BAD_INPUT
-    commands = {"screen": _screen, "fit": _fit, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd}
+    commands = {"screen": _screen, "fit": _fit, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
+                "report": _report}
     if args.command in commands:
         return commands[args.command](args, log)
     return _case_command(args, log)
@@ -189,6 +223,19 @@ def _sweep(args, log) -> int:
     return EXIT_NOT_CONVERGED if failed else 0
 
 
+def _report(args, log) -> int:
+    # here, not at the top: it imports DOLFINx (check/schema/materials must not)
+    from pnp_ssb.apps.report import ReportError, write_report
+
+    try:
+        path = write_report(args.run_dir, args.output)
+    except ReportError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    log.info("wrote %s", path)
+    return 0
+
+
 def _cpd(args, log) -> int:
     # here, not at the top: it imports DOLFINx (check/schema/materials must not)
     from pnp_ssb.apps.cpd import run_cpd
@@ -197,6 +244,7 @@ def _cpd(args, log) -> int:
         results = run_cpd(args.run_dir, args.output, reference=args.reference,
                           base=args.base, tip_work_function_eV=args.tip_work_function_eV,
                           psf_width_m=args.psf_width_m, measured=args.measured,
+                          channel=args.channel,
                           fit_shift=args.fit_shift)
     except (KPFMError, CaseError) as exc:
         log.error("%s", exc)

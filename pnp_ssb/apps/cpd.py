@@ -2,7 +2,6 @@
 measured profile, compute the CPD a Kelvin probe would record (:mod:`pnp_ssb.analysis.kpfm`),
 and write cpd.csv, cpd.json, cpd.png and, for 2D runs, the CPD maps."""
 
-import csv
 import json
 from pathlib import Path
 
@@ -16,7 +15,9 @@ from pnp_ssb.analysis.kpfm import (
     compute_cpd,
 )
 from pnp_ssb.input.load import load_case
-from pnp_ssb.io.output import plot_cpd, plot_map, read_map_csv, read_profiles_csv, write_csv_rows, write_json
+from pnp_ssb.io.measured import read_measured
+from pnp_ssb.io.output import read_map_csv, read_profiles_csv, write_csv_rows, write_json
+from pnp_ssb.io.plots import plot_cpd, plot_map
 from pnp_ssb.log import world_rank
 from pnp_ssb.physics.electrodes import reference_work_function_eV
 
@@ -58,28 +59,6 @@ def _cell_voltage(cell: dict) -> float | None:
     if "ocv_V" in cell:
         return cell["ocv_V"]
     return abs(cell["cell_voltage_V"]) if "cell_voltage_V" in cell else None
-
-
-def read_measured(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """A measured profile: CSV with a header naming x (m) and CPD (V) columns, e.g. 'x_m,cpd_V'."""
-    path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except OSError as exc:
-        raise KPFMError(f"--measured {path}: cannot read it ({exc})") from None
-    if len(rows) < 3 or len(rows[0]) < 2:
-        raise KPFMError(f"--measured {path}: expected a header (x_m, cpd_V) and at least two "
-                        "rows of two numbers")
-    try:
-        data = np.array([[float(v) for v in r[:2]] for r in rows[1:] if r], dtype=float)
-    except ValueError as exc:
-        raise KPFMError(f"--measured {path}: a row is not two numbers ({exc}); expected "
-                        "columns x_m, cpd_V") from None
-    if not np.all(np.isfinite(data)):
-        raise KPFMError(f"--measured {path}: non-finite values; expected numbers")
-    order = np.argsort(data[:, 0])
-    return data[order, 0], data[order, 1]
 
 
 def sweep_states(path: Path) -> list[Path]:
@@ -126,13 +105,15 @@ def _write_map(maps: dict[str, np.ndarray], out: Path, electrolytes: list[str]) 
 def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | None = None,
             base: str | None = None, tip_work_function_eV: float = 5.0,
             psf_width_m: float = 0.0, measured: str | Path | None = None,
-            fit_shift: bool = False) -> list[CPDResult]:
+            fit_shift: bool = False, channel: str | None = None) -> list[CPDResult]:
     """CPD of a run (or of every state of an OCV sweep) into ``out``.
 
     For a sweep the reference defaults to its lowest-OCV state (SOC = 0), and ``out`` gets one
-    folder per state, dcpd_sweep.png (dCPD of every state, as in the seed's Fig. 5b) and
-    cpd_summary.json over the states. With ``measured`` the (last) state is compared with a
-    measured profile: fitted offset (and x shift), RMS misfit, cpd_vs_measured.png.
+    folder per state (its cpd.csv, cpd_summary.json and cpd.png), dcpd_sweep.png (dCPD of
+    every state, as in the seed's Fig. 5b) and cpd_summary.json over the states. With
+    ``measured`` (a .gwy or TIFF image, line-averaged along y, or a CSV profile; ``channel``
+    names the image's channel) the (last) state is compared with it: fitted offset (and x
+    shift), RMS and largest misfit, cpd_comparison.json and cpd_vs_measured.png.
     """
     writer = world_rank() == 0  # under mpirun every rank computes (cheap), rank 0 writes
     run_dir, out = Path(run_dir), Path(out)
@@ -147,6 +128,7 @@ def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | Non
                               reference=ref, psf_width_m=psf_width_m)
             if writer:
                 _write_result(res, out / p.name)
+                plot_cpd(out / p.name, [res])
             results.append(res)
         if writer:
             write_json(out / "cpd_summary.json", {"reference": str(ref.path),
@@ -161,12 +143,13 @@ def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | Non
         plot_cpd(out, results)
     if measured is not None:
         last = results[-1]
-        x_meas, cpd_meas = read_measured(measured)
+        meas = read_measured(measured, channel)
+        x_meas, cpd_meas = meas.x_m, meas.cpd_V
         comparison = compare_measured(last.run.x_m, last.cpd_base_V, x_meas, cpd_meas, fit_shift)
         summary = dict(last.summary)
-        summary["measured"] = {"file": str(measured), **comparison}
+        summary["measured"] = {"file": meas.source, "psf_width_m": psf_width_m, **comparison}
         if writer:
             plot_cpd(out, [last], measured=(x_meas + comparison["shift_m"],
-                                            cpd_meas + comparison["offset_V"]))
+                                            cpd_meas + comparison["offset_V"], meas.spread_V))
             write_json(out / "cpd_comparison.json", summary)
     return results

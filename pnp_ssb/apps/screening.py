@@ -25,7 +25,9 @@ from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.fields import CaseError, Length, PositiveFloat, Temperature
 from pnp_ssb.input.load import format_validation_error, load_case
 from pnp_ssb.input.tomlio import read_toml
-from pnp_ssb.io.output import plot_screen_heatmap, write_csv_rows, write_json
+from pnp_ssb.io.output import write_csv_rows, write_json
+from pnp_ssb.io.plots import plot_screen_heatmap
+from pnp_ssb.log import ProgressBar
 from pnp_ssb.materials import database as matdb
 from pnp_ssb.physics.model import CellModel
 from pnp_ssb.studies.resistance import OHM_M2_TO_OHM_CM2, space_charge_resistance_ohm_m2
@@ -164,13 +166,15 @@ def run_screen(spec: ScreenSpec, outdir: str | Path, comm=None) -> ScreenResult:
     # one-rank groups: pairs are small 1D problems. The group is not freed here: meshes built on
     # it may outlive this call until garbage collection
     sub = comm.Split(color=comm.rank, key=0)
-    for k, electrode, electrolyte in todo:
-        if k % comm.size != comm.rank:
-            continue
+    mine = [t for t in todo if t[0] % comm.size == comm.rank]
+    bar = ProgressBar("screen: pairs", len(mine))
+    for n, (_, electrode, electrolyte) in enumerate(mine):
         row = solve_pair(spec, electrode, electrolyte, sub)
+        bar.update(n + 1, f"{electrode.name} | {electrolyte}")
         write_json(folder / f"{electrode.name}__{electrolyte}.json", row)
         log.info("pair %s | %s: drop %.3f V, R_scl %.3g Ohm cm^2", electrode.name, electrolyte,
                  row["drop_V"], row["r_scl_ohm_cm2"])
+    bar.close()
     comm.barrier()
     rows = [json.loads((folder / f"{e.name}__{se}.json").read_text(encoding="utf-8"))
             for e, se in pairs(spec)]

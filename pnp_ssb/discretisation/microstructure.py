@@ -13,6 +13,7 @@ h_max. The same arguments (and seed) give the same mesh.
 import logging
 import math
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb.input.case import GeometrySpec
+from pnp_ssb.log import ProgressBar
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +258,10 @@ def build_cross_section(layers: Layers, electrolyte: str, grains: list[list[Poin
     occ.synchronize()
     _tag_groups(layers, electrolyte, width_nm, bool(tools))
     _size_field(layers, sizing)
+    bar, start = ProgressBar(f"{name}: gmsh meshing", 1.0), time.perf_counter()
     gmsh.model.mesh.generate(2)
+    bar.close()
+    log.info("%s: gmsh meshed the cross-section in %.1f s", name, time.perf_counter() - start)
 
 
 def _tag_groups(layers: Layers, electrolyte: str, width_nm: float, split: bool) -> None:

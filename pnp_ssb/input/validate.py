@@ -17,10 +17,15 @@ from pnp_ssb.input.fields import (
 )
 from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import imposed_current_A_m2
+from pnp_ssb.input.topology import neutrality_potential_V, reacting_contacts
 from pnp_ssb.materials import database as matdb
 
 log = logging.getLogger(__name__)
 
+
+def with_article(word: str) -> str:
+    """'a metal', 'an insertion_electrode': the indefinite article for a kind in a message."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 def validate_semantics(case: Case) -> None:
     """Checks that span fields: names, materials, species and boundary/study consistency."""
@@ -116,7 +121,7 @@ def _check_grain_boundaries(case: Case, kinds: Sequence[str]) -> None:
             raise field_error(where, "{...}", "a table keyed by a region name: " + ", ".join(names))
         if kinds[names.index(key)] != "solid_electrolyte":
             raise field_error(where, "{...}", f"grain boundaries in a solid_electrolyte; region "
-                              f"{key!r} is a {kinds[names.index(key)]}")
+                              f"{key!r} is {with_article(kinds[names.index(key)])}")
         species = case.region_materials[key].species
         for sp in gb.energy_shift_eV:
             if sp not in species:
@@ -252,12 +257,12 @@ def _check_region_material(i: int, region: RegionSpec, material: matdb.Material)
                               f"{table.theta[0]} to {table.theta[-1]}")
     elif region.li_fraction is not None:
         raise field_error(f"{where}.li_fraction", region.li_fraction,
-                          f"no li_fraction: {region.material} is a {kind}, not an "
+                          f"no li_fraction: {region.material} is {with_article(kind)}, not an "
                           "insertion_electrode")
     if region.electronic != "none":
         if kind != "solid_electrolyte":
             raise field_error(f"{where}.electronic", region.electronic,
-                              f"'none': {region.material} is a {kind}, not a solid_electrolyte")
+                              f"'none': {region.material} is {with_article(kind)}, not a solid_electrolyte")
         if region.li_potential_V is None:
             raise CaseError(f"{where}.li_potential_V: missing; electronic carriers need the "
                             "electrolyte's Li potential vs Li/Li+ to place its Fermi level")
@@ -318,34 +323,6 @@ def _check_interfaces(case: Case, kinds: Sequence[str]) -> None:
             raise field_error(f"interfaces.{key}.dipole_V", spec.dipole_V,
                               "0 here: a dipole step is supported between a conductor and a "
                               "non-conductor")
-
-
-def reacting_contacts(case: Case) -> list[tuple[str, str, str]]:
-    """(interface key, conductor, electrolyte) of every contact between a Li-active conductor
-    (an insertion electrode or Li metal) and a solid electrolyte, left to right. A dielectric
-    (compact) layer may sit between them: the key is then the dielectric | electrolyte
-    interface, where the reaction plane is."""
-    mats = case.region_materials
-    names = [r.name for r in case.regions]
-
-    def li_active(name: str) -> bool:
-        m = mats[name]
-        return m.kind == "insertion_electrode" or (
-            m.kind == "metal" and "open_circuit_potential_V" in m.parameters)
-
-    out = []
-    for i in range(len(names) - 1):
-        a, b = names[i], names[i + 1]
-        for se, step in ((b, -1), (a, +1)):
-            if mats[se].kind != "solid_electrolyte":
-                continue
-            j = names.index(se) + step  # the neighbour facing this interface, then through a gap
-            if not 0 <= j < len(names) or {names[j], se} != {a, b}:
-                continue
-            k = j + step if mats[names[j]].kind == "dielectric" else j
-            if 0 <= k < len(names) and mats[names[k]].kind != "dielectric" and li_active(names[k]):
-                out.append((f"{a}|{b}", names[k], se))
-    return out
 
 
 def _check_kinetics(case: Case, kinds: Sequence[str]) -> None:
@@ -434,11 +411,5 @@ def _offset_from_bulk(bc: BoundarySpec, material: matdb.Material) -> float:
     if bc.potential_V is None:
         return 0.0
     return bc.potential_V - neutrality_potential_V(material)
-
-
-def neutrality_potential_V(material: matdb.Material) -> float:
-    """The electrolyte's bulk potential vs a Li electrode in equilibrium with it (0 if not given)."""
-    return material.parameters["neutrality_potential_vs_li_V"].value if (
-        "neutrality_potential_vs_li_V" in material.parameters) else 0.0
 
 

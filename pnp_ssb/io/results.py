@@ -14,18 +14,27 @@ from pnp_ssb.discretisation.forms import concentration_ufl
 from pnp_ssb.input.case import Case, case_to_dict
 from pnp_ssb.input.tomlio import dumps_toml
 from pnp_ssb.io.output import (
-    plot_band_diagram,
-    plot_map,
-    plot_profiles,
     read_map_csv,
     write_json,
     write_map_csv,
     write_profiles_csv,
     write_text_atomic,
 )
+from pnp_ssb.io.plots import (
+    ProfileFigureData,
+    key_numbers,
+    overview_figure,
+    plot_band_diagram,
+    plot_map,
+    plot_profiles,
+    save_figure,
+)
 from pnp_ssb.materials import database as matdb
 from pnp_ssb.physics.model import CellModel
 
+# every run cites the package, the finite-element library and the space-charge formalism
+# (docs/theory.md); then the sources of the material values it used
+METHOD_CITATIONS = ("pnp_ssb", "Baratta2023", "Swift2021")
 
 def _write_fields(solution: Solution, outdir: Path) -> None:
     fmt = solution.case.output.fields
@@ -99,31 +108,60 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
         write_text_atomic(outdir / "case.resolved.toml",
                           dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",
-                          matdb.bibtex_entries(solution.case.citation_keys()))
+                          matdb.bibtex_entries([*METHOD_CITATIONS, *solution.case.citation_keys()]))
         if solution.case.output.figures:
-            marks: dict[str, float] = {}
-            x_end = sum(r.thickness_m for r in solution.case.regions)
-            x = 0.0
-            for i, region in enumerate(solution.case.regions):
-                if i:
-                    name = f"{solution.case.regions[i - 1].name}|{region.name}"
-                    marks[name] = x
-                    marks[name + ":width"] = max((s.width_m for s in solution.layers.get(name, [])),
-                                                 default=0.0)
-                x += region.thickness_m
-            for side, xs in (("left", 0.0), ("right", x_end)):
-                marks[side] = xs
-                if side in solution.layers:
-                    marks[side + ":width"] = solution.layers[side][0].width_m
-            stern_points = {(0.0 if side == "left" else x_end):
-                            data["boundaries"][side]["electrode_potential_V"]
-                            for side in solution.problem.stern_capacitance}
-            plot_profiles(outdir, solution.profile, marks, stern_points)
-            if isinstance(solution.model, CellModel):
-                plot_band_diagram(outdir, band_lines(solution.model, solution.profile), marks)
+            _profile_figures(solution, data, outdir)
         write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
     comm.barrier()
     return outdir
+
+
+def state_label(solution: Solution) -> str:
+    """The state a figure shows, for its title: the time of a transient, the cell voltage (at
+    open circuit, under bias or at a current), or the study type of a stack."""
+    study = solution.case.study
+    if solution.time_s is not None:
+        return f"t = {solution.time_s:.4g} s"
+    if solution.current_control is not None:
+        return (f"{solution.current_control.target_A_m2:g} A/m$^2$, "
+                f"V = {solution.current_control.voltage_V:.4f} V")
+    if isinstance(solution.model, CellModel):
+        volts = solution.model.cell.terminal_voltages_V()
+        v = max(volts.values()) - min(volts.values()) if volts else 0.0
+        return (f"OCV {v:.3f} V" if study.type in ("equilibrium", "ocv_sweep", "impedance")
+                else f"bias {v:.3f} V")
+    return study.type.replace("_", " ")
+
+
+def _profile_figures(solution: Solution, data: dict[str, Any], outdir: Path) -> None:
+    """potential.png, concentrations.png and, for a cell, bands.png."""
+    model = solution.model
+    marks: dict[str, float] = {}
+    layers, x = [], 0.0
+    for i, region in enumerate(model.regions):
+        if i:
+            name = f"{model.regions[i - 1].name}|{region.name}"
+            marks[name] = x
+            marks[name + ":width"] = max((s.width_m for s in solution.layers.get(name, [])),
+                                         default=0.0)
+        layers.append((region.name, x * 1e9, (x + region.thickness_m) * 1e9))
+        x += region.thickness_m
+    for side, xs in (("left", 0.0), ("right", x)):
+        marks[side] = xs
+        if side in solution.layers:
+            marks[side + ":width"] = solution.layers[side][0].width_m
+    stern_points = {(0.0 if side == "left" else x): data["boundaries"][side]["electrode_potential_V"]
+                    for side in solution.problem.stern_capacitance}
+    c_s = model.scales.concentration_m3
+    bulk = {f"{sp.name} ({r.name})": sp.bulk_concentration * c_s
+            for r in model.regions for sp in r.species}
+    figure_data = ProfileFigureData(state_label(solution), marks, tuple(layers), stern_points,
+                                    bulk)
+    plot_profiles(outdir, solution.profile, figure_data)
+    save_figure(overview_figure(solution.profile, figure_data, key_numbers(data)),
+                outdir / "overview.png")
+    if isinstance(model, CellModel):
+        plot_band_diagram(outdir, band_lines(model, solution.profile), marks)
 
 
 def _quantity_dict(q) -> Any:

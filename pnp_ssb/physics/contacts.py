@@ -13,7 +13,7 @@ import numpy as np
 
 from pnp_ssb.constants import VACUUM_PERMITTIVITY_F_M
 from pnp_ssb.input.case import BoundarySpec, Case
-from pnp_ssb.input.validate import neutrality_potential_V, reacting_contacts
+from pnp_ssb.input.topology import neutrality_potential_V, reacting_contacts
 from pnp_ssb.materials.format import Table
 from pnp_ssb.physics.electrodes import CellState, open_circuit_potential_V
 

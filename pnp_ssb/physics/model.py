@@ -27,7 +27,7 @@ from pnp_ssb.constants import (
     thermal_voltage_V,
 )
 from pnp_ssb.input.case import Case
-from pnp_ssb.input.validate import neutrality_potential_V
+from pnp_ssb.input.topology import neutrality_potential_V
 from pnp_ssb.materials.format import Material
 from pnp_ssb.physics.contacts import (
     ElectrodeTransport,

@@ -11,17 +11,14 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from pnp_ssb.discretisation.fem import MPI, PETSc, dolfinx
+from pnp_ssb.discretisation.forms import Problem
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.solvers.constraint_rows import AmountConstraint, ConstraintRows
-
-if TYPE_CHECKING:
-    from pnp_ssb.analysis.solution import Solution
-    from pnp_ssb.discretisation.forms import Problem
 
 log = logging.getLogger(__name__)
 _prefix_counter = itertools.count()
@@ -101,8 +98,8 @@ class SolverError(RuntimeError):
     either may be absent (read them with getattr).
     """
 
-    solution: "Solution"
-    problem: "Problem"
+    solution: Any  # a pnp_ssb.analysis.solution.Solution (analysis sits above the solvers)
+    problem: Problem
 
     def __init__(self, message: str, report: SolveReport) -> None:
         super().__init__(message)
@@ -151,13 +148,14 @@ class NewtonSolver:
         self.settings = settings
         self.unknowns = list(unknowns)
         single = len(self.unknowns) == 1
+        self._prefix = f"pnp_ssb_{next(_prefix_counter)}_"
+        self._options = _petsc_options(settings, len(self.unknowns))
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             residuals[0] if single else list(residuals),
             self.unknowns[0] if single else self.unknowns,
             bcs=list(bcs), entity_maps=list(entity_maps) or None,
             kind=None if single else "mpi",
-            petsc_options_prefix=f"pnp_ssb_{next(_prefix_counter)}_",
-            petsc_options=_petsc_options(settings, len(self.unknowns)))
+            petsc_options_prefix=self._prefix, petsc_options=self._options)
         self._split_fields()
         self._residuals: list[float] = []
         self._updates: list[float] = []
@@ -212,6 +210,11 @@ class NewtonSolver:
             if obj is not None:
                 obj.destroy()
                 setattr(problem, name, None)
+        # this solver's entries leave the global options database with it: a factorisation
+        # option of a solver that never factored would otherwise be reported unused at exit
+        options = PETSc.Options()
+        for key in self._options:
+            options.delValue(f"-{self._prefix}{key}")
 
     def _converged(self, snes, it: int, norms) -> int:
         _xnorm, _ynorm, fnorm = norms

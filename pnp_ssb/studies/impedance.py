@@ -34,6 +34,7 @@ from pnp_ssb.analysis.solution import newton_settings
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case, CaseError
 from pnp_ssb.input.study import ImpedanceStudy, TransientStudy, study_of
+from pnp_ssb.log import ProgressBar
 from pnp_ssb.physics.model import CellModel
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.small_signal import _Layout, _SmallSignal, _Tangent, _Terminal
@@ -136,12 +137,15 @@ def spectrum_of(stepper, f: np.ndarray) -> ImpedanceSpectrum:
     explicit = tangent.explicit_voltage()
     system = _SmallSignal(stepper, _Layout(p.unknowns), terminal)
     values = np.empty(f.size, dtype=complex)
+    bar = ProgressBar("impedance: frequencies", f.size)
     try:
         for i, freq in enumerate(f):
             omega = 2 * math.pi * freq
             du_re, du_im = system.solve(omega)
             values[i] = 1.0 / tangent.wire_current(du_re, du_im, omega, explicit)
+            bar.update(i + 1, f"{freq:.3g} Hz")
     finally:
+        bar.close()
         system.close()
     ndofs = sum(u.function_space.dofmap.index_map.size_global for u in p.unknowns)
     return ImpedanceSpectrum(f, values, ndofs)

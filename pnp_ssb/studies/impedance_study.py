@@ -13,7 +13,8 @@ import numpy as np
 from pnp_ssb.analysis.solution import ImpedanceRecord, postprocess_solution
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case
-from pnp_ssb.io.output import plot_impedance, write_csv_rows
+from pnp_ssb.io.output import write_csv_rows
+from pnp_ssb.io.plots import plot_impedance
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import run_folder
 from pnp_ssb.studies.impedance import (

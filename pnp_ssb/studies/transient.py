@@ -30,7 +30,8 @@ from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.discretisation.forms import lumped_measure  # noqa: F401  (tests integrate with it)
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.study import TransientStudy, study_of
-from pnp_ssb.io.output import plot_timeseries, write_csv_rows
+from pnp_ssb.io.output import write_csv_rows
+from pnp_ssb.io.plots import plot_timeseries
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import clear_outputs, run_folder
 from pnp_ssb.log import ProgressBar
@@ -267,6 +268,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
         if pending_outputs and clock.t >= pending_outputs[0] * (1 - 1e-12):
             sol = postprocess_solution(case, stepper.model, stepper.problem.domain,
                                        stepper.problem, stepper.report, start_wall, True, "")
+            sol.time_s = clock.t
             if twin is not None:
                 control.attach_state(sol, twin.compare(stepper, clock.t))
             write_outputs(sol, outdir / f"t_{pending_outputs.pop(0):.6g}s")
@@ -285,6 +287,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
     solution = postprocess_solution(case, stepper.model, stepper.problem.domain,
                                     stepper.problem, stepper.report, start_wall, True, "")
     solution.transient = TransientRecord(clock.t, clock.step, total_its, clock.rows)
+    solution.time_s = clock.t
     log.info("%s: t = %.6g s in %d steps, %d Newton iterations", case.name, clock.t,
              clock.step, total_its)
     return solution

@@ -83,3 +83,20 @@ def test_large_but_shrinking_updates_go_on():
 def test_non_finite_update_fails(value):
     """(a PETSc-version-dependent name: this once raised AttributeError instead of failing)"""
     assert run([1.0, value])[-1] == NOT_FINITE
+
+
+def test_a_closed_solver_leaves_no_options_behind():
+    """close() removes the solver's entries from PETSc's options database, so that a solver
+    that never factored does not leave 'options you set that were not used' at exit."""
+    from pnp_ssb.discretisation.fem import MPI, ufl
+    from pnp_ssb.discretisation.fem import dolfinx as dfx
+
+    msh = dfx.mesh.create_unit_interval(MPI.COMM_WORLD, 4)
+    V = dfx.fem.functionspace(msh, ("Lagrange", 1))
+    u, v = dfx.fem.Function(V), ufl.TestFunction(V)
+    solver = NewtonSolver([ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx + u * v * ufl.dx],
+                          [u], [], [], NewtonSettings(linear_solver="mumps"))
+    prefix = solver._prefix
+    assert PETSc.Options().hasName(f"-{prefix}mat_mumps_icntl_14")
+    solver.close()
+    assert not PETSc.Options().hasName(f"-{prefix}mat_mumps_icntl_14")

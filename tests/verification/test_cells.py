@@ -169,7 +169,7 @@ def test_current_control_inverts_voltage_control():
     del data["boundaries"]["right"]["voltage_V"]
     data["study"]["current_density_A_m2"] = i
     controlled = solve_case(load_case(data, QUIET))
-    assert controlled.current_control["voltage_V"] == pytest.approx(0.3, abs=1e-8)
+    assert controlled.current_control.voltage_V == pytest.approx(0.3, abs=1e-8)
     split = controlled.kinetics
     assert split[0].current_density_A_m2 == pytest.approx(i, rel=1e-8)
 

@@ -22,8 +22,9 @@ from pnp_ssb.analysis.kpfm import (
     point_spread,
 )
 from pnp_ssb.apps.cli import main
-from pnp_ssb.apps.cpd import read_measured, read_run, run_cpd
+from pnp_ssb.apps.cpd import read_run, run_cpd
 from pnp_ssb.input.load import load_case
+from pnp_ssb.io.measured import read_measured
 from pnp_ssb.studies.registry import run_case
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
@@ -115,7 +116,8 @@ def test_measured_profile_alignment(fuller_sweep, tmp_path):
     path = tmp_path / "measured.csv"
     path.write_text("x_m,cpd_V\n" + "\n".join(f"{float(a)!r},{float(b)!r}" for a, b in zip(x, fake,
                                                                               strict=True)))
-    xm, cm = read_measured(path)
+    measured = read_measured(path)
+    xm, cm = measured.x_m, measured.cpd_V
     assert xm.size == 300 and np.allclose(cm, fake)
     assert main(["cpd", str(fuller_sweep / "ocv_3.750V"), "--measured", str(path),
                  "-o", str(tmp_path / "out")]) == 0

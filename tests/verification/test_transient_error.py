@@ -103,7 +103,7 @@ def test_impedance_estimate_brackets_the_exact_error(tmp_path):
     f, values = z[:, 0], (z[:, 1] + 1j * z[:, 2]) * 1e-4  # Ohm cm^2 -> Ohm m^2
     exact = analytic.blocking_binary_impedance_ohm_m2(f, C, D, EPS, L, T)
     error = np.max(np.abs(values - exact) / np.abs(exact))
-    estimate = sol.impedance["relative_error_estimate"]
+    estimate = sol.impedance.relative_error_estimate
     assert 1 / 1.5 < estimate / error < 1.5  # measured: 9.46e-4 vs 9.47e-4
     assert sol.error_control["estimate_V"] is not None
 

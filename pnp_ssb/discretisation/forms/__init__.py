@@ -16,7 +16,7 @@ from pnp_ssb.discretisation.forms.electrode_diffusion import (
     ElectrodeField,
     table_ufl,
 )
-from pnp_ssb.discretisation.forms.grain_boundaries import GrainCore
+from pnp_ssb.discretisation.forms.fields import GrainCore
 from pnp_ssb.discretisation.forms.problem import (
     QUADRATURE_DEGREE,
     FormBuilder,

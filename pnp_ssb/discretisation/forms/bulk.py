@@ -11,7 +11,7 @@ With c_k = N_k f(a_k) from :mod:`pnp_ssb.physics.model` (all in kT units):
 import numpy as np
 
 from pnp_ssb.discretisation.fem import dolfinx, ufl
-from pnp_ssb.discretisation.forms.grain_boundaries import GrainCore
+from pnp_ssb.discretisation.forms.fields import GrainCore
 from pnp_ssb.discretisation.forms.problem import FormBuilder, Problem, species_scale
 from pnp_ssb.physics.model import RegionModel, SpeciesModel
 

@@ -1,12 +1,12 @@
 """Li diffusion inside insertion electrodes during a transient, and OCV / diffusivity tables of
 theta as UFL expressions (smooth at their nodes, so Newton sees well-defined slopes)."""
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import dolfinx, ufl
+from pnp_ssb.discretisation.forms.fields import ElectrodeField
 from pnp_ssb.materials.format import Table
 from pnp_ssb.physics.model import StackModel
 
@@ -38,35 +38,6 @@ def _ramp(x, width: float, band: float):
     clip = ufl.max_value(ufl.min_value(x, width), 0.0)
     return ufl.conditional(ufl.lt(abs(x), band), low,
                            ufl.conditional(ufl.lt(abs(x - width), band), high, clip))
-
-
-@dataclass
-class ElectrodeField:
-    """Li in an insertion electrode during a transient: u = logit(theta) on its submesh.
-
-    Residual (scaled by L^2/D_ref): int (L^2/D_ref)(theta - theta_n)/dt r dx
-    + int (D(theta)/D_ref) theta(1 - theta) grad u . grad r dx + int (J_Li,out L/(N D_ref)) r dS
-    = 0, i.e. N dtheta/dt = div(D(theta) N grad theta); D_ref is the material's
-    chemical_diffusivity_m2_s, D(theta) its table of the same name if it has one.
-    """
-
-    region: str
-    field: dolfinx.fem.Function
-    test: ufl.Argument
-    residual: object
-    diffusivity_m2_s: float
-    li_sites_m3: float
-    tag: int
-
-    @property
-    def theta(self):
-        """theta = 1/(1 + exp(-u)) (tanh form, overflow-free)."""
-        return 0.5 * (1.0 + ufl.tanh(0.5 * self.field))
-
-    @property
-    def row_scale(self) -> float:
-        """N D: turns an SI Li flux into the scaled electrode row."""
-        return self.li_sites_m3 * self.diffusivity_m2_s
 
 
 def electrode_field(domain: Domain, model: StackModel, region: str, dx: ufl.Measure,

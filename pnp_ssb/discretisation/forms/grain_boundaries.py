@@ -6,44 +6,15 @@ spread core charge) and sharp ones (a sheet charge on interior facets), both ram
     sharp:  - int lam sigma/(e c_s L) v dS           in the Poisson residual
 """
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.discretisation.fem import dolfinx, ufl
-
-if TYPE_CHECKING:
-    from pnp_ssb.discretisation.forms.problem import FormBuilder
-
-
-@dataclass
-class GrainCore:
-    """The thin grain-boundary cores of one region, as a cell indicator chi (DG0, 1 in cores).
-
-    In the cores: standard chemical potentials shift by lam dG_k (kT), diffusivities are
-    multiplied by f_D, and a fixed charge density lam sigma_core/(w e c_s) sits (scaled).
-    ``nodes`` is 1 at vertices all of whose cells are core cells (for nodal post-processing).
-    """
-
-    indicator: dolfinx.fem.Function
-    nodes: dolfinx.fem.Function
-    shifts: dict[str, dolfinx.fem.Constant]
-    diffusivity_factor: float
-    charge_density: ufl.core.expr.Expr
-
-    def shift(self, species: str):
-        """chi lam dG_k/kT, or 0 for a species without a shift."""
-        return self.indicator * self.shifts[species] if species in self.shifts else 0.0
-
-    @property
-    def mobility_factor(self):
-        """1 + (f_D - 1) chi."""
-        return 1.0 + (self.diffusivity_factor - 1.0) * self.indicator
+from pnp_ssb.discretisation.forms.fields import GrainCore
+from pnp_ssb.discretisation.forms.problem import FormBuilder
 
 
-def _core_nodes(b: "FormBuilder", cells: np.ndarray) -> dolfinx.fem.Function:
+def _core_nodes(b: FormBuilder, cells: np.ndarray) -> dolfinx.fem.Function:
     """1 at vertices whose every cell is a core cell (ghosts included: no scatter needed)."""
     msh = b.domain.mesh
     tdim = msh.topology.dim
@@ -57,7 +28,7 @@ def _core_nodes(b: "FormBuilder", cells: np.ndarray) -> dolfinx.fem.Function:
     return nodes
 
 
-def add_grain_cores(b: "FormBuilder") -> None:
+def add_grain_cores(b: FormBuilder) -> None:
     """The indicator, shifts and charge of each region's thin cores (the bulk terms use them)."""
     scales = b.model.scales
     for region, cells in b.domain.grain_boundary_cells.items():
@@ -75,7 +46,7 @@ def add_grain_cores(b: "FormBuilder") -> None:
                                           chi * b.constant(lambda lam, r=rho: lam * r))
 
 
-def sheet_entities(b: "FormBuilder", first_tag: int) -> dict[str, tuple[int, np.ndarray]]:
+def sheet_entities(b: FormBuilder, first_tag: int) -> dict[str, tuple[int, np.ndarray]]:
     """Interior-facet integration entities of each region's sharp boundaries, tagged from
     ``first_tag`` on."""
     msh = b.domain.mesh
@@ -87,7 +58,7 @@ def sheet_entities(b: "FormBuilder", first_tag: int) -> dict[str, tuple[int, np.
     return out
 
 
-def add_sheet_charge(b: "FormBuilder", region: str, dS_boundary: ufl.Measure) -> None:
+def add_sheet_charge(b: FormBuilder, region: str, dS_boundary: ufl.Measure) -> None:
     """The sheet charge lam sigma/(e c_s L) of a region's sharp grain boundaries."""
     sigma = (b.model.grain_boundaries[region].core_charge_C_m2
              / b.model.scales.charge_per_area_C_m2)

@@ -3,18 +3,14 @@ weak-form units add their terms, Dirichlet conditions and load-dependent constan
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import dolfinx, ufl
+from pnp_ssb.discretisation.forms.fields import ElectrodeField, GrainCore
 from pnp_ssb.physics.contacts import ReactingContact
 from pnp_ssb.physics.model import StackModel
-
-if TYPE_CHECKING:  # the units' types, which import this module
-    from pnp_ssb.discretisation.forms.electrode_diffusion import ElectrodeField
-    from pnp_ssb.discretisation.forms.grain_boundaries import GrainCore
 
 QUADRATURE_DEGREE = 4
 LoadUpdate = tuple[dolfinx.fem.Constant, Callable[[float], float]]
@@ -51,7 +47,7 @@ class Problem:
     boundary_species_dofs: dict[tuple[str, str], np.ndarray]
     interface_dofs: dict[str, np.ndarray] = field(default_factory=dict)
     species_tests: dict[str, ufl.Argument] = field(default_factory=dict)
-    electrodes: dict[str, "ElectrodeField"] = field(default_factory=dict)
+    electrodes: dict[str, ElectrodeField] = field(default_factory=dict)
     fermi_voltage: dict[str, dolfinx.fem.Constant] = field(default_factory=dict)
     conductor_potential: dict[str, list] = field(default_factory=dict)
     # conductor -> (constant, carrier charge z, U_SE in V) of graded carriers' contact w
@@ -59,7 +55,7 @@ class Problem:
     contacts: list[ReactingContact] = field(default_factory=list)
     contact_current: dict[str, ufl.Form] = field(default_factory=dict)
     load_updates: list[LoadUpdate] = field(default_factory=list)
-    grain_cores: dict[str, "GrainCore"] = field(default_factory=dict)
+    grain_cores: dict[str, GrainCore] = field(default_factory=dict)
     sheet_charge: dict[str, ufl.Form] = field(default_factory=dict)  # sharp boundaries, scaled
     reservoir_w: dict = field(default_factory=dict)  # (side, species): held w_k (kT)
     load: float = 0.0
@@ -123,10 +119,10 @@ class FormBuilder:
     interface_dofs: dict[str, np.ndarray] = field(default_factory=dict)
     conductor_potential: dict[str, list] = field(default_factory=dict)
     carrier_contact: dict[str, list] = field(default_factory=dict)
-    electrodes: dict[str, "ElectrodeField"] = field(default_factory=dict)
+    electrodes: dict[str, ElectrodeField] = field(default_factory=dict)
     fermi_voltage: dict[str, dolfinx.fem.Constant] = field(default_factory=dict)
     contact_current: dict[str, ufl.Form] = field(default_factory=dict)
-    grain_cores: dict[str, "GrainCore"] = field(default_factory=dict)
+    grain_cores: dict[str, GrainCore] = field(default_factory=dict)
     sheet_charge: dict[str, ufl.Form] = field(default_factory=dict)
 
     # (Callable[..., float]: mypy cannot check a lambda with default arguments against
