@@ -19,12 +19,13 @@ wheel before DOLFINx or petsc4py when that wheel is installed).
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from pnp_ssb import analytic, materials
+from pnp_ssb import materials
 from pnp_ssb._version import __version__
 from pnp_ssb.input.case import Case, CaseError
 from pnp_ssb.input.load import load_case
 
 if TYPE_CHECKING:
+    from pnp_ssb import analytic
     from pnp_ssb.analysis.solution import Solution
     from pnp_ssb.solvers.newton import SolverError
     from pnp_ssb.studies.impedance_study import run_impedance
@@ -65,6 +66,8 @@ _LAZY = {  # name -> (module, attribute): these import DOLFINx
 
 def __getattr__(name: str) -> Any:
     """The FEM-backed names of the API, imported on first use."""
+    if name == "analytic":  # scipy behind it: imported when first used
+        return import_module("pnp_ssb.analytic")
     if name in _LAZY:
         module, attribute = _LAZY[name]
         return getattr(import_module(module), attribute)
