@@ -46,14 +46,13 @@ def li_ion_level_eV(region: RegionModel, seg: Segment, vt: float) -> np.ndarray:
 def band_lines(model: CellModel, profile: Profile1D) -> list[BandLine]:
     """Every level of a cell's band diagram, region by region."""
     cell = model.cell
-    reference_work_function_eV = cell.reference_work_function_eV
     shift = cell.ground_voltage_V
     lines = []
     for seg in profile.segments:
         region = model.region(seg.region)
         mat = region.material
         assert mat is not None  # build_stack_model resolves every region's material
-        e_vac = reference_work_function_eV - seg.psi * profile.thermal_voltage_V + shift
+        e_vac = cell.reference_work_function_eV - seg.psi * profile.thermal_voltage_V + shift
         lines.append(BandLine("E_vac", seg.region, seg.x_m, e_vac))
         params = mat.parameters
         if "electron_affinity_eV" in params:

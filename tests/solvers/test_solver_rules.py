@@ -2,7 +2,8 @@
 
 import pytest
 
-from pnp_ssb.discretisation.fem import PETSc
+from pnp_ssb.discretisation.fem import MPI, PETSc, ufl
+from pnp_ssb.discretisation.fem import dolfinx as dfx
 from pnp_ssb.solvers.newton import DIVERGING_UPDATE_KT, NOT_FINITE, NewtonSettings, NewtonSolver
 
 Reason = PETSc.SNES.ConvergedReason
@@ -88,9 +89,6 @@ def test_non_finite_update_fails(value):
 def test_a_closed_solver_leaves_no_options_behind():
     """close() removes the solver's entries from PETSc's options database, so that a solver
     that never factored does not leave 'options you set that were not used' at exit."""
-    from pnp_ssb.discretisation.fem import MPI, ufl
-    from pnp_ssb.discretisation.fem import dolfinx as dfx
-
     msh = dfx.mesh.create_unit_interval(MPI.COMM_WORLD, 4)
     V = dfx.fem.functionspace(msh, ("Lagrange", 1))
     u, v = dfx.fem.Function(V), ufl.TestFunction(V)
