@@ -59,8 +59,9 @@ fi
 rm -rf .venv
 "$PY" -m venv "${venv_flags[@]}" .venv
 pip_install() {
-  # pip's own exit status is kept (pipefail); only its noise about local index folders is dropped
-  .venv/bin/python -m pip install --quiet "$@" 2> >(grep -v "^WARNING: Location" >&2)
+  # pip's own exit status is kept (pipefail); only its noise about local index folders is dropped,
+  # and setuptools' advice on editable installs (PYTHONWARNINGS reaches the build backend)
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet "$@" 2> >(grep -v "^WARNING: Location" >&2)
 }
 if [ "${PNP_SSB_LATEST:-0}" = 1 ]; then
   echo "setup: PNP_SSB_LATEST=1: resolving the newest versions, not $LOCK" >&2
