@@ -40,8 +40,8 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb import analytic
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import write_text_atomic
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import solve_case
 
 T, EPS, C, N = 300.0, 20.0, 1e25, 1e28

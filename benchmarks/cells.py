@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pnp_ssb.discretisation.fem import MPI
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import write_text_atomic
 from pnp_ssb.physics.electrodes import state_for_ocv
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import solve_case
 
 CASES = Path(__file__).resolve().parents[1] / "cases"

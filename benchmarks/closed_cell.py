@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))  # the test's closed cell, written once (tests/ver
 
 from pnp_ssb.analytic.blocking_cell import blocking_cell  # noqa: E402
 from pnp_ssb.discretisation.fem import MPI  # noqa: E402
-from pnp_ssb.input.case import load_case  # noqa: E402
 from pnp_ssb.io.output import write_text_atomic  # noqa: E402
+from pnp_ssb.preflight import load_case  # noqa: E402
 from pnp_ssb.studies.registry import run_case  # noqa: E402
 from pnp_ssb.studies.steady import solve_case  # noqa: E402
 from tests.verification.test_closed_cell import C0, EPS, L_M, SITES, T, closed_cell  # noqa: E402

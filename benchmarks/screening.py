@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pnp_ssb.apps.screening import load_spec, run_screen
 from pnp_ssb.discretisation.fem import MPI
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import write_text_atomic
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import solve_case
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pnp_ssb import materials
 from pnp_ssb._version import __version__
 from pnp_ssb.input.case import Case, CaseError
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 
 if TYPE_CHECKING:
     from pnp_ssb import analytic

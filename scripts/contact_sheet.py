@@ -10,9 +10,9 @@ import math
 import tempfile
 from pathlib import Path
 
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.plots import save_figure
 from pnp_ssb.io.style import pyplot
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 
 ROOT = Path(__file__).resolve().parents[1]

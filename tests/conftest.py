@@ -28,7 +28,7 @@ def electrolyte_case(*, left: dict, right: dict, thickness_m: float = 200e-9,
                      study: str = "equilibrium", temperature_K: float = 300.0,
                      species: dict[str, dict] | None = None, eps_r: float = 20.0,
                      mesh: dict | None = None, name: str = "test") -> dict[str, Any]:
-    """A one-layer case dictionary for :func:`pnp_ssb.input.load.load_case`."""
+    """A one-layer case dictionary for :func:`pnp_ssb.preflight.load_case`."""
     return {
         "name": name, "temperature_K": temperature_K, "study": {"type": study},
         "regions": [{"name": "electrolyte", "material": "se", "thickness_m": thickness_m}],
@@ -42,7 +42,7 @@ def electrolyte_case(*, left: dict, right: dict, thickness_m: float = 200e-9,
 @pytest.fixture
 def solve():
     """Validate and solve a case dictionary on COMM_WORLD."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.steady import solve_case
 
     def _solve(data: dict, overrides: tuple[str, ...] = (), comm=None):

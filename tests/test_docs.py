@@ -23,7 +23,7 @@ def _code_blocks(path: Path, language: str) -> list[str]:
 
 def test_user_guide_case_is_valid():
     """The case written out in the user guide passes validation (docs that cannot rot)."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
 
     blocks = [b for b in _code_blocks(ROOT / "docs" / "user-guide.md", "toml")
               if b.startswith("name = ")]  # whole cases; the other blocks are fragments

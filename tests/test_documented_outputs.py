@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from pnp_ssb.apps.cpd import run_cpd
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 
 ROOT = Path(__file__).resolve().parents[1]

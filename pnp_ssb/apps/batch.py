@@ -21,9 +21,9 @@ from typing import Any
 
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case, CaseError
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import write_csv_rows, write_json
 from pnp_ssb.log import ProgressBar
+from pnp_ssb.preflight import load_case
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.registry import run_case
 

@@ -14,9 +14,9 @@ from pnp_ssb.analysis.circuits import FitError, fit_arcs, read_impedance_csv
 from pnp_ssb.analysis.kpfm import KPFMError
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
-from pnp_ssb.input.load import load_case
 from pnp_ssb.log import configure_logging, set_quiet, world_rank
 from pnp_ssb.materials.database import describe_materials
+from pnp_ssb.preflight import load_case
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_CONVERGED = 3

@@ -14,12 +14,12 @@ from pnp_ssb.analysis.kpfm import (
     compare_measured,
     compute_cpd,
 )
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.measured import read_measured
 from pnp_ssb.io.output import read_map_csv, read_profiles_csv, write_csv_rows, write_json
 from pnp_ssb.io.plots import plot_cpd, plot_map
 from pnp_ssb.log import world_rank
 from pnp_ssb.physics.electrodes import reference_work_function_eV
+from pnp_ssb.preflight import load_case
 
 
 def read_run(path: str | Path) -> RunProfile:

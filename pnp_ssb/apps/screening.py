@@ -23,13 +23,14 @@ from pnp_ssb.analysis.summary import cell_summary
 from pnp_ssb.constants import thermal_voltage_V
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.fields import CaseError, Length, PositiveFloat, Temperature
-from pnp_ssb.input.load import format_validation_error, load_case
+from pnp_ssb.input.load import format_validation_error
 from pnp_ssb.input.tomlio import read_toml
 from pnp_ssb.io.output import write_csv_rows, write_json
 from pnp_ssb.io.plots import plot_screen_heatmap
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.materials import database as matdb
 from pnp_ssb.physics.model import CellModel
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.resistance import OHM_M2_TO_OHM_CM2, space_charge_resistance_ohm_m2
 from pnp_ssb.studies.steady import solve_case
 

@@ -98,8 +98,10 @@ def set_override(data: dict[str, Any], assignment: str) -> None:
             raise field_error(f"--set {where}", node, "a table or an array to index into")
 
 
-def load_case(source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()) -> Case:
-    """Read, override and validate a case.
+def read_case(source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()) -> Case:
+    """Read, override and validate a case: its schema and the checks that need only the case
+    and the materials (:mod:`pnp_ssb.input.validate`). :func:`pnp_ssb.preflight.load_case`
+    adds the checks that run the model and the mesh plan dry.
 
     Args:
         source: a TOML file path, or an already parsed dictionary.

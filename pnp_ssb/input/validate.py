@@ -1,6 +1,8 @@
-"""The checks of a case beyond its schema: stack and boundaries, interfaces and kinetics, grain
-boundaries, geometry and mesh files, and a mesh that fits (cells counted before any meshing);
-advisory warnings. Run by :func:`pnp_ssb.input.load.load_case`."""
+"""The checks of a case beyond its schema that need only the case and the materials: stack and
+boundaries, interfaces and kinetics, grain boundaries, geometry entries and cell sizes; advisory
+warnings. Run by :func:`pnp_ssb.input.load.read_case`. The checks that resolve the model or plan
+the mesh (a cell that has a state, a cross-section that can be drawn, a mesh that fits) run
+after these, in :mod:`pnp_ssb.preflight`."""
 
 import logging
 import math
@@ -15,7 +17,6 @@ from pnp_ssb.input.fields import (
     CaseError,
     field_error,
 )
-from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.input.study import imposed_current_A_m2
 from pnp_ssb.input.topology import neutrality_potential_V, reacting_contacts
 from pnp_ssb.materials import database as matdb
@@ -89,8 +90,7 @@ def validate_semantics(case: Case) -> None:
                               "at both ends that pass Li+ or electrons (graded) into it")
     _check_grain_boundaries(case, kinds)
     _check_geometry(case)
-    _check_cell(case)
-    _check_mesh(case)
+    _check_cell_sizes(case)
     _advise(case)
 
 
@@ -189,51 +189,8 @@ def _check_geometry(case: Case) -> None:
         if geo.gb_position_m is not None and geo.gb_position_m >= thickness:
             raise field_error("geometry.gb_position_m", geo.gb_position_m,
                               f"a position inside region {key!r} (0 to {thickness:g} m)")
-        from pnp_ssb.discretisation import microstructure
-
-        try:
-            plan_microstructure(case)
-        except microstructure.GeometryError as exc:
-            raise CaseError(f"geometry ({geo.type}): {exc}") from None
-    if geo.type == "mesh_file":
-        _check_mesh_file(case)
-
-
-def plan_microstructure(case: Case):
-    """The layers (nm), grain-boundary region, and for a polycrystal its seeds and Voronoi
-    cells, of a bicrystal or polycrystal geometry (checked, no gmsh)."""
-    from pnp_ssb.discretisation import microstructure
-
-    (key,) = case.grain_boundaries
-    return microstructure.plan_cross_section([(r.name, r.thickness_m) for r in case.regions],
-                                             key, case.grain_boundaries[key].width_m,
-                                             case.geometry)
-
-
-def _check_mesh_file(case: Case) -> None:
-    """The mesh names every region (dimension 2), and 'left' and 'right' (dimension 1)."""
-    from pnp_ssb.discretisation.msh import physical_groups
-
-    path = case.geometry.mesh_path
-    if not Path(path).is_file():
-        raise field_error("geometry.mesh_file", path, "an existing gmsh .msh file")
-    try:
-        groups = physical_groups(path)
-    except ValueError as exc:
-        raise field_error("geometry.mesh_file", path, f"a 2D gmsh mesh ({exc})") from None
-    have = ", ".join(f"{n} (dimension {d})" for n, d in groups.items())
-    for name, dim in [*((r.name, 2) for r in case.regions), ("left", 1), ("right", 1)]:
-        if groups.get(name) != dim:
-            raise field_error("geometry.mesh_file", path, f"a mesh with a physical group "
-                              f"{name!r} of dimension {dim}; it has: {have}")
-    for name, dim in groups.items():
-        owner = name.removesuffix("_gb")
-        if name.endswith("_gb") and owner not in case.grain_boundaries:
-            raise field_error("geometry.mesh_file", path, f"grain boundaries {name!r} (dimension "
-                              f"{dim}) described by a [grain_boundaries.{owner}] table")
-        if dim == 2 and not name.endswith("_gb") and name not in {r.name for r in case.regions}:
-            raise field_error("geometry.mesh_file", path, f"no region {name!r} that the case "
-                              "does not name (every 2D physical group is a region)")
+    if geo.type == "mesh_file" and not Path(geo.mesh_path).is_file():
+        raise field_error("geometry.mesh_file", geo.mesh_path, "an existing gmsh .msh file")
 
 
 def _check_region_material(i: int, region: RegionSpec, material: matdb.Material) -> None:
@@ -334,58 +291,12 @@ def _check_kinetics(case: Case, kinds: Sequence[str]) -> None:
                             "electrode | electrolyte contact")
 
 
-def _check_cell(case: Case) -> None:
-    from pnp_ssb.physics import electrodes
-
-    if case.study.type == "ocv_sweep":
-        for i, ocv in enumerate(case.study.ocv_V or []):
-            state = electrodes.state_for_ocv(case, ocv, path=f"study.ocv_V[{i}]")
-            electrodes.cell_state(case, state.li_fraction, state.terminal_voltage_V)
-    else:
-        electrodes.cell_state(case)
-
-
-def _meshing_model(case: Case):
-    """The stack model the mesh is graded for: the case's own state, or an OCV sweep's first."""
-    from pnp_ssb.physics.model import build_stack_model
-
-    if case.study.type != "ocv_sweep":
-        return build_stack_model(case)
-    from pnp_ssb.physics import electrodes
-
-    state = electrodes.state_for_ocv(case, (case.study.ocv_V or [])[0])
-    return build_stack_model(case, state.li_fraction, state.terminal_voltage_V)
-
-
-def _check_mesh(case: Case) -> None:
-    """Cell sizes that take effect, and a mesh that fits: the automatic graded mesh is counted
-    (pnp_ssb.discretisation.grading, the rules pnp_ssb.discretisation.mesh meshes with) and
-    refused above MAX_CELLS."""
-    from pnp_ssb.discretisation import grading
-
+def _check_cell_sizes(case: Case) -> None:
     mesh = case.mesh
     if (isinstance(mesh.min_cell_m, float) and isinstance(mesh.max_cell_m, float)
             and mesh.max_cell_m < mesh.min_cell_m):
         raise field_error("mesh.max_cell_m", mesh.max_cell_m, f"at least mesh.min_cell_m = "
                           f"{mesh.min_cell_m!r}: cells grow from min_cell_m up to max_cell_m")
-    model = _meshing_model(case)
-    estimate = grading.estimate_cells(mesh_plan(case), model)
-    if estimate.cells > grading.MAX_CELLS:
-        raise field_error(estimate.field, estimate.value, f"a case whose mesh has at most "
-                          f"{grading.MAX_CELLS:,} cells; {estimate.detail}")
-    ignored = [max(s.h_start, s.h_end) for segments, r in zip(
-        grading.stack_segments(mesh_plan(case), model), model.regions, strict=True) if r.is_electrolyte
-        for s in segments if s.h_cap < max(s.h_start, s.h_end)]
-    if ignored:
-        log.warning("mesh.max_cell_m = %r is below the automatic cells at the walls (up to "
-                    "%.3g m, mesh.min_cell_m = 'auto'): those layers use their wall cells as "
-                    "the largest instead", mesh.max_cell_m, max(ignored))
-    if case.geometry.type in ("bicrystal", "polycrystal") and case.geometry.max_cell_m != "auto":
-        h_min = grading.microstructure_sizing(mesh_plan(case), model).h_min_nm * model.scales.length_m
-        if case.geometry.max_cell_m < h_min:
-            log.warning("geometry.max_cell_m = %r is below the smallest cell (%.3g m): the "
-                        "cross-section is meshed with cells of %.3g m", case.geometry.max_cell_m,
-                        h_min, h_min)
 
 
 def _advise(case: Case) -> None:

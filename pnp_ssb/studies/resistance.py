@@ -18,8 +18,8 @@ from pnp_ssb.analysis.resistance import (  # noqa: F401  (re-exported for the st
 )
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case, case_to_dict
-from pnp_ssb.input.load import load_case
 from pnp_ssb.physics.electrodes import cell_state, open_circuit_potential_V
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import solve_case
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import pytest
 
 from pnp_ssb.analysis.postprocess import gather_profile_1d
 from pnp_ssb.analysis.summary import summary
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import solve_case
 
 CASES = Path(__file__).resolve().parents[2] / "cases"

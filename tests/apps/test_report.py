@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from pnp_ssb.apps.cli import main
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,11 +17,11 @@ from pnp_ssb.discretisation.forms.boundaries import (
     terminal_units,
 )
 from pnp_ssb.discretisation.mesh import build_domain
-from pnp_ssb.input.load import load_case
 from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.physics.contacts import Terminal, regime_of
 from pnp_ssb.physics.exchange import closed_species, transported_species
 from pnp_ssb.physics.model import build_stack_model
+from pnp_ssb.preflight import load_case
 from tests.conftest import electrolyte_case
 
 ROOT = Path(__file__).resolve().parents[2]

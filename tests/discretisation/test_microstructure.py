@@ -9,7 +9,7 @@ from pnp_ssb.apps.cli import main
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.discretisation.msh import physical_groups
 from pnp_ssb.input.case import CaseError
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 
 LAYERS = ms.Layers(("li_left", "llzo", "li_right"), (20.0, 100.0, 20.0), 100.0)
 COARSE = ms.Sizing(0.5, 10.0, 1.3)

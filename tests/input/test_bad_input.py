@@ -18,8 +18,8 @@ import pytest
 from pnp_ssb.apps.cli import EXIT_BAD_INPUT, main, output_problem
 from pnp_ssb.discretisation import grading
 from pnp_ssb.input.case import case_to_dict
-from pnp_ssb.input.load import load_case
 from pnp_ssb.input.tomlio import dumps_toml
+from pnp_ssb.preflight import load_case
 from tests.conftest import BINARY, electrolyte_case
 from tests.input.test_case import base, error_of
 

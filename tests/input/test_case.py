@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pnp_ssb.input.case import CaseError
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from tests.conftest import electrolyte_case
 
 ROOT = Path(__file__).resolve().parents[2]

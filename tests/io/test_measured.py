@@ -14,8 +14,8 @@ from PIL import Image
 from pnp_ssb.analysis.kpfm import KPFMError, compute_cpd
 from pnp_ssb.apps.cli import main
 from pnp_ssb.apps.cpd import read_run
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.measured import read_measured
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 
 CASES = Path(__file__).resolve().parents[2] / "cases"

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from pnp_ssb.analysis.summary import summary
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.results import write_outputs
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 from pnp_ssb.studies.steady import solve_case
 

@@ -86,7 +86,7 @@ def _assert_same_transient(case, tmp_path) -> None:
 
 def test_transient_cell(tmp_path):
     """A closed-cell voltage step: the same time series on all ranks as in serial."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from tests.verification.test_transient import closed_cell
 
     data = closed_cell(1e-3)
@@ -97,7 +97,7 @@ def test_transient_cell(tmp_path):
 def test_mixed_conductor_polarisation(tmp_path):
     """A galvanostatic step through Pt | MIEC | Pt (electronic contacts only): 2 ranks give the
     serial time series."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from tests.verification.test_impedance import MIXED_CONDUCTOR
     from tests.verification.test_transient import mixed_conductor_polarisation
 
@@ -126,7 +126,7 @@ def test_cpd_writes_once_and_matches(tmp_path):
 
     from pnp_ssb.analysis.kpfm import compute_cpd
     from pnp_ssb.apps.cpd import read_run, run_cpd
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.registry import run_case
 
     case_dir = Path(__file__).resolve().parents[2] / "cases"
@@ -142,7 +142,7 @@ def test_cpd_writes_once_and_matches(tmp_path):
 def test_dc_resistances():
     from pathlib import Path
 
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.resistance import dc_resistances
 
     case = load_case(Path(__file__).resolve().parents[2] / "cases" / "li_llzo_li_bias.toml")
@@ -179,7 +179,7 @@ def test_every_bundled_case_is_rank_independent(path, tmp_path):
     import json
     from pathlib import Path
 
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.registry import run_case
     from pnp_ssb.studies.sweep import state_dirname
 
@@ -215,7 +215,7 @@ def test_two_d_bicrystal_with_charged_boundary(solve):
 
 def test_two_d_cell_with_thin_core(solve):
     """Li | LLZO with a slow, segregating grain-boundary core | Li under bias, in 2D."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.steady import solve_case
 
     overrides = ["geometry.type = 'layered_2d'", "geometry.height_m = 10e-9",
@@ -248,7 +248,7 @@ def test_sweep_over_one_rank_groups(tmp_path):
 
 def test_transient_cell_in_2d(tmp_path):
     """The closed-cell voltage step as a layered 2D run: 2 ranks give the serial series."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from tests.verification.test_transient import closed_cell
 
     data = closed_cell(1e-3)
@@ -313,7 +313,7 @@ def test_transient_error_control(tmp_path):
     estimates (tests/verification/test_transient_error.py)."""
     from pathlib import Path
 
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.registry import run_case
     from tests.verification.test_transient_error import gc_transient
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C, VACUUM_PERMITTIVITY_F_M, thermal_voltage_V
-from pnp_ssb.input.load import load_case
 from pnp_ssb.physics.model import CellModel, StackModel, build_stack_model
+from pnp_ssb.preflight import load_case
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.output import read_profiles_csv
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 from pnp_ssb.studies.sweep import state_dirname
 from tests.regression.numbers import kind, outputs, scales

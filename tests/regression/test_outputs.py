@@ -10,9 +10,9 @@ import pytest
 
 from pnp_ssb.apps.cli import EXIT_BAD_INPUT, EXIT_NOT_CONVERGED, main
 from pnp_ssb.apps.cpd import read_run, run_cpd
-from pnp_ssb.input.load import load_case
 from pnp_ssb.input.tomlio import dumps_toml
 from pnp_ssb.io.rundir import is_output
+from pnp_ssb.preflight import load_case
 from tests.verification.test_impedance import blocking_case
 from tests.verification.test_transient import charging_case, closed_cell, read_rows
 

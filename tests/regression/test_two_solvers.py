@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 from pnp_ssb.studies.transient import CURRENT_TOLERANCE
 from tests.regression.numbers import kind, outputs, scales

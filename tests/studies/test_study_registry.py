@@ -2,8 +2,8 @@
 
 import pytest
 
-from pnp_ssb.input.load import load_case
 from pnp_ssb.input.study import STUDY_TYPES
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies import registry
 from tests.conftest import electrolyte_case
 

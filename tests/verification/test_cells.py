@@ -12,9 +12,9 @@ import pytest
 
 from pnp_ssb import analytic
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C, VACUUM_PERMITTIVITY_F_M
-from pnp_ssb.input.load import load_case
 from pnp_ssb.input.tomlio import read_toml
 from pnp_ssb.physics import electrodes
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import contact_charge_by_conductor, solve_case
 from tests.conftest import BINARY, electrolyte_material
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.impedance import impedance_spectrum, log_frequencies
 from tests.conftest import electrolyte_material
 

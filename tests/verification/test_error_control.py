@@ -22,9 +22,9 @@ from pnp_ssb import analytic
 from pnp_ssb.apps.cli import EXIT_NOT_CONVERGED, main
 from pnp_ssb.discretisation import grading
 from pnp_ssb.input.case import CaseError
-from pnp_ssb.input.load import load_case
 from pnp_ssb.input.plan import mesh_plan
 from pnp_ssb.physics.model import build_stack_model
+from pnp_ssb.preflight import load_case
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.adapt import DiscretisationError
 from tests.conftest import BINARY, electrolyte_case

@@ -143,7 +143,7 @@ def test_charged_boundary_inside_a_cell(solve):
     (50 nm, ~400 Debye lengths) from both contacts, so its barrier is that of the boundary in
     bulk LLZO, with both lattice-gas defects screening (analytic.grain_boundary_barrier_V).
     Guards against the boundary's facet group being taken for a contact."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.steady import solve_case
 
     q = 0.05

@@ -11,7 +11,7 @@ import pytest
 
 from pnp_ssb import analytic
 from pnp_ssb.input.case import CaseError
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.impedance import impedance_spectrum
 from tests.conftest import electrolyte_case, electrolyte_material
 

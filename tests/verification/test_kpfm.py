@@ -23,8 +23,8 @@ from pnp_ssb.analysis.kpfm import (
 )
 from pnp_ssb.apps.cli import main
 from pnp_ssb.apps.cpd import read_run, run_cpd
-from pnp_ssb.input.load import load_case
 from pnp_ssb.io.measured import read_measured
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 
 CASES = Path(__file__).resolve().parents[2] / "cases"

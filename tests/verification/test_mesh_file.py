@@ -10,7 +10,7 @@ import pytest
 
 from pnp_ssb import analytic
 from pnp_ssb.input.case import CaseError
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from tests.conftest import electrolyte_case
 
 T, EPS, C, V = 300.0, 20.0, 1e25, 0.1

@@ -41,7 +41,7 @@ def test_depleted_gouy_chapman_layer(solve, dphi):
 def test_dc_resistances_of_a_li_cell():
     """Li | single-carrier electrolyte | Li at open circuit: each interface's DC slope is R_ct
     (no space charge: phi0 = 0), the bulk is L/sigma, and the total is their sum."""
-    from pnp_ssb.input.load import load_case
+    from pnp_ssb.preflight import load_case
     from tests.verification.test_butler_volmer import CARRIER, L, bulk_resistance_ohm_m2
 
     data = {"name": "li_cell", "temperature_K": T, "study": {"type": "steady_state"},

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import solve_case
 
 CASE = Path(__file__).resolve().parents[2] / "cases" / "llzo_space_charge.toml"

@@ -15,8 +15,8 @@ import pytest
 
 from pnp_ssb import analytic
 from pnp_ssb.constants import AVOGADRO_MOL, ELEMENTARY_CHARGE_C
-from pnp_ssb.input.load import load_case
 from pnp_ssb.physics.electrodes import li_sites_per_m2
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 from tests.conftest import electrolyte_case
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from pnp_ssb import analytic
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.adapt import DiscretisationError
 from pnp_ssb.studies.registry import run_case
 from tests.verification.test_error_control import gc_case, true_error_V

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pnp_ssb.apps.cpd import run_cpd
-from pnp_ssb.input.load import load_case
+from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 from tests.conftest import electrolyte_case
 from tests.verification.test_grain_boundary import bicrystal_case
