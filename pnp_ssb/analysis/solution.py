@@ -69,6 +69,18 @@ class ImpedanceRecord:
     low_frequency_im_ohm_cm2: float
     relative_error_estimate: float | None
     seconds_per_frequency: float
+    dc_bias: "DCBias | None" = None
+
+
+@dataclass(frozen=True)
+class DCBias:
+    """The DC operating point of an impedance spectrum: the terminal's shift from its t = 0
+    value (V), the steady current through the cell (A/m^2, positive as a positive bias drives
+    it), and the pseudo-transient steps that reached it."""
+
+    bias_V: float
+    current_A_m2: float
+    relaxation_steps: int
 
 
 @dataclass

@@ -65,6 +65,7 @@ from pnp_ssb.analytic.sheet_charge import (  # noqa: F401
 )
 from pnp_ssb.analytic.transport import (  # noqa: F401
     butler_volmer_current_A_m2,
+    butler_volmer_overpotential_V,
     butler_volmer_with_series_resistance_A_m2,
     charge_transfer_resistance_ohm_m2,
     nernst_einstein_conductivity_S_m,

@@ -2,6 +2,7 @@
 
 Conventions and model: :mod:`pnp_ssb.analytic`."""
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,9 +64,31 @@ def butler_volmer_current_A_m2(eta_V: ArrayLike, exchange_current_A_m2: float, a
 
 
 def charge_transfer_resistance_ohm_m2(exchange_current_A_m2: float, alpha_a: float,
-                                      alpha_c: float, temperature_K: float) -> float:
-    """R_ct = kT / (e i0 (alpha_a + alpha_c)) (Ohm m^2): the small-signal slope of Butler–Volmer."""
-    return thermal_voltage_V(temperature_K) / (exchange_current_A_m2 * (alpha_a + alpha_c))
+                                      alpha_c: float, temperature_K: float,
+                                      eta_V: float = 0.0) -> float:
+    """R_ct(eta) = 1/(di/deta) = kT / (e i0 [alpha_a e^{alpha_a f eta} + alpha_c e^{-alpha_c f eta}])
+    (Ohm m^2, f = e/kT): the small-signal resistance of Butler–Volmer at the overpotential
+    eta; kT / (e i0 (alpha_a + alpha_c)) at equilibrium."""
+    f = 1.0 / thermal_voltage_V(temperature_K)
+    slope = alpha_a * math.exp(alpha_a * f * eta_V) + alpha_c * math.exp(-alpha_c * f * eta_V)
+    return thermal_voltage_V(temperature_K) / (exchange_current_A_m2 * slope)
+
+
+def butler_volmer_overpotential_V(current_A_m2: float, exchange_current_A_m2: float,
+                                  alpha_a: float, alpha_c: float, temperature_K: float) -> float:
+    """The overpotential eta at which Butler–Volmer passes the current i (the inverse of
+    :func:`butler_volmer_current_A_m2`, by bisection: i(eta) increases monotonically)."""
+    bound = thermal_voltage_V(temperature_K) / min(alpha_a, alpha_c) * (
+        math.asinh(abs(current_A_m2) / exchange_current_A_m2) + 1.0)
+    lo, hi = -bound, bound
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if float(butler_volmer_current_A_m2(mid, exchange_current_A_m2, alpha_a, alpha_c,
+                                            temperature_K)) < current_A_m2:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 def butler_volmer_with_series_resistance_A_m2(voltage_V: float, series_ohm_m2: float,

@@ -89,8 +89,8 @@ class TransientStudy(StrictModel):
 
 
 class ImpedanceStudy(StrictModel):
-    """Small-signal impedance about the t = 0 equilibrium, one complex linear solve per
-    frequency."""
+    """Small-signal impedance about a steady state, one complex linear solve per frequency:
+    the t = 0 equilibrium, or the steady state under a DC bias voltage or current."""
 
     type: Literal["impedance"] = "impedance"
     frequencies_Hz: list[float] | None = Field(
@@ -99,9 +99,19 @@ class ImpedanceStudy(StrictModel):
     f_max_Hz: Frequency = Field(1e7, description="impedance: highest frequency, Hz")
     points_per_decade: Annotated[int, Field(ge=1, le=100)] = Field(
         5, description="impedance: log-spaced frequencies per decade")
+    bias_V: FiniteFloat = Field(
+        0.0, description="impedance: DC bias, V: the right terminal (or the right boundary's "
+                         "potential) this far from its t = 0 value; the spectrum is about the "
+                         "steady state under the bias")
+    bias_current_A_m2: FiniteFloat | None = Field(
+        None, description="impedance: DC bias as a current density instead, A/m^2, positive "
+                          "when it flows as a positive bias_V drives it (right terminal to left "
+                          "through the cell)")
 
     @model_validator(mode="after")
     def _frequencies(self) -> "ImpedanceStudy":
+        if self.bias_current_A_m2 is not None and self.bias_V != 0.0:
+            raise ValueError("bias_V and bias_current_A_m2 both given: expected one DC bias")
         if self.frequencies_Hz is not None:
             if not self.frequencies_Hz:
                 raise ValueError("frequencies_Hz = []: expected at least one frequency")

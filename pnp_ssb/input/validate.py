@@ -17,7 +17,7 @@ from pnp_ssb.input.fields import (
     CaseError,
     field_error,
 )
-from pnp_ssb.input.study import imposed_current_A_m2
+from pnp_ssb.input.study import ImpedanceStudy, imposed_current_A_m2
 from pnp_ssb.input.topology import neutrality_potential_V, reacting_contacts
 from pnp_ssb.materials import database as matdb
 
@@ -88,10 +88,32 @@ def validate_semantics(case: Case) -> None:
                               "electrolyte contacts (found "
                               f"{len(reacting_contacts(case))}), or, in a transient, electrodes "
                               "at both ends that pass Li+ or electrons (graded) into it")
+    if isinstance(case.study, ImpedanceStudy):
+        _check_bias(case, case.study)
     _check_grain_boundaries(case, kinds)
     _check_geometry(case)
     _check_cell_sizes(case)
     _advise(case)
+
+
+def _check_bias(case: Case, study: ImpedanceStudy) -> None:
+    """A DC bias has a steady state only if no electrode fills or empties under it: every
+    reacting electrode is Li metal (a reservoir); a DC current also needs contacts passing it."""
+    if study.bias_V == 0.0 and study.bias_current_A_m2 is None:
+        return
+    field = "study.bias_V" if study.bias_current_A_m2 is None else "study.bias_current_A_m2"
+    value = study.bias_V if study.bias_current_A_m2 is None else study.bias_current_A_m2
+    reacting = reacting_contacts(case)
+    filling = [c for _, c, _ in reacting if case.region_materials[c].kind == "insertion_electrode"]
+    if filling:
+        raise field_error(field, value, f"no DC bias here: insertion electrode {filling[0]!r} "
+                          "would change its Li content without end (no steady state); use a "
+                          "transient and an impedance study of Li metal contacts, or bias 0")
+    ends = [case.boundaries.get(side) for side in ("left", "right")]
+    passes = len(reacting) == 2 or all(bc is not None and bc.type == "reservoir" for bc in ends)
+    if study.bias_current_A_m2 is not None and not passes:
+        raise field_error(field, value, "no DC current here: it needs two electrode | "
+                          "electrolyte contacts with kinetics, or reservoirs at both ends")
 
 
 def _ends_pass_current(case: Case) -> bool:

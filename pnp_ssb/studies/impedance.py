@@ -37,6 +37,7 @@ from pnp_ssb.input.study import ImpedanceStudy, TransientStudy, study_of
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.physics.model import CellModel
 from pnp_ssb.solvers.newton import SolverError
+from pnp_ssb.studies.bias import bias_steady_state, relax_to_steady_state
 from pnp_ssb.studies.small_signal import _Layout, _SmallSignal, _Tangent, _Terminal
 from pnp_ssb.studies.stepper import STAGNATION_RESIDUAL, build_stepper
 
@@ -104,11 +105,16 @@ def steady_stepper(case: Case, comm: MPI.Comm, settings, layout=None, domain=Non
     of a cell, or an electrolyte relaxed at its boundary potentials (collective; the mesh: the
     case's, ``layout``'s or ``domain``). SolverError: ``exc.problem`` holds the last state."""
     stepper = build_stepper(as_transient(case), comm, settings, layout, domain)
-    if isinstance(stepper.model, CellModel):
+    study = study_of(case.study, ImpedanceStudy)
+    biased = study.bias_V != 0.0 or study.bias_current_A_m2 is not None
+    if isinstance(stepper.model, CellModel) and not biased:
         return stepper
     stepper.problem.set_load(1.0)
     try:
-        _relax(stepper)
+        if not isinstance(stepper.model, CellModel):
+            relax_to_steady_state(stepper)
+        if biased:
+            stepper.dc_bias = bias_steady_state(stepper, study)
     except SolverError as exc:  # relaxing to the steady state failed: back to its last step
         stepper.restore([p.x.array for p in stepper.previous])
         exc.problem = stepper.problem
@@ -149,22 +155,3 @@ def spectrum_of(stepper, f: np.ndarray) -> ImpedanceSpectrum:
         system.close()
     ndofs = sum(u.function_space.dofmap.index_map.size_global for u in p.unknowns)
     return ImpedanceSpectrum(f, values, ndofs)
-
-
-def _relax(stepper, first_step_s: float = 1e-9, growth: float = 10.0,
-           steps: int = 40) -> None:
-    """Backward-Euler steps of growing length until the state stops changing: the steady state
-    that conserves the amounts of blocked species (J alone is singular for them)."""
-    layout = _Layout(stepper.problem.unknowns)
-    dt = first_step_s
-    for _ in range(steps):
-        before = layout.gather()
-        stepper.inv_dt.value = 1.0 / dt
-        stepper.newton()
-        stepper.accept()
-        change = stepper.problem.domain.mesh.comm.allreduce(
-            float(np.max(np.abs(layout.gather() - before), initial=0.0)), op=MPI.MAX)
-        if change < 1e-10 and dt > 1e3:
-            break
-        dt *= growth
-    stepper.inv_dt.value = 0.0

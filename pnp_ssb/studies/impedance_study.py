@@ -72,7 +72,7 @@ def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
     solution.impedance = ImpedanceRecord(
         int(z.size), spectrum.num_dofs, float(spectrum.re_ohm_cm2[-1]),
         float(spectrum.re_ohm_cm2[0]), float(spectrum.im_ohm_cm2[0]), relative_error,
-        (time.perf_counter() - start) / z.size)
+        (time.perf_counter() - start) / z.size, stepper.dc_bias)
     if comm.rank == 0:
         rows = [{"f_Hz": float(fr), "re_ohm_cm2": float(a), "im_ohm_cm2": float(b)}
                 for fr, a, b in zip(spectrum.frequency_Hz, spectrum.re_ohm_cm2,

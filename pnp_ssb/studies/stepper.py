@@ -17,6 +17,7 @@ import numpy as np
 
 from pnp_ssb.analysis.charges import boundary_currents_A_m2, electrode_charges_C_m2, interface_measure
 from pnp_ssb.analysis.postprocess import Profile1D, gather_profile
+from pnp_ssb.analysis.solution import DCBias
 from pnp_ssb.constants import AVOGADRO_MOL
 from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import MPI, dolfinx, ufl
@@ -63,6 +64,7 @@ class TimeStepper:
     terminal_current: float | None = None  # under current control (A/m^2, left to right)
     fermi_voltage_V: dict = dataclasses.field(default_factory=dict)  # per conductor region
     work_function_eV: dict = dataclasses.field(default_factory=dict)  # per conductor region
+    dc_bias: DCBias | None = None  # an impedance study's DC operating point, when biased
 
     @property
     def study(self) -> TransientStudy:

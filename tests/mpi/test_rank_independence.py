@@ -257,11 +257,13 @@ def test_transient_cell_in_2d(tmp_path):
     _assert_same_transient(load_case(data), tmp_path)
 
 
-@pytest.mark.parametrize("which", ["blocking", "cell", "mixed_conductor", "electrode"])
+@pytest.mark.parametrize("which", ["blocking", "cell", "mixed_conductor", "electrode",
+                                   "biased_cell", "current_biased_cell"])
 def test_impedance(which):
     """Impedance spectra on 2 ranks equal the serial ones to solver tolerance (the mixed
     conductor: graded electrons whose contact values follow the terminal voltage; the
-    electrode: Li diffusion, its potential following Phi(theta) at the contact)."""
+    electrode: Li diffusion, its potential following Phi(theta) at the contact; the biased
+    cells: the relaxation to the DC steady state, and the voltage root of a current bias)."""
     from tests.verification.test_electrode_impedance import electrode_cell
     from tests.verification.test_impedance import (
         blocking_case,
@@ -276,6 +278,12 @@ def test_impedance(which):
     elif which == "mixed_conductor":
         parallel, serial = (mixed_conductor_spectrum(0, comm)[0]
                             for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
+    elif which in ("biased_cell", "current_biased_cell"):
+        from tests.verification.test_impedance_bias import dense_cell
+
+        data = dense_cell({"bias_V": 0.2} if which == "biased_cell" else
+                          {"bias_current_A_m2": 0.5})
+        parallel, serial = (spectrum(data, comm) for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
     else:
         data = blocking_case() if which == "blocking" else li_cell(0.1)
         parallel, serial = (spectrum(data, comm) for comm in (MPI.COMM_WORLD, MPI.COMM_SELF))
