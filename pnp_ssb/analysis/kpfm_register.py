@@ -19,6 +19,7 @@ largest, V). A 1D run is a profile uniform in y; a 2D run's map is interpolated 
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,8 +74,8 @@ class ModelCPD:
             blurred = np.array([point_spread(self.y_m, col, width_m) for col in rows.T]).T
         return blurred - float(np.nanmean(blurred[:, self.base_mask]))
 
-    def sampler(self, width_m: float):
-        """f(x', y') -> CPD (V), NaN outside the model."""
+    def sampler(self, width_m: float) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """f(x', y') -> G_W * CPD - base (V) at points (m), NaN outside the model."""
         values = self.based(width_m)
         if self.y_m is None:
             order = np.argsort(self.x_m, kind="stable")
@@ -139,8 +140,10 @@ def _positions(x: np.ndarray, y: np.ndarray | None, theta_deg: float,
 
 
 def _misfit(model: ModelCPD, x: np.ndarray, y: np.ndarray | None, meas: np.ndarray,
-            theta_deg: float, shift_m: float, width_m: float):
-    """(offset, residuals with 0 outside the model, mask inside, model at the pixels, x')."""
+            theta_deg: float, shift_m: float, width_m: float
+            ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(o, residuals r = G_W * CPD(x', y') - CPD_meas - o with 0 outside the model (V), the
+    mask of pixels inside, the model at the pixels (V), x' (m))."""
     xq, yq = _positions(x, y, theta_deg, shift_m)
     at = model.sampler(width_m)(xq, yq)
     inside = np.isfinite(at)
@@ -186,12 +189,12 @@ def register(model: ModelCPD, x_m: np.ndarray, y_m: np.ndarray | None, measured_
     pixel = float(np.median(np.diff(x)))
     profile = meas if y is None else meas.mean(axis=0)
     shift0, width0 = _start(model, x, profile, pixel, fit_shift, psf_width_m)
-    free_theta = y is not None and fit_rotation
+    free_theta = y is not None and y.size >= 2 and fit_rotation  # one line shows no tilt
     names = [n for n, on in (("theta", free_theta), ("shift", fit_shift),
                              ("width", psf_width_m is None)) if on]
 
     def unpack(p: np.ndarray) -> tuple[float, float, float]:
-        # scaled unknowns: degrees, pixels, ln(W / pixel), so that one step size suits all
+        # scaled unknowns: degrees, pixels, ln(W / W_start), so that one step size suits all
         v = dict(zip(names, p, strict=True))
         return (float(v.get("theta", 0.0)), shift0 + pixel * float(v.get("shift", 0.0)),
                 width0 * math.exp(float(v.get("width", 0.0))) if "width" in v else width0)
@@ -205,7 +208,7 @@ def register(model: ModelCPD, x_m: np.ndarray, y_m: np.ndarray | None, measured_
                             np.zeros(len(names)), diff_step=1e-3, x_scale=1.0,
                             bounds=([bounds[n][0] for n in names], [bounds[n][1] for n in names]))
         theta, shift, width = unpack(fit.x)
-        logger.info("registered %s to the model: %s", "map" if y is not None else "profile",
+        logger.debug("registered %s to the model: %s", "map" if y is not None else "profile",
                     fit.message)
     else:
         theta, shift, width = 0.0, shift0, width0
