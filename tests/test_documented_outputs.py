@@ -40,3 +40,27 @@ def test_every_sweep_state_gets_its_cpd_files(tmp_path):
     for state in ("ocv_0.000V", "ocv_3.750V"):
         for name in names:
             assert (tmp_path / "cpd" / state / name).is_file(), f"{state}/{name}"
+
+
+def test_a_measured_image_gets_the_files_the_kpfm_doc_names(tmp_path):
+    """docs/kpfm.md, section 5: cpd_comparison.json and the figures of an image comparison."""
+    import gwyfile
+    import numpy as np
+
+    doc = (ROOT / "docs" / "kpfm.md").read_text(encoding="utf-8")
+    figures = re.search(r"the figures are (.*?)\n\n", doc, flags=re.DOTALL)
+    assert figures is not None
+    names = {"cpd_comparison.json", *re.findall(r"`([\w.]+\.png)`", figures.group(1))}
+    assert {"cpd_vs_measured.png", "cpd_map_vs_measured.png"} <= names
+    run_case(load_case(ROOT / "cases" / "li_llzo_li.toml",
+                       ["output.figures=false", 'output.fields="none"']), tmp_path / "run")
+    x = np.linspace(20e-9, 120e-9, 40)
+    container = gwyfile.objects.GwyContainer()
+    container["/0/data/title"] = "CPD"
+    container["/0/data"] = gwyfile.objects.GwyDataField(
+        np.tile(np.tanh((x - 70e-9) / 5e-9), (8, 1)), xreal=100e-9, yreal=20e-9, xoff=20e-9,
+        si_unit_xy="m", si_unit_z="V")
+    container.tofile(str(tmp_path / "scan.gwy"))
+    run_cpd(tmp_path / "run", tmp_path / "cpd", measured=tmp_path / "scan.gwy", fit_psf=True)
+    for name in names:
+        assert (tmp_path / "cpd" / name).is_file(), name

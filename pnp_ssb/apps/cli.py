@@ -65,12 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--base", help="inert region used as base (default: Si_base, else a metal)")
     c.add_argument("--tip-work-function-eV", type=float, default=5.0,
                    help="work function of the tip, eV (cancels after base referencing)")
-    c.add_argument("--psf-width-m", type=float, default=0.0,
+    c.add_argument("--psf-width-m", "--psf-width", type=float, default=0.0,
                    help="standard deviation of the tip's Gaussian point-spread function, m")
-    c.add_argument("--measured", help="measured CPD: a Gwyddion .gwy or TIFF image (averaged "
-                   "along y), or a CSV profile with columns x_m, cpd_V")
-    c.add_argument("--channel", help="the image channel to use, by name (.gwy)")
+    c.add_argument("--measured", help="measured CPD: an image (Gwyddion .gwy, Nanosurf .nid, "
+                   "Nanonis .sxm, TIFF; registered as a map with a fitted rotation and "
+                   "averaged along y), or a CSV profile with columns x_m, cpd_V")
+    c.add_argument("--channel", help="the image channel to use, by name (.gwy, .nid, .sxm)")
     c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
+    c.add_argument("--fit-psf", action="store_true",
+                   help="fit the PSF width to --measured (--psf-width-m is then not used for it)")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("mesh", help="write a 2D cross-section mesh (gmsh .msh, lengths in nm)")
     kinds = c.add_subparsers(dest="kind", required=True)
@@ -244,8 +247,8 @@ def _cpd(args, log) -> int:
         results = run_cpd(args.run_dir, args.output, reference=args.reference,
                           base=args.base, tip_work_function_eV=args.tip_work_function_eV,
                           psf_width_m=args.psf_width_m, measured=args.measured,
-                          channel=args.channel,
-                          fit_shift=args.fit_shift)
+                          channel=args.channel, fit_shift=args.fit_shift,
+                          fit_psf=args.fit_psf)
     except (KPFMError, CaseError) as exc:
         log.error("%s", exc)
         return EXIT_BAD_INPUT

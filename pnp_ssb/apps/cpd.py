@@ -3,6 +3,7 @@ measured profile, compute the CPD a Kelvin probe would record (:mod:`pnp_ssb.ana
 and write cpd.csv, cpd.json, cpd.png and, for 2D runs, the CPD maps."""
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +15,15 @@ from pnp_ssb.analysis.kpfm import (
     compare_measured,
     compute_cpd,
 )
-from pnp_ssb.io.measured import read_measured
+from pnp_ssb.analysis.kpfm_register import model_of, register, registered_profile
+from pnp_ssb.io.measured import MeasuredProfile, read_measured
 from pnp_ssb.io.output import read_map_csv, read_profiles_csv, write_csv_rows, write_json
-from pnp_ssb.io.plots import plot_cpd, plot_map
+from pnp_ssb.io.plots import plot_cpd, plot_map, plot_measured_map
 from pnp_ssb.log import world_rank
 from pnp_ssb.physics.electrodes import reference_work_function_eV
 from pnp_ssb.preflight import load_case
+
+logger = logging.getLogger(__name__)
 
 
 def read_run(path: str | Path) -> RunProfile:
@@ -105,16 +109,18 @@ def _write_map(maps: dict[str, np.ndarray], out: Path, electrolytes: list[str]) 
 def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | None = None,
             base: str | None = None, tip_work_function_eV: float = 5.0,
             psf_width_m: float = 0.0, measured: str | Path | None = None,
-            fit_shift: bool = False, channel: str | None = None) -> list[CPDResult]:
+            fit_shift: bool = False, channel: str | None = None,
+            fit_psf: bool = False) -> list[CPDResult]:
     """CPD of a run (or of every state of an OCV sweep) into ``out``.
 
     For a sweep the reference defaults to its lowest-OCV state (SOC = 0), and ``out`` gets one
     folder per state (its cpd.csv, cpd_summary.json and cpd.png), dcpd_sweep.png (dCPD of
     every state, as in the seed's Fig. 5b) and cpd_summary.json over the states. With
-    ``measured`` (a .gwy or TIFF image, line-averaged along y, or a CSV profile; ``channel``
-    names the image's channel) the (last) state is compared with it: fitted offset (and x
-    shift), RMS and largest misfit, cpd_comparison.json and cpd_vs_measured.png.
+    ``measured`` (a .gwy, .nid, .sxm or TIFF image, or a CSV profile; ``channel`` names the
+    image's channel) the (last) state is compared with it (:func:`compare_with_measured`).
     """
+    if not psf_width_m >= 0:
+        raise KPFMError(f"--psf-width-m {psf_width_m}: expected a width >= 0 (m)")
     writer = world_rank() == 0  # under mpirun every rank computes (cheap), rank 0 writes
     run_dir, out = Path(run_dir), Path(out)
     states = sweep_states(run_dir)
@@ -142,14 +148,59 @@ def run_cpd(run_dir: str | Path, out: str | Path, *, reference: str | Path | Non
     if writer:
         plot_cpd(out, results)
     if measured is not None:
-        last = results[-1]
-        meas = read_measured(measured, channel)
-        x_meas, cpd_meas = meas.x_m, meas.cpd_V
-        comparison = compare_measured(last.run.x_m, last.cpd_base_V, x_meas, cpd_meas, fit_shift)
-        summary = dict(last.summary)
-        summary["measured"] = {"file": meas.source, "psf_width_m": psf_width_m, **comparison}
-        if writer:
-            plot_cpd(out, [last], measured=(x_meas + comparison["shift_m"],
-                                            cpd_meas + comparison["offset_V"], meas.spread_V))
-            write_json(out / "cpd_comparison.json", summary)
+        summary = compare_with_measured(results[-1], read_measured(measured, channel), out,
+                                        tip_work_function_eV=tip_work_function_eV,
+                                        psf_width_m=psf_width_m, fit_shift=fit_shift,
+                                        fit_psf=fit_psf, write=writer)
+        logger.info("measured %s: offset %.4g V, shift %.4g m, PSF %.3g m, RMS misfit %.3g V",
+                    summary["file"], summary["offset_V"], summary["shift_m"],
+                    summary["psf_width_m"], summary["rms_misfit_V"])
     return results
+
+
+def compare_with_measured(last: CPDResult, meas: MeasuredProfile, out: Path, *,
+                          tip_work_function_eV: float, psf_width_m: float, fit_shift: bool,
+                          fit_psf: bool, write: bool) -> dict:
+    """Register a measurement to a result and write cpd_comparison.json, cpd_vs_measured.png
+    and, for an image, cpd_map_vs_measured.png; returns the comparison.
+
+    A profile with a given PSF is aligned as before (``compare_measured``: offset, and x shift
+    by a scan). An image is registered as a map (offset, rotation, x shift, PSF width) and
+    drawn as its pixels binned along the model's x; ``fit_psf`` fits the width (from
+    ``psf_width_m`` as given otherwise) for profiles too.
+    """
+    image = meas.map
+    if image is None and not fit_psf:
+        comparison = compare_measured(last.run.x_m, last.cpd_base_V, meas.x_m, meas.cpd_V,
+                                      fit_shift)
+        comparison.update(psf_width_m=psf_width_m, psf_fitted=False)
+        shown = (meas.x_m + comparison["shift_m"], meas.cpd_V + comparison["offset_V"],
+                 meas.spread_V)
+    else:
+        model = model_of(last, tip_work_function_eV, as_map=image is not None)
+        width = None if fit_psf else psf_width_m
+        if image is None:
+            reg = register(model, meas.x_m, None, meas.cpd_V, fit_shift=fit_shift,
+                           psf_width_m=width)
+            shown = (meas.x_m + reg.shift_m, meas.cpd_V + reg.offset_V, meas.spread_V)
+        else:
+            reg = register(model, image.x_m, image.y_m, image.image_V, fit_shift=fit_shift,
+                           psf_width_m=width)
+            shown = registered_profile(reg, image.image_V, float(np.median(np.diff(image.x_m))))
+        comparison = reg.as_dict()
+        if image is not None and image.scan_angle_deg:
+            comparison["instrument_scan_angle_deg"] = image.scan_angle_deg
+        if fit_psf:  # the model is drawn with the fitted width
+            last = compute_cpd(last.run, tip_work_function_eV=tip_work_function_eV,
+                               base=last.base, psf_width_m=reg.psf_width_m)
+        if write and image is not None:
+            plot_measured_map(out / "cpd_map_vs_measured.png", image.x_m, image.y_m,
+                              image.image_V + reg.offset_V, reg.model_V,
+                              f"{Path(meas.source).name}: rotation {reg.rotation_deg:.2f} deg, "
+                              f"RMS misfit {reg.rms_misfit_V * 1e3:.2g} mV")
+    summary = dict(last.summary)
+    summary["measured"] = {"file": meas.source, **comparison}
+    if write:
+        plot_cpd(out, [last], measured=shown)
+        write_json(out / "cpd_comparison.json", summary)
+    return summary["measured"]

@@ -338,6 +338,37 @@ def plot_map(path: Path, maps: Mapping[str, tuple[np.ndarray, np.ndarray, np.nda
     return path
 
 
+def plot_measured_map(path: Path, x_m: np.ndarray, y_m: np.ndarray, measured_V: np.ndarray,
+                      model_V: np.ndarray, title: str = "") -> Path:
+    """The registered measurement (offset added), the blurred model at its pixels, and their
+    difference, in the instrument's frame (x, y of the measured pixels; one colour scale for
+    the first two)."""
+    plt = pyplot()
+    inside = np.isfinite(model_V)
+    both = np.concatenate([measured_V[inside], model_V[inside]])
+    lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+    fig, axes = plt.subplots(1, 3, figsize=(PAGE_IN, 2.6), sharey=True, constrained_layout=True)
+    panels = (("measured + offset", measured_V, "viridis", (lo, hi)),
+              ("model (registered)", model_V, "viridis", (lo, hi)),
+              ("measured - model", np.where(inside, measured_V - model_V, np.nan), "RdBu_r",
+               None))
+    for ax, (name, values, cmap, limits) in zip(axes, panels, strict=True):
+        if limits is None:
+            r = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+            limits = (-r, r)
+        mesh = ax.pcolormesh(x_m * 1e9, y_m * 1e9, values, shading="nearest", cmap=cmap,
+                             vmin=limits[0], vmax=limits[1])
+        fig.colorbar(mesh, ax=ax, label="CPD (V)", fraction=0.05, pad=0.01)
+        ax.set_title(name, fontsize=8)
+        ax.set_xlabel("x (nm)")
+        ax.set_aspect("equal")
+    axes[0].set_ylabel("y (nm)")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    save_figure(fig, path)
+    return path
+
+
 def nyquist_figure(f_Hz: np.ndarray, re_ohm_cm2: np.ndarray, im_ohm_cm2: np.ndarray) -> Any:
     """-Im Z against Re Z on equal axes, with the point nearest each frequency decade marked."""
     plt = pyplot()
