@@ -1,12 +1,17 @@
-"""Every file the docs say a run writes is written: the README's quick start, and the per-state
-folders of the KPFM workflow on an OCV sweep (docs/kpfm.md, section 6)."""
+"""Every file the docs say a run writes is written: the README's quick start, the per-state
+folders of the KPFM workflow on an OCV sweep (docs/kpfm.md, section 6), and the outputs of
+`pnp-ssb fit --model` (docs/user-guide.md, measured spectra), whose formats table lists every
+format the command accepts."""
 
 import re
 from pathlib import Path
 
+from pnp_ssb.apps.cli import main
 from pnp_ssb.apps.cpd import run_cpd
 from pnp_ssb.input.load import load_case
+from pnp_ssb.io.spectra import FORMATS
 from pnp_ssb.studies.registry import run_case
+from tests.io.potentiostat_exports import AREA_CM2, F_HZ, gamry, randles
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,3 +45,21 @@ def test_every_sweep_state_gets_its_cpd_files(tmp_path):
     for state in ("ocv_0.000V", "ocv_3.750V"):
         for name in names:
             assert (tmp_path / "cpd" / state / name).is_file(), f"{state}/{name}"
+
+
+def test_the_fit_comparison_writes_what_the_user_guide_says(tmp_path):
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    table = _section(guide, "| `--format` |", "\n\n")
+    listed = {name for row in table.splitlines()[2:]
+              for name in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert listed == set(FORMATS)
+    found = re.search(r"next to the JSON: `([\w.]+)`\s+for `-o ([\w.]+)`", guide)
+    assert found is not None
+    figure, output = found.groups()
+    z = randles() * AREA_CM2
+    (tmp_path / "impedance.csv").write_text("f_Hz,re_ohm_cm2,im_ohm_cm2\n" + "".join(
+        f"{float(f)!r},{float(v.real)!r},{float(v.imag)!r}\n" for f, v in zip(F_HZ, z, strict=True)))
+    assert main(["fit", str(gamry(tmp_path / "cell.DTA")), "--area-cm2", str(AREA_CM2),
+                 "--arcs", "1", "--model", str(tmp_path / "impedance.csv"),
+                 "-o", str(tmp_path / output)]) == 0
+    assert (tmp_path / output).is_file() and (tmp_path / figure).is_file()
