@@ -139,7 +139,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--area-cm2", type=_positive_float, help="electrode area, cm^2: makes a "
                    "spectrum in Ohm (every instrument export) area-specific")
     c.add_argument("--model", help="a computed impedance.csv to compare with: misfit of |Z| "
-                   "and phase in the JSON, both spectra in OUTPUT_nyquist.png")
+                   "and phase in the JSON, both spectra in FIT_nyquist.png (-o FIT.json)")
     c.add_argument("--arcs", type=_positive_int, default=2, help="number of RC arcs (>= 1)")
     c.add_argument("--labels", help="comma-separated names of the arcs, high to low frequency")
     c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
