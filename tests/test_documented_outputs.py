@@ -1,5 +1,7 @@
-"""Every file the docs say a run writes is written: the README's quick start, and the per-state
-folders of the KPFM workflow on an OCV sweep (docs/kpfm.md, section 6)."""
+"""Every file the docs say a run writes is written: the README's quick start, the per-state
+folders of the KPFM workflow on an OCV sweep (docs/kpfm.md, section 6), and the outputs of
+`pnp-ssb fit --model` (docs/user-guide.md, measured spectra), whose formats table lists every
+format the command accepts."""
 
 import re
 from pathlib import Path

@@ -8,12 +8,12 @@ charge transfer with the double layer). The fit minimises the relative complex m
 weigh alike; standard errors come from the Jacobian at the optimum,
 cov = s^2 (J^T J)^-1 with s^2 the residual variance. Starting values are read off the spectrum:
 each local maximum of -Im Z gives an arc with R ~ 2 max(-Im Z) and C = 1/(2 pi f_peak R).
+Spectra are read from files by :mod:`pnp_ssb.io.spectra` (a run's impedance.csv, potentiostat
+exports).
 """
 
-import csv
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -133,18 +133,3 @@ def fit_arcs(frequency_Hz: np.ndarray, z_ohm_m2: np.ndarray, n_arcs: int,
     rms = float(np.sqrt(np.mean(sol.fun**2)))
     return CircuitFit(values[0] if series else 0.0, rel[0] if series else 0.0, tuple(arcs), rms)
 
-
-def read_impedance_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """(f_Hz, Z in Ohm m^2) from an impedance.csv (f_Hz, re_ohm_cm2, im_ohm_cm2)."""
-    path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        f = np.array([float(r["f_Hz"]) for r in rows])
-        z = np.array([float(r["re_ohm_cm2"]) + 1j * float(r["im_ohm_cm2"]) for r in rows]) / 1e4
-    except (OSError, KeyError, ValueError) as exc:
-        raise FitError(f"{path}: expected a CSV with columns f_Hz, re_ohm_cm2, im_ohm_cm2 "
-                       f"({exc})") from None
-    if f.size == 0 or np.any(f <= 0):
-        raise FitError(f"{path}: expected positive frequencies")
-    return f, z

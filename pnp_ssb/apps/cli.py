@@ -10,10 +10,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pnp_ssb.analysis.circuits import FitError, fit_arcs, read_impedance_csv
+from pnp_ssb.analysis.circuits import FitError
 from pnp_ssb.analysis.kpfm import KPFMError
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
+from pnp_ssb.io.spectra import FORMATS
 from pnp_ssb.log import configure_logging, set_quiet, world_rank
 from pnp_ssb.materials.database import describe_materials
 from pnp_ssb.preflight import load_case
@@ -102,13 +103,7 @@ def _parser() -> argparse.ArgumentParser:
             k.add_argument("--seed", type=int, default=0)
             k.add_argument("--min-seed-distance-nm", type=float, default=None)
         k.add_argument("-o", "--output", required=True, help="output .msh file")
-    c = sub.add_parser("fit", help="fit R_s + RC arcs to an impedance.csv (Ohm cm^2, F/cm^2)")
-    c.add_argument("spectrum", help="impedance.csv of an impedance run")
-    c.add_argument("--arcs", type=_positive_int, default=2, help="number of RC arcs (>= 1)")
-    c.add_argument("--labels", help="comma-separated names of the arcs, high to low frequency")
-    c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
-    c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
-    c.add_argument("-o", "--output", required=True, help="output JSON file")
+    _add_fit(sub)
     c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
                                      "sub-communicators (resumable)")
     c.add_argument("cases", nargs="+", help="case files (TOML)")
@@ -124,6 +119,35 @@ def _parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_quiet(sub)
     return p
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value}: expected a positive number")
+    return value
+
+
+def _add_fit(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("fit", help="fit R_s + RC arcs to a spectrum (Ohm cm^2, F/cm^2): an "
+                                   "impedance.csv or a potentiostat export")
+    c.add_argument("spectrum", help="impedance.csv of a run, a CSV with named columns, or a "
+                   "potentiostat export (Gamry .DTA, BioLogic .mpt, ZPlot .z, ...)")
+    c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
+                   help="file format (default: from the content and the suffix)")
+    c.add_argument("--area-cm2", type=_positive_float, help="electrode area, cm^2: makes a "
+                   "spectrum in Ohm (every instrument export) area-specific")
+    c.add_argument("--model", help="a computed impedance.csv to compare with: misfit of |Z| "
+                   "and phase in the JSON, both spectra in FIT_nyquist.png (-o FIT.json)")
+    c.add_argument("--arcs", type=_positive_int, default=2, help="number of RC arcs (>= 1)")
+    c.add_argument("--labels", help="comma-separated names of the arcs, high to low frequency")
+    c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
+    c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
+    c.add_argument("-o", "--output", required=True, help="output JSON file")
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
@@ -286,26 +310,26 @@ def _case_command(args, log) -> int:
 
 
 def _fit(args, log) -> int:
-    # here, not at the top: it imports DOLFINx (check/schema/materials must not)
-    from pnp_ssb.io.output import write_json
+    # here, not at the top: reading instrument files imports impedance.py
+    from pnp_ssb.apps.fit import FitRequest, run_fit
 
-    labels = args.labels.split(",") if args.labels else None
+    request = FitRequest(args.spectrum, Path(args.output), args.fmt, args.area_cm2, args.arcs,
+                         args.labels.split(",") if args.labels else None, args.f_min_Hz,
+                         args.f_max_Hz, args.model)
     try:
-        if labels is not None and len(labels) != args.arcs:
-            raise FitError(f"--labels {args.labels!r}: expected {args.arcs} names (--arcs)")
-        f, z = read_impedance_csv(args.spectrum)
-        keep = (f >= args.f_min_Hz) & (f <= args.f_max_Hz)
-        fit = fit_arcs(f[keep], z[keep], args.arcs)
+        result = run_fit(request)
     except FitError as exc:
         log.error("%s", exc)
         return EXIT_BAD_INPUT
-    result = fit.as_dict(labels)
-    if world_rank() == 0:
-        write_json(Path(args.output), {"spectrum": args.spectrum, **result})
     for name, arc in result["arcs"].items():
         log.info("%s: R = %.4g +- %.2g Ohm cm^2, C = %.4g +- %.2g F/cm^2 (%.3g Hz)", name,
                  arc["resistance_ohm_cm2"], arc["resistance_error_ohm_cm2"],
                  arc["capacitance_F_cm2"], arc["capacitance_error_F_cm2"], arc["frequency_Hz"])
+    if "comparison" in result:
+        m = result["comparison"]
+        log.info("computed vs measured at %d frequencies: |Z| %.3g RMS (max %.3g) relative, "
+                 "phase %.3g deg RMS (max %.3g); %s", m["frequencies"], m["modulus_rms_relative"],
+                 m["modulus_max_relative"], m["phase_rms_deg"], m["phase_max_deg"], m["figure"])
     return 0
 
 

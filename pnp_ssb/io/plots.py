@@ -385,6 +385,18 @@ def nyquist_figure(f_Hz: np.ndarray, re_ohm_cm2: np.ndarray, im_ohm_cm2: np.ndar
     return fig
 
 
+def nyquist_comparison_figure(measured: tuple[np.ndarray, np.ndarray, np.ndarray],
+                              computed: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Any:
+    """A measured spectrum (points, its decades marked) and a computed one (line) on one
+    Nyquist figure; each is (f_Hz, Re Z, Im Z) in Ohm cm^2."""
+    fig = nyquist_figure(*measured)
+    ax = fig.axes[0]
+    ax.lines[0].set(linestyle="none", label="measured")
+    ax.plot(computed[1], -computed[2], "-", lw=1.2, color="C1", label="computed")
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
 def plot_impedance(outdir: Path, f_Hz: np.ndarray, re_ohm_cm2: np.ndarray,
                    im_ohm_cm2: np.ndarray) -> None:
     """nyquist.png (-Im Z against Re Z, equal axes, decades marked) and bode.png (|Z| and the
