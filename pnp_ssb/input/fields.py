@@ -67,3 +67,8 @@ class StrictModel(BaseModel):
     """A frozen schema section that refuses unknown fields."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def with_article(word: str) -> str:
+    """'a metal', 'an insertion_electrode': the indefinite article for a word in a message."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word

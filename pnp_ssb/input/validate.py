@@ -16,6 +16,7 @@ from pnp_ssb.input.fields import (
     LENGTH_RANGE,
     CaseError,
     field_error,
+    with_article,
 )
 from pnp_ssb.input.study import ImpedanceStudy, imposed_current_A_m2
 from pnp_ssb.input.topology import neutrality_potential_V, reacting_contacts
@@ -23,10 +24,6 @@ from pnp_ssb.materials import database as matdb
 
 log = logging.getLogger(__name__)
 
-
-def with_article(word: str) -> str:
-    """'a metal', 'an insertion_electrode': the indefinite article for a kind in a message."""
-    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 def validate_semantics(case: Case) -> None:
     """Checks that span fields: names, materials, species and boundary/study consistency."""

@@ -24,7 +24,7 @@ import numpy as np
 
 from pnp_ssb.constants import AVOGADRO_MOL
 from pnp_ssb.input.case import Case
-from pnp_ssb.input.fields import CaseError, field_error
+from pnp_ssb.input.fields import CaseError, field_error, with_article
 from pnp_ssb.materials import database as matdb
 
 CONDUCTOR_KINDS = ("metal", "insertion_electrode")
@@ -211,9 +211,10 @@ def _group_voltage(case: Case, group: ConductorGroup, theta: dict[str, float | N
                         f"({listed}), so they cannot both be in equilibrium with the electrolyte")
     if potentials and applied is not None and case.study.type != "transient":
         raise field_error(f"boundaries.{group.terminal}.voltage_V", applied,
-                          f"no voltage_V in a {case.study.type} study: the Li equilibrium of "
-                          f"region {next(iter(potentials))} sets this terminal's Fermi level "
-                          "(use study.type = 'steady_state' to apply a voltage)")
+                          f"no voltage_V in {with_article(case.study.type)} study: the Li "
+                          f"equilibrium of region {next(iter(potentials))} sets this terminal's "
+                          "Fermi level (use study.type = 'steady_state' to apply a voltage"
+                          + (", or study.bias_V" if case.study.type == "impedance" else "") + ")")
     if potentials:  # (in a transient, t = 0 is this equilibrium; voltage_V applies for t > 0)
         return next(iter(potentials.values()))
     graded = _graded_neighbour_fermi_V(case, group)

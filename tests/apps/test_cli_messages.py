@@ -6,7 +6,7 @@ import pytest
 
 from pnp_ssb.analysis.circuits import FitError, fit_arcs
 from pnp_ssb.apps.cli import main
-from pnp_ssb.input.validate import with_article
+from pnp_ssb.input.fields import with_article
 
 
 def test_kinds_take_their_article():
