@@ -33,18 +33,23 @@ def cell_run(tmp_path_factory) -> Path:
     return out
 
 
-def _image(run_dir: Path) -> tuple[np.ndarray, float, float]:
-    """Scan lines of the blurred model CPD, shifted by SHIFT_PX pixels, minus OFFSET_V, with
-    line-to-line noise of 1 mV; returns (image, pixel size, x of the first pixel's edge)."""
+def _blurred_model(run_dir: Path, psf_m: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The run's CPD blurred by a PSF of psf_m at its distinct x (increasing), and a scan's
+    pixel size and first pixel edge: PIXELS pixels over the middle 80 % of the stack."""
     run = read_run(run_dir)
-    res = compute_cpd(run, psf_width_m=PSF_M)
+    res = compute_cpd(run, psf_width_m=psf_m)
     order = np.argsort(run.x_m, kind="stable")
     xu, first = np.unique(run.x_m[order], return_index=True)
     span = xu[-1] - xu[0]
-    pixel = 0.8 * span / PIXELS
-    x0 = xu[0] + 0.1 * span
+    return xu, res.cpd_base_V[order][first], 0.8 * span / PIXELS, xu[0] + 0.1 * span
+
+
+def _image(run_dir: Path) -> tuple[np.ndarray, float, float]:
+    """Scan lines of the blurred model CPD, shifted by SHIFT_PX pixels, minus OFFSET_V, with
+    line-to-line noise of 1 mV; returns (image, pixel size, x of the first pixel's edge)."""
+    xu, cpd, pixel, x0 = _blurred_model(run_dir, PSF_M)
     centres = x0 + (np.arange(PIXELS) + 0.5) * pixel
-    line = np.interp(centres + SHIFT_PX * pixel, xu, res.cpd_base_V[order][first]) - OFFSET_V
+    line = np.interp(centres + SHIFT_PX * pixel, xu, cpd) - OFFSET_V
     noise = 1e-3 * np.random.default_rng(1).standard_normal((LINES, 1))
     return line[None, :] + noise - noise.mean(), pixel, x0
 
@@ -104,20 +109,14 @@ def _rotated_map(run_dir: Path) -> tuple[np.ndarray, float, float]:
     """The blurred model CPD seen by a scan turned by ROTATION_DEG about the image's centre
     and shifted by SHIFT_PX pixels, minus OFFSET_V, with white noise of 0.5 mV; (image, pixel,
     x of the first pixel's edge); y starts at 0, square pixels."""
-    run = read_run(run_dir)
-    res = compute_cpd(run, psf_width_m=MAP_PSF_M)
-    order = np.argsort(run.x_m, kind="stable")
-    xu, first = np.unique(run.x_m[order], return_index=True)
-    span = xu[-1] - xu[0]
-    pixel = 0.8 * span / PIXELS
-    x0 = xu[0] + 0.1 * span
+    xu, cpd, pixel, x0 = _blurred_model(run_dir, MAP_PSF_M)
     xx, yy = np.meshgrid(x0 + (np.arange(PIXELS) + 0.5) * pixel,
                          (np.arange(MAP_LINES) + 0.5) * pixel)
     cx, cy = x0 + 0.5 * PIXELS * pixel, 0.5 * MAP_LINES * pixel
     t = np.radians(ROTATION_DEG)
     seen = cx + np.cos(t) * (xx - cx) - np.sin(t) * (yy - cy) + SHIFT_PX * pixel
     noise = 5e-4 * np.random.default_rng(2).standard_normal(xx.shape)
-    return np.interp(seen, xu, res.cpd_base_V[order][first]) - OFFSET_V + noise, pixel, x0
+    return np.interp(seen, xu, cpd) - OFFSET_V + noise, pixel, x0
 
 
 def _write_gwy(path: Path, image: np.ndarray, pixel: float, x0: float) -> None:
