@@ -64,7 +64,17 @@ EASY_ITERATIONS = 6
 CUT_FACTOR = 0.25  # dt factor after a failed step
 MIN_STEP_FRACTION = 1e-8  # of the first step: below this, the run stops with a report
 CURRENT_TOLERANCE = 1e-8  # relative, current control within a step
-__all__ = ["STAGNATION_RESIDUAL", "build_stepper", "run_transient"]
+__all__ = ["STAGNATION_RESIDUAL", "build_stepper", "current_control_tolerance_A_m2",
+           "run_transient"]
+
+
+def current_control_tolerance_A_m2(target_A_m2: float, sigma_previous_C_m2: float,
+                                   dt_s: float) -> float:
+    """How closely galvanostatic control holds the terminal current in a step (A/m^2):
+    max(CURRENT_TOLERANCE |I|, 1e-12 max(|sigma_n|, 1e-3 C/m^2) / dt, 1e-14), because
+    d(sigma)/dt carries sigma's round-off (~1e-12 relative) divided by dt."""
+    return max(CURRENT_TOLERANCE * abs(target_A_m2),
+               1e-12 * max(abs(sigma_previous_C_m2), 1e-3) / dt_s, 1e-14)
 
 
 def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
@@ -352,8 +362,7 @@ def _step(stepper: TimeStepper, dt: float, study: TransientStudy, voltage: float
         log.debug("current control: V = %.9f, terminal current %.6g", v, -wire_in)
         return -wire_in - target
 
-    # d(sigma)/dt carries the round-off of sigma (~1e-12 relative) divided by dt
-    tol = max(CURRENT_TOLERANCE * abs(target), 1e-12 * max(abs(sigma_n), 1e-3) / dt, 1e-14)
+    tol = current_control_tolerance_A_m2(target, sigma_n, dt)
     try:
         root = monotone_root(mismatch, voltage, 1e-3, tol, max_jump=0.2, max_evaluations=60,
                              x_tolerance=1e-13)

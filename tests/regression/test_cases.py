@@ -1,8 +1,8 @@
 """Every bundled case runs from a flat initial state with default settings, writes its outputs,
 and gives the numbers of its stored reference (tests/regression/reference/<case>.json) to
-REFERENCE_RTOL: behaviour is unchanged by a refactoring. After a change of results on purpose,
-regenerate them with ``PNP_SSB_WRITE_REFERENCES=1 pytest tests/regression/test_cases.py`` and
-say why in the commit."""
+REFERENCE_RTOL of the size of each quantity in the run: behaviour is unchanged by a
+refactoring. After a change of results on purpose, regenerate them with
+``PNP_SSB_WRITE_REFERENCES=1 pytest tests/regression/test_cases.py`` and say why in the commit."""
 
 import csv
 import json
@@ -16,18 +16,21 @@ from pnp_ssb.io.output import read_profiles_csv
 from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 from pnp_ssb.studies.sweep import state_dirname
-from tests.regression.numbers import kind, outputs, scales
+from tests.regression.numbers import control_tolerance, kind, outputs, scales
 
 CASES = sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.toml"))
 REFERENCES = Path(__file__).resolve().parent / "reference"
-# the same code, lock and machine type reproduce a run to round-off: Newton's last update
-# (< 1e-9 kT) is the same; a refactoring that changes an operation's order moves ~1e-14
-REFERENCE_RTOL = 1e-10
+# Another CPU (CI's, a user's) reproduces a run only to what the solvers decide: LU round-off
+# times the condition number (impedance: 2e-8 of |Z| seen), Newton's last update (< 1e-9 kT)
+# and the current control's tolerance; 1e-7 of a quantity's size in the run is far below every
+# discretisation error estimate (1e-5 to 1e-3) and far above those.
+REFERENCE_RTOL = 1e-7
 
 
 def assert_matches_reference(name: str, folder: Path) -> None:
     """Every number of the run in ``folder`` equals its stored reference to REFERENCE_RTOL
-    (a value near zero: to REFERENCE_RTOL of the largest of its kind)."""
+    (a value near zero: to REFERENCE_RTOL of the largest of its kind; a number a stopping rule
+    decides: to twice its tolerance, one for each run)."""
     values = outputs(folder)
     path = REFERENCES / f"{name}.json"
     if os.environ.get("PNP_SSB_WRITE_REFERENCES") == "1":
@@ -38,7 +41,8 @@ def assert_matches_reference(name: str, folder: Path) -> None:
     size = scales(reference)
     bad = [(k, reference[k], v) for k, v in values.items()
            if not math.isclose(v, reference[k], rel_tol=REFERENCE_RTOL,
-                               abs_tol=REFERENCE_RTOL * size[kind(k)])]
+                               abs_tol=max(REFERENCE_RTOL * size[kind(k)],
+                                           2 * control_tolerance(reference, k, REFERENCE_RTOL)))]
     assert not bad, f"{len(bad)} of {len(values)} numbers moved: " + "\n".join(map(str, bad[:20]))
 
 
@@ -78,4 +82,17 @@ def test_case_runs_and_writes_outputs(path, tmp_path):
     assert (outdir / "fields.bp").exists()
     # the resolved case reproduces the run's case
     assert load_case(outdir / "case.resolved.toml") is not None
+    if case.study.type == "transient" and case.study.control == "current":
+        _assert_current_held(tmp_path, case.study.current_density_A_m2)
     assert_matches_reference(path.stem, tmp_path)
+
+
+def _assert_current_held(folder: Path, target_A_m2: float) -> None:
+    """Galvanostatic control meets the case's current in every step to its tolerance."""
+    values = outputs(folder)
+    rows = [k for k in values if k.endswith(".terminal_current_A_m2") and values[
+        k.replace(".terminal_current_A_m2", ".dt_s")] > 0]
+    assert rows
+    off = [(k, values[k]) for k in rows
+           if abs(values[k] - target_A_m2) > control_tolerance(values, k, REFERENCE_RTOL)]
+    assert not off, off
