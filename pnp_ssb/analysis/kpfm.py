@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pnp_ssb.analysis.kpfm_steps import bulk_points, interface_steps, surface_assumptions
 from pnp_ssb.input.case import Case
 from pnp_ssb.physics.electrodes import conductor_groups, work_function_eV
 
@@ -188,14 +189,23 @@ def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
                                psf_width_m)
         ref_based = ref_raw - region_mean(reference, ref_raw, base)
         dcpd = based - on_points_of(run, reference, ref_based)
+    bulk = bulk_points(run.x_m, run.phi_V, run.region, run.regions)
+    chi = dict(zip(run.region, surface_dipoles_V(run, dipoles), strict=True))
     summary = {"run": str(run.path), "base": base, "tip_work_function_eV": tip_work_function_eV,
                "psf_width_m": psf_width_m, "ocv_V": run.ocv_V,
-               "cpd_base_V_by_region": {r: region_mean(run, based, r) for r in run.regions}}
+               "cpd_base_V_by_region": {r: region_mean(run, based, r) for r in run.regions},
+               "cpd_step_V_by_interface": interface_steps(run.x_m, based, run.region, bulk),
+               "steps_read_at": "each region's bulk: the point of smallest |dphi/dx| "
+                                "(bulk_by_region)",
+               "bulk_by_region": {r: {"x_m": p.x_m, "field_V_m": p.field_V_m}
+                                  for r, p in bulk.items()},
+               "surface_by_region": surface_assumptions(
+                   {r: float(chi[r]) for r in run.regions}, set(dipoles or {}))}
     if dcpd is not None:
         assert reference is not None  # dcpd is set only with a reference
         summary["reference"] = str(reference.path)
         summary["dcpd_V_by_region"] = {r: region_mean(run, dcpd, r) for r in run.regions}
-        summary["dcpd_step_V_by_interface"] = interface_steps(run, dcpd)
+        summary["dcpd_step_V_by_interface"] = interface_steps(run.x_m, dcpd, run.region, bulk)
     maps = None
     if run.phi_map_V is not None:
         maps = cpd_maps(run, tip_work_function_eV, base, reference, psf_width_m, dipoles)
@@ -267,17 +277,6 @@ def cpd_maps(run: RunProfile, tip_work_function_eV: float, base: str,
             raise KPFMError(f"reference {reference.path} has another 2D grid than {run.path}: "
                             "dCPD maps need runs of the same geometry and mesh")
         out["dcpd_V"] = based - based_ref
-    return out
-
-
-def interface_steps(run: RunProfile, values: np.ndarray) -> dict[str, float]:
-    """values just right of each interface minus just left of it (interface points appear once
-    per region, so both sides are read at the same x)."""
-    out = {}
-    for a, b in zip(run.regions, run.regions[1:], strict=False):
-        left = values[np.flatnonzero(run.region == a)[-1]]
-        right = values[np.flatnonzero(run.region == b)[0]]
-        out[f"{a}|{b}"] = float(right - left)
     return out
 
 

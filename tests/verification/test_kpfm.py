@@ -59,6 +59,33 @@ def test_collector_dcpd_is_minus_ocv_for_every_state(fuller_sweep, tmp_path):
     assert list(rows[0]) == ["x_m", "cpd_V", "cpd_base_V", "dcpd_V", "region"]
 
 
+def test_interface_steps_are_bulk_to_bulk_with_the_space_charge_drops(fuller_sweep, tmp_path):
+    """Each interface's CPD step, read bulk to bulk, is the jump at the interface node plus the
+    space-charge drops phi(interface) - phi_n that the run reports on its two sides (summary.json,
+    analysis.space_charge: a separate computation), and the steps add up to the change from the
+    first region's bulk to the last one's; for dCPD, to -V_OCV (the collector). 1e-9 V: the
+    LiPON bulk is 1e4 Debye lengths from its interfaces, so phi = phi_n there to round-off."""
+    for res in run_cpd(fuller_sweep, tmp_path):
+        run, s = res.run, res.summary
+        drops = json.loads((run.path / "summary.json").read_text())["interfaces"]
+        for key, step in s["cpd_step_V_by_interface"].items():
+            a, b = key.split("|")
+            jump = (res.cpd_base_V[np.flatnonzero(run.region == b)[0]]
+                    - res.cpd_base_V[np.flatnonzero(run.region == a)[-1]])
+            sides = drops.get(key, {}).get("sides", {})
+            layers = (sides.get(a, {}).get("space_charge_drop_V", 0.0)
+                      - sides.get(b, {}).get("space_charge_drop_V", 0.0))
+            assert step == pytest.approx(jump + layers, abs=1e-9), (run.ocv_V, key)
+        assert sum(s["cpd_step_V_by_interface"].values()) == pytest.approx(
+            s["cpd_base_V_by_region"]["cu"] - s["cpd_base_V_by_region"]["si_base"], abs=1e-12)
+        assert sum(s["dcpd_step_V_by_interface"].values()) == pytest.approx(-run.ocv_V, abs=1e-9)
+        assert max(p["field_V_m"] for p in s["bulk_by_region"].values()) < 1.0
+        assert set(s["surface_by_region"]) == set(run.regions)
+    at_3 = next(r for r in run_cpd(fuller_sweep, tmp_path) if abs(r.run.ocv_V - 3.0) < 1e-9)
+    # the drops sit inside LiPON, not at a node: the steps see them (the node jumps do not)
+    assert abs(at_3.summary["dcpd_step_V_by_interface"]["lco|lipon"]) > 1.0
+
+
 def test_dcpd_is_minus_the_fermi_level_change_where_phi_is_constant(fuller_sweep):
     """Cu's work function does not change: dCPD(cu) = -(mu~_e change)/e = V change vs base."""
     ref = read_run(fuller_sweep / "ocv_0.000V")
