@@ -29,12 +29,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LiBalance:
-    """Electrodes' Li conserved at equilibrium (studies.steady.conserve_li): the given and
-    final site fractions, and the largest theta update of each re-solve."""
+    """The Li of a cell state: the given and final site fractions of its insertion electrodes,
+    the largest theta update of each re-solve (studies.steady.conserve_li; none in an OCV
+    sweep, whose states are given as compositions), and the Li per area (mol/m^2) in the
+    electrodes, in the electrolytes, and in all (analysis.inventory)."""
 
     given_li_fraction: dict[str, float]
     li_fraction: dict[str, float]
     theta_updates: list[float]
+    electrodes_mol_m2: float
+    electrolytes_mol_m2: float
+
+    @property
+    def inventory_mol_m2(self) -> float:
+        """All the cell's Li per area (mol/m^2), Li metal reservoirs left out."""
+        return self.electrodes_mol_m2 + self.electrolytes_mol_m2
 
 
 @dataclass(frozen=True)

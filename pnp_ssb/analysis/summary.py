@@ -107,7 +107,8 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
     if solution.current_control is not None:
         out["current_control"] = dataclasses.asdict(solution.current_control)
     if solution.li_balance is not None:
-        out["li_balance"] = dataclasses.asdict(solution.li_balance)
+        out["li_balance"] = {**dataclasses.asdict(solution.li_balance),
+                             "inventory_mol_m2": solution.li_balance.inventory_mol_m2}
     return out
 
 

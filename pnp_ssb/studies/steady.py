@@ -8,9 +8,9 @@ import logging
 import time
 from pathlib import Path
 
+from pnp_ssb.analysis.inventory import cell_li_balance
 from pnp_ssb.analysis.solution import (
     CurrentControl,
-    LiBalance,
     Solution,
     newton_settings,
     num_dofs,
@@ -151,8 +151,8 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
             break
         model = build_stack_model(case, {**cell.li_fraction, **theta})
         solution = _solve_model(case, model, solution.domain, start, solution.problem)
-    solution.li_balance = LiBalance(given, dict(solution.model.require_cell().li_fraction),
-                                    history)
+    solution.li_balance = cell_li_balance(case, solution.problem, given,
+                                          solution.model.require_cell().li_fraction, history)
     log.info("Li balance: %d re-solves, last theta update %.1e", len(history) - 1, history[-1])
     return solution
 

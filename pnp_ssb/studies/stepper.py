@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from pnp_ssb.analysis.charges import boundary_currents_A_m2, electrode_charges_C_m2, interface_measure
+from pnp_ssb.analysis.inventory import resolved_li_mol_m2
 from pnp_ssb.analysis.postprocess import Profile1D, gather_profile
 from pnp_ssb.analysis.solution import DCBias
-from pnp_ssb.constants import AVOGADRO_MOL
 from pnp_ssb.discretisation.domain import Domain
 from pnp_ssb.discretisation.fem import MPI, dolfinx, ufl
 from pnp_ssb.discretisation.forms import (
@@ -171,29 +171,7 @@ class TimeStepper:
     def li_inventory_mol_m2(self) -> float:
         """Li per area in the electrodes (N theta) and in the electrolytes (sum_k s_k c_k)
         (collective; Li metal electrodes are reservoirs and are not counted)."""
-        p = self.problem
-        form = p.compiled("li_inventory", lambda: _li_inventory_form(p))
-        total = p.domain.mesh.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
-        return total * self.model.scales.length_m / p.domain.cross_section / AVOGADRO_MOL
-
-
-def _li_inventory_form(p: Problem):
-    """Li per volume (m^-3): N theta in resolved electrodes, sum_k s_k c_k in electrolytes,
-    integrated with the lumped rule (the discrete conserved quantity of the mass terms)."""
-    dx = lumped_measure(p)
-    model = p.model
-    form = 0
-    for e in p.electrodes.values():
-        form += e.li_sites_m3 * e.theta * dx(e.tag)
-    for region in model.electrolytes:
-        for sp in region.species:
-            if sp.li_stoichiometry:
-                w = p.species_fields.get(sp.name, 0.0)
-                c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name],
-                                      p.shift(region.name, sp.name))
-                form += (sp.li_stoichiometry * c * model.scales.concentration_m3
-                         * dx(p.domain.region_tags[region.name]))
-    return form
+        return resolved_li_mol_m2(self.problem)
 
 
 def _add_mass_terms(problem: Problem, model: StackModel, previous: list,

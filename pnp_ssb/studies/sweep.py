@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from pnp_ssb.analysis.inventory import cell_li_balance
 from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.analysis.summary import summary
 from pnp_ssb.discretisation.fem import MPI
@@ -39,6 +40,10 @@ def sweep_row(ocv_V: float, regime: str, data: dict[str, Any]) -> dict[str, Any]
     for key, contact in cell["contacts"].items():
         row[f"drop_{key}_V"] = contact["drop_to_bulk_V"]
         row[f"charge_{key}_C_m2"] = contact["electrode_charge_C_m2"]
+    if "li_balance" in cell:
+        for part in ("electrodes", "electrolytes"):
+            row[f"li_{part}_mol_m2"] = cell["li_balance"][f"{part}_mol_m2"]
+        row["li_inventory_mol_m2"] = cell["li_balance"]["inventory_mol_m2"]
     return row
 
 
@@ -70,8 +75,10 @@ def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -
     Resumable: in a folder of the same case (fingerprint.json), a state whose summary.json
     exists (written last, so only by a complete run) is read back instead of solved again; any
     other earlier output is removed first. The Li inventory of the case's li_fraction is
-    conserved. A state that does not converge stops the sweep (SolverError): its last good
-    state is in ``outdir/last_good/``, and ``outdir/summary.json`` says converged = false.
+    conserved: the electrodes hold the case's Li in every state (sum_k N_k L_k theta_k) and
+    each state reports its balance, electrolytes included (li_balance, sweep.csv). A state
+    that does not converge stops the sweep (SolverError): its last good state is in
+    ``outdir/last_good/``, and ``outdir/summary.json`` says converged = false.
     """
     outdir = Path(outdir)
     voltages = study_of(case.study, OcvSweepStudy).ocv_V
@@ -114,6 +121,9 @@ def _solve_state(case: Case, state, ocv: float, folder: Path, comm: MPI.Comm,
         err = SolverError(f"OCV sweep, state {ocv:.3f} V: {exc}", exc.report)
         err.solution = exc.solution
         raise err from exc
+    given = {r.name: r.li_fraction for r in case.regions
+             if r.name in state.li_fraction and r.li_fraction is not None}
+    solution.li_balance = cell_li_balance(case, solution.problem, given, state.li_fraction)
     write_outputs(solution, folder)
     solutions.append(solution)
     return summary(solution)

@@ -5,6 +5,8 @@ are exact up to round-off (1e-12 V); space-charge quantities carry the default m
 (~1e-3 relative, as in test_gouy_chapman.py); the Li balance is converged to 1e-13 in theta.
 """
 
+import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from pnp_ssb.input.tomlio import read_toml
 from pnp_ssb.physics import electrodes
 from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.steady import contact_charge_by_conductor, solve_case
+from pnp_ssb.studies.sweep import run_sweep, state_dirname
 from tests.conftest import BINARY, electrolyte_material
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
@@ -123,6 +126,27 @@ def test_electrode_alignment_and_li_balance(solve):
     assert theta == pytest.approx(0.6 + sigma / ELEMENTARY_CHARGE_C / sites, abs=1e-12)
     # the Li given to the electrolyte is its space charge: electrode + electrolyte neutral
     assert sigma + sol.space_charge_C_m2["llzo"] == pytest.approx(0.0, abs=1e-9 * abs(sigma))
+
+
+def test_fuller_sweep_conserves_li_in_every_state(tmp_path):
+    """Every state of the Fuller sweep holds the same Li (electrodes + LiPON, 1e-10 relative:
+    the lumped amount of the solve, whose amount constraint holds to round-off), the electrodes
+    the case's as assembled, and sweep.csv and each state's summary.json report it."""
+    case = load_case(CASES / "fuller_si_lipon_lco.toml", QUIET)
+    run_sweep(case, tmp_path)
+    with open(tmp_path / "sweep.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assembled = electrodes.li_inventory_mol_m2(
+        case, {r.name: r.li_fraction for r in case.regions if r.li_fraction is not None})
+    total = [float(r["li_inventory_mol_m2"]) for r in rows]
+    assert len(rows) == len(case.study.ocv_V) and {r["regime"] for r in rows} == {
+        "equilibrium", "anode Li-free"}
+    assert max(total) - min(total) < 1e-10 * total[0]
+    for r in rows:
+        assert float(r["li_electrodes_mol_m2"]) == pytest.approx(assembled, rel=1e-12)
+        assert float(r["li_electrolytes_mol_m2"]) > 0
+    state = json.loads((tmp_path / state_dirname(3.75) / "summary.json").read_text())
+    assert state["cell"]["li_balance"]["inventory_mol_m2"] == pytest.approx(total[0], rel=1e-10)
 
 
 def test_fuller_sweep_states_and_collector_potentials():
