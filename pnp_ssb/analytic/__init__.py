@@ -21,7 +21,8 @@ avoid overflow and cancellation for |z psi| up to ~60 (expm1/log1p, series for s
 Modules (all re-exported here): ``poisson_boltzmann`` (species, screening, first integral,
 profiles by quadrature), ``gouy_chapman`` (with Stern), ``sheet_charge`` (grain boundaries),
 ``walls`` (Debye–Hückel between walls, heterojunctions), ``impedance``, ``transport``,
-``blocking_cell`` (the closed blocking cell by quadrature and conservation).
+``blocking_cell`` (the closed blocking cell by quadrature and conservation), ``relaxation``
+(RC and ZARC elements and their distributions of relaxation times).
 """
 
 from pnp_ssb.analytic.gouy_chapman import (  # noqa: F401
@@ -57,6 +58,11 @@ from pnp_ssb.analytic.poisson_boltzmann import (  # noqa: F401
     profile_by_quadrature,
     surface_charge_C_m2,
     thermal_voltage_V,
+)
+from pnp_ssb.analytic.relaxation import (  # noqa: F401
+    rc_impedance_ohm_m2,
+    zarc_distribution_ohm_m2,
+    zarc_impedance_ohm_m2,
 )
 from pnp_ssb.analytic.sheet_charge import (  # noqa: F401
     grain_boundary_barrier_V,

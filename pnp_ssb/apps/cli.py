@@ -1,4 +1,4 @@
-"""The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit,
+"""The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit, drt,
 resistance, screen."""
 
 import argparse
@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from pnp_ssb.analysis.circuits import FitError
+from pnp_ssb.analysis.drt import DRTError
 from pnp_ssb.analysis.kpfm import KPFMError
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
             k.add_argument("--min-seed-distance-nm", type=float, default=None)
         k.add_argument("-o", "--output", required=True, help="output .msh file")
     _add_fit(sub)
+    _add_drt(sub)
     c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
                                      "sub-communicators (resumable)")
     c.add_argument("cases", nargs="+", help="case files (TOML)")
@@ -150,6 +152,28 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     c.add_argument("-o", "--output", required=True, help="output JSON file")
 
 
+def _add_drt(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("drt", help="distribution of relaxation times of a spectrum: peaks, "
+                                   "their frequencies and resistances (Ohm cm^2)")
+    c.add_argument("spectrum", help="impedance.csv of a run, a CSV with named columns, or a "
+                   "potentiostat export (as for `pnp-ssb fit`)")
+    c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
+                   help="file format (default: from the content and the suffix)")
+    c.add_argument("--area-cm2", type=_positive_float, help="electrode area, cm^2, for a "
+                   "spectrum in Ohm")
+    c.add_argument("--lambda", dest="regularisation", type=_positive_float,
+                   help="regularisation (default: chosen by generalised cross-validation)")
+    c.add_argument("--accuracy", type=_positive_float, help="the spectrum's relative accuracy: "
+                   "lambda by the discrepancy principle (default for a run's impedance.csv: its "
+                   "error estimate; otherwise GCV)")
+    c.add_argument("--per-decade", type=_positive_int, default=20,
+                   help="relaxation times per decade (default 20)")
+    c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
+    c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
+    c.add_argument("-o", "--output", required=True, help="output directory: drt.csv, drt.json, "
+                   "drt.png, drt_nyquist.png")
+
+
 def _add_report(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("report", help="one self-contained HTML page of a run: status, key "
                                       "numbers, figures, the case, versions, citations")
@@ -159,7 +183,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 # -o of each command: a directory, or a file
 OUTPUT_KIND = {"run": "directory", "resistance": "directory", "sweep": "directory",
-               "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file"}
+               "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file",
+               "drt": "directory"}
 
 
 def output_problem(path: str, kind: str) -> str | None:
@@ -205,10 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "materials":
         sys.stdout.write(describe_materials() + "\n")
         return 0
-    if args.command in ("fit", "mesh", "cpd") and not _output_ok(args, log):
+    if args.command in ("fit", "drt", "mesh", "cpd") and not _output_ok(args, log):
         return EXIT_BAD_INPUT
-    commands = {"screen": _screen, "fit": _fit, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
-                "report": _report}
+    commands = {"screen": _screen, "fit": _fit, "drt": _drt, "mesh": _mesh, "sweep": _sweep,
+                "cpd": _cpd, "report": _report}
     if args.command in commands:
         return commands[args.command](args, log)
     return _case_command(args, log)
@@ -330,6 +355,21 @@ def _fit(args, log) -> int:
         log.info("computed vs measured at %d frequencies: |Z| %.3g RMS (max %.3g) relative, "
                  "phase %.3g deg RMS (max %.3g); %s", m["frequencies"], m["modulus_rms_relative"],
                  m["modulus_max_relative"], m["phase_rms_deg"], m["phase_max_deg"], m["figure"])
+    return 0
+
+
+def _drt(args, log) -> int:
+    # here, not at the top: reading instrument files imports impedance.py
+    from pnp_ssb.apps.drt import DRTRequest, run_drt
+
+    request = DRTRequest(args.spectrum, Path(args.output), args.fmt, args.area_cm2,
+                         args.regularisation, args.accuracy, args.per_decade, args.f_min_Hz,
+                         args.f_max_Hz)
+    try:
+        run_drt(request)
+    except (FitError, DRTError) as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
     return 0
 
 
