@@ -164,12 +164,13 @@ def compute_drt(frequency_Hz: np.ndarray, z_ohm_m2: np.ndarray, *,
 
 @dataclass(frozen=True)
 class Peak:
-    """One DRT peak: its tau (s), the frequency 1/(2 pi tau) (Hz), and its resistance, the
-    integral of gamma between the minima either side (Ohm m^2)."""
+    """One DRT peak: its tau (s), the frequency 1/(2 pi tau) (Hz), its resistance, the
+    integral of gamma between the minima either side (Ohm m^2), and those minima's tau (s)."""
 
     tau_s: float
     frequency_Hz: float
     resistance_ohm_m2: float
+    band_s: tuple[float, float]
 
 
 def drt_peaks(drt: DRT, min_fraction: float = 0.01) -> list[Peak]:
@@ -187,5 +188,6 @@ def drt_peaks(drt: DRT, min_fraction: float = 0.01) -> list[Peak]:
         lo, hi = bounds[k], bounds[k + 1]
         area = float(np.trapezoid(g[lo:hi + 1], s[lo:hi + 1]))
         if area >= min_fraction * drt.polarisation_ohm_m2:
-            out.append(Peak(float(drt.tau_s[i]), float(1 / (2 * math.pi * drt.tau_s[i])), area))
+            out.append(Peak(float(drt.tau_s[i]), float(1 / (2 * math.pi * drt.tau_s[i])), area,
+                            (float(drt.tau_s[lo]), float(drt.tau_s[hi]))))
     return out

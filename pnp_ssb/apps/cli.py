@@ -170,6 +170,11 @@ def _add_drt(sub: argparse._SubParsersAction) -> None:
                    help="relaxation times per decade (default 20)")
     c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
     c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
+    c.add_argument("--attribute", metavar="CASE", help="the impedance case of the spectrum: "
+                   "name each peak's process by re-running it with one process (charge transfer, "
+                   "bulk transport, electrode diffusion) 1e3 times faster at a time")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="an override of the --attribute case (repeatable)")
     c.add_argument("-o", "--output", required=True, help="output directory: drt.csv, drt.json, "
                    "drt.png, drt_nyquist.png")
 
@@ -364,10 +369,10 @@ def _drt(args, log) -> int:
 
     request = DRTRequest(args.spectrum, Path(args.output), args.fmt, args.area_cm2,
                          args.regularisation, args.accuracy, args.per_decade, args.f_min_Hz,
-                         args.f_max_Hz)
+                         args.f_max_Hz, args.attribute, tuple(args.overrides))
     try:
         run_drt(request)
-    except (FitError, DRTError) as exc:
+    except (FitError, DRTError, CaseError) as exc:
         log.error("%s", exc)
         return EXIT_BAD_INPUT
     return 0

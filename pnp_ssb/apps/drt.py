@@ -37,6 +37,8 @@ class DRTRequest:
     per_decade: int = 20
     f_min_Hz: float = 0.0
     f_max_Hz: float = math.inf
+    attribute_case: str | None = None
+    case_overrides: tuple[str, ...] = ()
 
 
 def drt_record(req: DRTRequest, drt: DRT, peaks: list[Peak]) -> dict[str, Any]:
@@ -74,6 +76,13 @@ def run_drt(req: DRTRequest) -> dict[str, Any]:
                       per_decade=req.per_decade)
     peaks = drt_peaks(drt)
     record = drt_record(req, drt, peaks)
+    if req.attribute_case is not None:
+        from pnp_ssb.apps.drt_attribution import attribution  # runs cases: imports DOLFINx
+
+        record["attribution"] = attribution(Path(req.attribute_case), list(req.case_overrides),
+                                            drt, req.output / "attribution")
+        for peak, named in zip(record["peaks"], record["attribution"], strict=True):
+            peak["process"] = named["process"]
     if world_rank() == 0:
         # here, not at the top: the writers and figures import DOLFINx
         from pnp_ssb.io.output import write_csv_rows, write_json

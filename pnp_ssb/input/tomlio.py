@@ -84,3 +84,9 @@ def dumps_toml(data: Mapping[str, Any], _prefix: str = "") -> str:
             for item in value:
                 out += f"\n[[{name}]]\n" + dumps_toml(item, name + ".")
     return out
+
+
+def toml_value(value: Any) -> str:
+    """A value as TOML writes it inline (numbers, strings, lists, inline tables), e.g. the
+    right-hand side of a ``--set key=value`` override."""
+    return _scalar(value)

@@ -189,8 +189,10 @@ def material_as_case_dict(material) -> dict[str, Any]:
                          "diffusivity_m2_s": _quantity_dict(sp.diffusivity_m2_s)}
     tables = {}
     for name, t in material.tables.items():
+        # a table the case gave (status 'case') keeps its unit: it is not a bare value
+        provenance = _quantity_dict(t) if t.status != "case" else {"unit": t.unit}
         tables[name] = {"theta": list(t.theta), "value": list(t.value),
-                        **{k: v for k, v in _quantity_dict(t).items() if k != "value"}}
+                        **{k: v for k, v in provenance.items() if k != "value"}}
     out: dict[str, Any] = {"kind": material.kind, "description": material.description,
                            "parameters": {k: _quantity_dict(q)
                                           for k, q in material.parameters.items()},
