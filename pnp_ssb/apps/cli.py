@@ -1,5 +1,5 @@
 """The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit, drt,
-resistance, screen."""
+interlayer, resistance, screen."""
 
 import argparse
 import json
@@ -13,6 +13,7 @@ from pathlib import Path
 from pnp_ssb.analysis.circuits import FitError
 from pnp_ssb.analysis.drt import DRTError
 from pnp_ssb.analysis.kpfm import KPFMError
+from pnp_ssb.apps.interlayer import INTERLAYERS
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
 from pnp_ssb.io.spectra import FORMATS
@@ -106,6 +107,12 @@ def _parser() -> argparse.ArgumentParser:
         k.add_argument("-o", "--output", required=True, help="output .msh file")
     _add_fit(sub)
     _add_drt(sub)
+    c = sub.add_parser("interlayer", help="barrier-free interlayer thickness between Li and an "
+                       "electrolyte (Swift, Swift & Qi 2021), checked by the full stack")
+    c.add_argument("--electrolyte", default="LiPON", help="the electrolyte (default LiPON)")
+    c.add_argument("--interlayers", default=",".join(INTERLAYERS),
+                   help="comma-separated interlayer materials (default: %(default)s)")
+    c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
                                      "sub-communicators (resumable)")
     c.add_argument("cases", nargs="+", help="case files (TOML)")
@@ -189,7 +196,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 # -o of each command: a directory, or a file
 OUTPUT_KIND = {"run": "directory", "resistance": "directory", "sweep": "directory",
                "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file",
-               "drt": "directory"}
+               "drt": "directory", "interlayer": "directory"}
 
 
 def output_problem(path: str, kind: str) -> str | None:
@@ -235,10 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "materials":
         sys.stdout.write(describe_materials() + "\n")
         return 0
-    if args.command in ("fit", "drt", "mesh", "cpd") and not _output_ok(args, log):
+    if args.command in ("fit", "drt", "interlayer", "mesh", "cpd") and not _output_ok(args, log):
         return EXIT_BAD_INPUT
-    commands = {"screen": _screen, "fit": _fit, "drt": _drt, "mesh": _mesh, "sweep": _sweep,
-                "cpd": _cpd, "report": _report}
+    commands = {"screen": _screen, "fit": _fit, "drt": _drt, "interlayer": _interlayer,
+                "mesh": _mesh, "sweep": _sweep, "cpd": _cpd, "report": _report}
     if args.command in commands:
         return commands[args.command](args, log)
     return _case_command(args, log)
@@ -375,6 +382,22 @@ def _drt(args, log) -> int:
     except (FitError, DRTError, CaseError) as exc:
         log.error("%s", exc)
         return EXIT_BAD_INPUT
+    return 0
+
+
+def _interlayer(args, log) -> int:
+    from pnp_ssb.apps.interlayer import InterlayerRequest, run_interlayer  # imports DOLFINx
+
+    names = tuple(n.strip() for n in args.interlayers.split(",") if n.strip())
+    try:
+        rows = run_interlayer(InterlayerRequest(Path(args.output), names, args.electrolyte))
+    except CaseError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    for row in rows:
+        log.info("%s: %s", row["interlayer"], f"{row['thickness_nm']:.4g} nm (electrolyte drop "
+                 f"{row['electrolyte_drop_V']:.2g} V)" if row["thickness_nm"] is not None
+                 else row["reason"])
     return 0
 
 

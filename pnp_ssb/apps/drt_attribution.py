@@ -96,10 +96,11 @@ def attribute_peaks(base: DRT, peaks: list[Peak], switched: dict[str, DRT]) -> l
     return out
 
 
-def attribution(case_path: Path, overrides: list[str], base: DRT, outdir: Path
-                ) -> list[dict]:
-    """Run the case's impedance study once per switch into ``outdir/<process>/`` (collective),
-    take each DRT at that run's own accuracy, and attribute the base DRT's peaks."""
+def attribution(case_path: Path, overrides: list[str], base: DRT, outdir: Path,
+                comm: Any = None) -> list[dict]:
+    """Run the case's impedance study once per switch into ``outdir/<process>/`` (collective
+    on ``comm``, COMM_WORLD by default), take each DRT at that run's own accuracy, and
+    attribute the base DRT's peaks."""
     # here, not at the top: running a case imports DOLFINx
     from pnp_ssb.apps.drt import run_accuracy
     from pnp_ssb.discretisation.fem import MPI
@@ -111,7 +112,7 @@ def attribution(case_path: Path, overrides: list[str], base: DRT, outdir: Path
     if case.study.type != "impedance":
         raise DRTError(f"--attribute {case_path}: expected a case with study.type = "
                        f"'impedance', got {case.study.type!r}")
-    comm = MPI.COMM_WORLD
+    comm = comm if comm is not None else MPI.COMM_WORLD
     if comm.rank == 0:  # no process folder of an earlier attribution is left behind
         shutil.rmtree(outdir, ignore_errors=True)
     comm.barrier()
@@ -120,7 +121,7 @@ def attribution(case_path: Path, overrides: list[str], base: DRT, outdir: Path
         variant = load_case(case_path, [*overrides, *switch.overrides,
                                         "output.figures=false", 'output.fields="none"'])
         folder = outdir / switch.process.replace(" ", "_").replace("|", "-")
-        run_case(variant, folder)
+        run_case(variant, folder, comm)
         spectrum = read_spectrum(folder / "impedance.csv")
         switched[switch.process] = compute_drt(
             spectrum.frequency_Hz, spectrum.z_ohm_m2,

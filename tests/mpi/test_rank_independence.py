@@ -195,6 +195,8 @@ def test_every_bundled_case_is_rank_independent(path, tmp_path):
         a = json.loads((shared / "parallel" / last / "summary.json").read_text())
         b = json.loads((tmp_path / "serial" / last / "summary.json").read_text())
         assert a["cell"]["terminal_voltages_V"] == pytest.approx(b["cell"]["terminal_voltages_V"])
+        assert a["cell"]["li_balance"]["inventory_mol_m2"] == pytest.approx(
+            b["cell"]["li_balance"]["inventory_mol_m2"], rel=1e-10)
 
 
 def test_two_d_bicrystal_with_charged_boundary(solve):
@@ -333,3 +335,29 @@ def test_transient_error_control(tmp_path):
     assert [m["cells"] for m in parallel["meshes"]] == [m["cells"] for m in serial["meshes"]]
     for a, b in zip(parallel["states"], serial["states"], strict=True):
         assert a["estimate_V"] == pytest.approx(b["estimate_V"], rel=1e-6, abs=1e-12)
+
+
+def test_drt_attribution(tmp_path):
+    """The DRT of a spectrum and the peaks' processes: all ranks = one rank (the spectra agree
+    to 1e-7, the DRT's areas then to 1e-5 of the polarisation)."""
+    from pathlib import Path
+
+    from pnp_ssb.analysis.drt import compute_drt
+    from pnp_ssb.apps.drt_attribution import attribution
+    from pnp_ssb.io.spectra import read_spectrum
+    from pnp_ssb.preflight import load_case
+    from pnp_ssb.studies.registry import run_case
+
+    path = Path(__file__).resolve().parents[2] / "cases" / "li_lipon_lco_impedance.toml"
+    quiet = ["output.figures=false", 'output.fields="none"']
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    run_case(load_case(path, quiet), shared / "run", MPI.COMM_WORLD)
+    spectrum = read_spectrum(shared / "run" / "impedance.csv")
+    base = compute_drt(spectrum.frequency_Hz, spectrum.z_ohm_m2, accuracy=1e-3)
+    parallel = attribution(path, quiet, base, shared / "parallel", MPI.COMM_WORLD)
+    serial = attribution(path, quiet, base, tmp_path / f"serial{MPI.COMM_WORLD.rank}",
+                         MPI.COMM_SELF)
+    assert [p["process"] for p in parallel] == [p["process"] for p in serial]
+    for a, b in zip(parallel, serial, strict=True):
+        for name, fraction in b["removed_fraction"].items():
+            assert a["removed_fraction"][name] == pytest.approx(fraction, abs=1e-5)
