@@ -361,3 +361,22 @@ def test_drt_attribution(tmp_path):
     for a, b in zip(parallel, serial, strict=True):
         for name, fraction in b["removed_fraction"].items():
             assert a["removed_fraction"][name] == pytest.approx(fraction, abs=1e-5)
+
+
+def test_interlayer_design(tmp_path):
+    """`pnp-ssb interlayer`'s check by the full stack: all ranks = one rank."""
+    from pathlib import Path
+
+    from pnp_ssb.apps.interlayer import InterlayerRequest, stack_case, thickness
+    from pnp_ssb.materials import load_material
+    from pnp_ssb.preflight import load_case
+    from pnp_ssb.studies.steady import solve_case
+
+    d, _ = thickness(load_material("LiF"), 1.24, 300.0)
+    assert d is not None
+    case = load_case(stack_case(InterlayerRequest(Path(tmp_path)), "LiF", d))
+    parallel = solve_case(case, MPI.COMM_WORLD)
+    serial = solve_case(case, MPI.COMM_SELF)
+    for a, b in zip(parallel.layers["interlayer|electrolyte"],
+                    serial.layers["interlayer|electrolyte"], strict=True):
+        assert a.drop_V == pytest.approx(b.drop_V, abs=1e-9)
