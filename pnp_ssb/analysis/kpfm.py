@@ -61,12 +61,28 @@ class RunProfile:
         return [r.name for r in self.case.regions]
 
 
+SURFACE_DIPOLE = "surface_dipole_V"
+
+
+def region_dipole_V(run: RunProfile, region: str, overrides: dict[str, float] | None = None
+                    ) -> float:
+    """dchi of one region (V): an override, else the material's surface_dipole_V table at the
+    region's mean theta (the seed's Eq. 6: a surface that changes with the Li content), else
+    its surface_dipole_V parameter, else 0 (the surface follows the bulk)."""
+    if overrides and region in overrides:
+        return overrides[region]
+    material = run.case.region_materials[region]
+    table = material.tables.get(SURFACE_DIPOLE)
+    if table is not None and region in run.theta:
+        theta = run.theta[region][run.region == region]
+        return float(table(float(np.mean(theta))))
+    return material.parameters[SURFACE_DIPOLE].value if SURFACE_DIPOLE in material.parameters \
+        else 0.0
+
+
 def surface_dipoles_V(run: RunProfile, overrides: dict[str, float] | None = None) -> np.ndarray:
-    """dchi at every point: the region's material parameter surface_dipole_V, or an override."""
-    mats = run.case.region_materials
-    per_region = {r: (mats[r].parameters["surface_dipole_V"].value
-                      if "surface_dipole_V" in mats[r].parameters else 0.0) for r in run.regions}
-    per_region.update(overrides or {})
+    """dchi at every point: each region's :func:`region_dipole_V`."""
+    per_region = {r: region_dipole_V(run, r, overrides) for r in run.regions}
     return np.array([per_region[r] for r in run.region])
 
 
@@ -200,7 +216,10 @@ def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
                "bulk_by_region": {r: {"x_m": p.x_m, "field_V_m": p.field_V_m}
                                   for r, p in bulk.items()},
                "surface_by_region": surface_assumptions(
-                   {r: float(chi[r]) for r in run.regions}, set(dipoles or {}))}
+                   {r: float(chi[r]) for r in run.regions}, set(dipoles or {}),
+                   {r: float(np.mean(run.theta[r][run.region == r])) for r in run.regions
+                    if SURFACE_DIPOLE in run.case.region_materials[r].tables
+                    and r in run.theta})}
     if dcpd is not None:
         assert reference is not None  # dcpd is set only with a reference
         summary["reference"] = str(reference.path)
@@ -254,11 +273,7 @@ def cpd_maps(run: RunProfile, tip_work_function_eV: float, base: str,
 
     def raw(r: RunProfile):
         x, y, phi, region = _map_grid(r)
-        mats = r.case.region_materials
-        per_region = {n: (mats[n].parameters["surface_dipole_V"].value
-                          if "surface_dipole_V" in mats[n].parameters else 0.0)
-                      for n in r.regions}
-        per_region.update(dipoles or {})
+        per_region = {n: region_dipole_V(r, n, dipoles) for n in r.regions}
         chi = np.array([per_region[n] for n in region])
         cpd = (tip_work_function_eV - r.reference_work_function_eV + phi - r.ground_voltage_V
                - chi[None, :])

@@ -69,14 +69,19 @@ def interface_steps(x_m: np.ndarray, values: np.ndarray, region: np.ndarray,
             for a, b in itertools.pairwise(names)}
 
 
-def surface_assumptions(chi_V: dict[str, float], given: set[str]) -> dict[str, str]:
+def surface_assumptions(chi_V: dict[str, float], given: set[str],
+                        tabulated_theta: dict[str, float]) -> dict[str, str]:
     """Per region, what the CPD assumes of its surface (the seed's Eq. 6): that it follows the
-    bulk (no dipole), or the dipole chi it adds and where that comes from (``given``: the
-    regions whose dipole the user set)."""
+    bulk (no dipole), or the dipole chi it adds and where that comes from: the user
+    (``given``), the material's surface_dipole_V table at the region's theta
+    (``tabulated_theta``), or its surface_dipole_V parameter (the same at every Li content)."""
     out = {}
     for r, chi in chi_V.items():
         if r in given:
             out[r] = f"surface dipole {chi:.6g} V (given by the user)"
+        elif r in tabulated_theta:
+            out[r] = (f"surface dipole {chi:.6g} V at theta = {tabulated_theta[r]:.4g} "
+                      "(material surface_dipole_V table: it follows the Li content)")
         elif chi != 0.0:
             out[r] = (f"surface dipole {chi:.6g} V (material surface_dipole_V), the same "
                       "at every Li content")

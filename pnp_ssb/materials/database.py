@@ -131,9 +131,15 @@ def load_material(name: str, overrides: Mapping[str, object] | None = None) -> M
     return material
 
 
+# what a case may add to any material (a name the code reads, so no typo goes unnoticed):
+# the surface dipole of the KPFM post-processor, a number or a table in theta
+ADDABLE = ("surface_dipole_V",)
+
+
 def apply_overrides(material: Material, overrides: Mapping[str, object], *,
                     origin: str) -> Material:
-    """A copy of ``material`` with values replaced by dotted path.
+    """A copy of ``material`` with values replaced by dotted path (or, for the names in
+    ADDABLE, added).
 
     Paths are relative to the material: ``"relative_permittivity"`` (a parameter; also
     ``"parameters.relative_permittivity"``), ``"species.Li_v.diffusivity_m2_s"``,
@@ -155,7 +161,7 @@ def apply_overrides(material: Material, overrides: Mapping[str, object], *,
         where = f"{name}.{path}"
         if len(parts) == 1:
             key = parts[0]
-            if key not in parameters:
+            if key not in parameters and key not in ADDABLE:
                 raise MaterialError(
                     f"override {path!r}: material {name!r} has no parameter {key!r}; valid "
                     "keys: " + ", ".join([*parameters, *(f"species.{s}.<field>" for s in species),
@@ -180,7 +186,7 @@ def apply_overrides(material: Material, overrides: Mapping[str, object], *,
                 new = value
             species[sp_name] = replace(species[sp_name], **{field: new})
         elif parts[0] == "tables" and len(parts) == 2:
-            if parts[1] not in tables:
+            if parts[1] not in tables and parts[1] not in ADDABLE:
                 raise MaterialError(f"override {path!r}: material {name!r} has no table "
                                     f"{parts[1]!r}; it has: " + (", ".join(tables) or "(none)"))
             tables[parts[1]] = _table(parts[1], value, where, origin, plain_ok=True)

@@ -23,6 +23,7 @@ from pnp_ssb.analysis.kpfm import (
 )
 from pnp_ssb.apps.cli import main
 from pnp_ssb.apps.cpd import read_run, run_cpd
+from pnp_ssb.input.tomlio import toml_value
 from pnp_ssb.io.measured import read_measured
 from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
@@ -169,3 +170,29 @@ def test_bad_inputs(fuller_sweep, tmp_path, solve):
     with pytest.raises(KPFMError, match=r"no profiles\.csv"):
         read_run(tmp_path)
     assert main(["cpd", str(state), "--base", "nowhere", "-o", str(tmp_path / "x")]) == 2
+
+
+def test_a_tabulated_surface_dipole_follows_the_li_content(tmp_path):
+    """The seed's Eq. 6: a surface dipole chi(theta) (a surface_dipole_V table added to LimSi)
+    lowers the CPD over Si by chi at that state's theta, exactly (the bulk is unchanged), and
+    cpd_summary.json says so; the other regions do not move."""
+    chi = {"theta": [0.0, 1.0], "value": [0.0, -0.4], "unit": "V"}
+    index = 4  # si_base, pt, lco, lipon, si, cu
+    override = f"regions.{index}.overrides={toml_value({'tables.surface_dipole_V': chi})}"
+    case = load_case(CASES / "fuller_si_lipon_lco.toml",
+                     ["output.figures=false", 'output.fields="none"', "study.ocv_V=[3.75]",
+                      override])
+    assert case.regions[index].name == "si"
+    run_case(case, tmp_path / "with")
+    plain = load_case(CASES / "fuller_si_lipon_lco.toml",
+                      ["output.figures=false", 'output.fields="none"', "study.ocv_V=[3.75]"])
+    run_case(plain, tmp_path / "without")
+    a = compute_cpd(read_run(tmp_path / "with" / "ocv_3.750V"))
+    b = compute_cpd(read_run(tmp_path / "without" / "ocv_3.750V"))
+    theta = a.run.theta["si"][a.run.region == "si"][0]
+    expected = chi["value"][1] * theta
+    si = a.run.region == "si"
+    np.testing.assert_allclose(a.cpd_base_V[si] - b.cpd_base_V[si], -expected, atol=1e-12)
+    np.testing.assert_allclose(a.cpd_base_V[~si], b.cpd_base_V[~si], atol=1e-12)
+    assert "table" in a.summary["surface_by_region"]["si"]
+    assert a.summary["surface_by_region"]["lco"].startswith("assumed to follow the bulk")
