@@ -22,7 +22,8 @@ Modules (all re-exported here): ``poisson_boltzmann`` (species, screening, first
 profiles by quadrature), ``gouy_chapman`` (with Stern), ``sheet_charge`` (grain boundaries),
 ``walls`` (Debye–Hückel between walls, heterojunctions), ``impedance``, ``transport``,
 ``blocking_cell`` (the closed blocking cell by quadrature and conservation), ``relaxation``
-(RC and ZARC elements and their distributions of relaxation times).
+(RC and ZARC elements and their distributions of relaxation times), ``interlayer`` (the
+barrier-free interlayer thickness).
 """
 
 from pnp_ssb.analytic.gouy_chapman import (  # noqa: F401
@@ -42,6 +43,7 @@ from pnp_ssb.analytic.impedance import (  # noqa: F401
     jamnik_maier_step_response_ohm_m2,
     mixed_conductor_impedance_ohm_m2,
 )
+from pnp_ssb.analytic.interlayer import barrier_free_thickness_m  # noqa: F401
 from pnp_ssb.analytic.poisson_boltzmann import (  # noqa: F401
     _E,
     _EPS0,

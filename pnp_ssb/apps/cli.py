@@ -1,5 +1,5 @@
 """The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit, drt,
-interlayer, resistance, screen."""
+interlayer, correlate, resistance, screen."""
 
 import argparse
 import json
@@ -107,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
         k.add_argument("-o", "--output", required=True, help="output .msh file")
     _add_fit(sub)
     _add_drt(sub)
+    c = sub.add_parser("correlate", help="interface drops against interface resistances over "
+                       "the states of an OCV sweep (impedance at each state)")
+    c.add_argument("case", help="an ocv_sweep case with kinetics at its contacts")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="a case entry replaced (repeatable)")
+    c.add_argument("--drt", action="store_true", help="also the charge-transfer DRT peak of "
+                   "each contact (attributed; 4 more impedance runs per state)")
+    c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("interlayer", help="barrier-free interlayer thickness between Li and an "
                        "electrolyte (Swift, Swift & Qi 2021), checked by the full stack")
     c.add_argument("--electrolyte", default="LiPON", help="the electrolyte (default LiPON)")
@@ -196,7 +204,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 # -o of each command: a directory, or a file
 OUTPUT_KIND = {"run": "directory", "resistance": "directory", "sweep": "directory",
                "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file",
-               "drt": "directory", "interlayer": "directory"}
+               "drt": "directory", "interlayer": "directory", "correlate": "directory"}
 
 
 def output_problem(path: str, kind: str) -> str | None:
@@ -245,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("fit", "drt", "interlayer", "mesh", "cpd") and not _output_ok(args, log):
         return EXIT_BAD_INPUT
     commands = {"screen": _screen, "fit": _fit, "drt": _drt, "interlayer": _interlayer,
-                "mesh": _mesh, "sweep": _sweep, "cpd": _cpd, "report": _report}
+                "correlate": _correlate, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
+                "report": _report}
     if args.command in commands:
         return commands[args.command](args, log)
     return _case_command(args, log)
@@ -383,6 +392,27 @@ def _drt(args, log) -> int:
         log.error("%s", exc)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _correlate(args, log) -> int:
+    from pnp_ssb.apps.correlate import CorrelateRequest, run_correlation  # imports DOLFINx
+
+    request = CorrelateRequest(args.case, Path(args.output), tuple(args.overrides), args.drt)
+    try:
+        result = run_correlation(request)
+    except CaseError as exc:  # the case, its states or a missing exchange current
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    for name, c in result["correlations"].items():
+        log.info("%s, %d points: Pearson r %s, Spearman rho %s, R range %s%s", name,
+                 c["points"], _coefficient(c["pearson_r"]), _coefficient(c["spearman_rho"]),
+                 _coefficient(c["resistance_range_relative"]),
+                 f" ({c['note']})" if c["note"] else "")
+    return 0
+
+
+def _coefficient(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:+.3f}"
 
 
 def _interlayer(args, log) -> int:
