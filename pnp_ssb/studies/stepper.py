@@ -121,6 +121,16 @@ class TimeStepper:
             for const, z, u_se in self.problem.carrier_contact.get(region, []):
                 const.value = z * (volts - u_se) / vt  # w_e = (U_SE - V)/vt, w_h = -w_e
 
+    def state_model(self) -> StackModel:
+        """The model as the current state has it: a cell's conductors at their present Fermi
+        voltages and work functions (the right terminal moves under current control, Phi with
+        theta), for what a saved state reports; the stepper's own model keeps t = 0."""
+        if not isinstance(self.model, CellModel):
+            return self.model
+        cell = dataclasses.replace(self.model.cell, fermi_voltage_V=dict(self.fermi_voltage_V),
+                                   work_function_eV=dict(self.work_function_eV))
+        return dataclasses.replace(self.model, cell=cell)
+
     def update_work_functions(self, profile: Profile1D | None = None) -> None:
         """Phi(theta) of each resolved electrode at its contact composition, for the next step
         (explicit: one step behind; Phi changes on the slow time scale of solid diffusion)."""

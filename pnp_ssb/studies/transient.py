@@ -276,7 +276,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
         _accept(stepper, twin, clock, dt, its)
         bar.update(clock.t, f"dt {dt:.2g} s, {its} its")
         if pending_outputs and clock.t >= pending_outputs[0] * (1 - 1e-12):
-            sol = postprocess_solution(case, stepper.model, stepper.problem.domain,
+            sol = postprocess_solution(case, stepper.state_model(), stepper.problem.domain,
                                        stepper.problem, stepper.report, start_wall, True, "")
             sol.time_s = clock.t
             if twin is not None:
@@ -294,7 +294,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
         write_csv_rows(outdir / "timeseries.csv", clock.rows)
         if case.output.figures and len(clock.rows) > 2:
             plot_timeseries(outdir, clock.rows)
-    solution = postprocess_solution(case, stepper.model, stepper.problem.domain,
+    solution = postprocess_solution(case, stepper.state_model(), stepper.problem.domain,
                                     stepper.problem, stepper.report, start_wall, True, "")
     solution.transient = TransientRecord(clock.t, clock.step, total_its, clock.rows)
     solution.time_s = clock.t
@@ -326,7 +326,7 @@ def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl
     exc = SolverError(f"{stepper.case.name}: the time step fell below "
                       f"{MIN_STEP_FRACTION * study.initial_step_s:.3g} s at "
                       f"t = {clock.t:.6g} s", stepper.report)
-    exc.solution = postprocess_solution(stepper.case, stepper.model, stepper.problem.domain,
+    exc.solution = postprocess_solution(stepper.case, stepper.state_model(), stepper.problem.domain,
                                         stepper.problem, exc.report, start_wall, False, str(exc))
     control.attach(exc.solution, twin, "" if twin is not None
                    else not_estimated_reason(stepper.case, control))

@@ -8,6 +8,7 @@ with opposite signs), so we assert 1e-8 relative, the issue's bound.
 """
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +193,12 @@ def test_restart_of_a_galvanostatic_cell(tmp_path):
     assert len(a["time_s"]) == len(b["time_s"])
     np.testing.assert_allclose(b["voltage_V"], a["voltage_V"], rtol=1e-9)
     np.testing.assert_allclose(b["li_inventory_mol_m2"], a["li_inventory_mol_m2"], rtol=1e-12)
+    # a saved state reports the cell as it is then, not as at t = 0: its voltage is the
+    # timeseries' (the right terminal moved under current control)
+    saved = json.loads((tmp_path / "straight" / "t_1s" / "summary.json").read_text())
+    at_1s = a["voltage_V"][int(np.argmin(np.abs(np.asarray(a["time_s"]) - 1.0)))]
+    assert saved["cell"]["cell_voltage_V"] == pytest.approx(at_1s, abs=1e-12)
+    assert abs(at_1s - a["voltage_V"][0]) > 1e-3
 
 
 def mixed_conductor_polarisation(current_A_m2: float = 0.1) -> list[str]:
