@@ -94,9 +94,12 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
                 w[sp.name] = np.interp(x, xw, vw[first_w])  # same vertices: exact lookup
             else:
                 w[sp.name] = np.zeros_like(x)
-        if region.is_conductor:  # its potential, without the contact node's dipole step
+        if region.is_conductor:  # its potential, without the contact node's dipole step:
+            # the constant of its interior nodes, which a transient moves with the terminal
+            held = problem.conductor_potential.get(region.name)
             ref = model.reference_potential
-            psi = np.full_like(psi, ref + problem.load * (region.bulk_potential - ref))
+            psi = np.full_like(psi, float(held[-1][0].value) if held else
+                               ref + problem.load * (region.bulk_potential - ref))
         core = problem.grain_cores.get(region.name)
         in_core = 0.0
         if core is not None:

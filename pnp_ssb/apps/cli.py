@@ -11,9 +11,17 @@ import tempfile
 from pathlib import Path
 
 from pnp_ssb.analysis.circuits import FitError
-from pnp_ssb.analysis.drt import DRTError
 from pnp_ssb.analysis.kpfm import KPFMError
-from pnp_ssb.apps.interlayer import INTERLAYERS
+from pnp_ssb.apps.cli_tools import (
+    EXIT_BAD_INPUT,
+    add_tool_parsers,
+    correlate,
+    cpd_time,
+    drt,
+    interlayer,
+    positive_float,
+    positive_int,
+)
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
 from pnp_ssb.io.spectra import FORMATS
@@ -21,20 +29,8 @@ from pnp_ssb.log import configure_logging, set_quiet, world_rank
 from pnp_ssb.materials.database import describe_materials
 from pnp_ssb.preflight import load_case
 
-EXIT_BAD_INPUT = 2
 EXIT_NOT_CONVERGED = 3
 
-
-
-def _positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: expected at least 1")
-    return value
 
 
 def _add_quiet(sub: argparse._SubParsersAction) -> None:
@@ -77,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--fit-shift", action="store_true", help="also fit an x shift to --measured")
     c.add_argument("--fit-psf", action="store_true",
                    help="fit the PSF width to --measured (--psf-width-m is then not used for it)")
+    c.add_argument("--points-m", default="", help="a transient: comma-separated x (m) whose CPD "
+                   "is followed in time (cpd_time.csv; region averages always)")
+    c.add_argument("--scan-lines", type=positive_int, help="a transient: synthesise an image "
+                   "of this many lines, each seeing the state at its own time")
+    c.add_argument("--line-time-s", type=positive_float, default=1.0,
+                   help="time per scan line, s (default 1)")
+    c.add_argument("--scan-start-s", type=float, help="start of the first line, s (default: "
+                   "the first saved state)")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("mesh", help="write a 2D cross-section mesh (gmsh .msh, lengths in nm)")
     kinds = c.add_subparsers(dest="kind", required=True)
@@ -106,47 +110,10 @@ def _parser() -> argparse.ArgumentParser:
             k.add_argument("--min-seed-distance-nm", type=float, default=None)
         k.add_argument("-o", "--output", required=True, help="output .msh file")
     _add_fit(sub)
-    _add_drt(sub)
-    c = sub.add_parser("correlate", help="interface drops against interface resistances over "
-                       "the states of an OCV sweep (impedance at each state)")
-    c.add_argument("case", help="an ocv_sweep case with kinetics at its contacts")
-    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="a case entry replaced (repeatable)")
-    c.add_argument("--drt", action="store_true", help="also the charge-transfer DRT peak of "
-                   "each contact (attributed; 4 more impedance runs per state)")
-    c.add_argument("-o", "--output", required=True, help="output directory")
-    c = sub.add_parser("interlayer", help="barrier-free interlayer thickness between Li and an "
-                       "electrolyte (Swift, Swift & Qi 2021), checked by the full stack")
-    c.add_argument("--electrolyte", default="LiPON", help="the electrolyte (default LiPON)")
-    c.add_argument("--interlayers", default=",".join(INTERLAYERS),
-                   help="comma-separated interlayer materials (default: %(default)s)")
-    c.add_argument("-o", "--output", required=True, help="output directory")
-    c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
-                                     "sub-communicators (resumable)")
-    c.add_argument("cases", nargs="+", help="case files (TOML)")
-    c.add_argument("--param", dest="params", action="append", default=[],
-                   metavar="KEY=V1,V2,...", help="a case entry and its values; several "
-                   "--param give their product (repeatable)")
-    c.add_argument("--ranks-per-point", type=int, default=1,
-                   help="MPI ranks per run (a divisor of the number of ranks)")
-    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
-    c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
-    c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
-    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+    add_tool_parsers(sub)
     _add_report(sub)
     _add_quiet(sub)
     return p
-
-
-def _positive_float(text: str) -> float:
-    """An argparse type: a number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value}: expected a positive number")
-    return value
 
 
 def _add_fit(sub: argparse._SubParsersAction) -> None:
@@ -156,42 +123,15 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
                    "potentiostat export (Gamry .DTA, BioLogic .mpt, ZPlot .z, ...)")
     c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
                    help="file format (default: from the content and the suffix)")
-    c.add_argument("--area-cm2", type=_positive_float, help="electrode area, cm^2: makes a "
+    c.add_argument("--area-cm2", type=positive_float, help="electrode area, cm^2: makes a "
                    "spectrum in Ohm (every instrument export) area-specific")
     c.add_argument("--model", help="a computed impedance.csv to compare with: misfit of |Z| "
                    "and phase in the JSON, both spectra in FIT_nyquist.png (-o FIT.json)")
-    c.add_argument("--arcs", type=_positive_int, default=2, help="number of RC arcs (>= 1)")
+    c.add_argument("--arcs", type=positive_int, default=2, help="number of RC arcs (>= 1)")
     c.add_argument("--labels", help="comma-separated names of the arcs, high to low frequency")
     c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
     c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
     c.add_argument("-o", "--output", required=True, help="output JSON file")
-
-
-def _add_drt(sub: argparse._SubParsersAction) -> None:
-    c = sub.add_parser("drt", help="distribution of relaxation times of a spectrum: peaks, "
-                                   "their frequencies and resistances (Ohm cm^2)")
-    c.add_argument("spectrum", help="impedance.csv of a run, a CSV with named columns, or a "
-                   "potentiostat export (as for `pnp-ssb fit`)")
-    c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
-                   help="file format (default: from the content and the suffix)")
-    c.add_argument("--area-cm2", type=_positive_float, help="electrode area, cm^2, for a "
-                   "spectrum in Ohm")
-    c.add_argument("--lambda", dest="regularisation", type=_positive_float,
-                   help="regularisation (default: chosen by generalised cross-validation)")
-    c.add_argument("--accuracy", type=_positive_float, help="the spectrum's relative accuracy: "
-                   "lambda by the discrepancy principle (default for a run's impedance.csv: its "
-                   "error estimate; otherwise GCV)")
-    c.add_argument("--per-decade", type=_positive_int, default=20,
-                   help="relaxation times per decade (default 20)")
-    c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
-    c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
-    c.add_argument("--attribute", metavar="CASE", help="the impedance case of the spectrum: "
-                   "name each peak's process by re-running it with one process (charge transfer, "
-                   "bulk transport, electrode diffusion) 1e3 times faster at a time")
-    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="an override of the --attribute case (repeatable)")
-    c.add_argument("-o", "--output", required=True, help="output directory: drt.csv, drt.json, "
-                   "drt.png, drt_nyquist.png")
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
@@ -252,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("fit", "drt", "interlayer", "mesh", "cpd") and not _output_ok(args, log):
         return EXIT_BAD_INPUT
-    commands = {"screen": _screen, "fit": _fit, "drt": _drt, "interlayer": _interlayer,
-                "correlate": _correlate, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
+    commands = {"screen": _screen, "fit": _fit, "drt": drt, "interlayer": interlayer,
+                "correlate": correlate, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
                 "report": _report}
     if args.command in commands:
         return commands[args.command](args, log)
@@ -323,7 +263,7 @@ def _cpd(args, log) -> int:
         log.error("%s", exc)
         return EXIT_BAD_INPUT
     log.info("wrote %s (%d state(s), base %s)", args.output, len(results), results[0].base)
-    return 0
+    return cpd_time(args, log)
 
 
 def _case_command(args, log) -> int:
@@ -376,58 +316,6 @@ def _fit(args, log) -> int:
         log.info("computed vs measured at %d frequencies: |Z| %.3g RMS (max %.3g) relative, "
                  "phase %.3g deg RMS (max %.3g); %s", m["frequencies"], m["modulus_rms_relative"],
                  m["modulus_max_relative"], m["phase_rms_deg"], m["phase_max_deg"], m["figure"])
-    return 0
-
-
-def _drt(args, log) -> int:
-    # here, not at the top: reading instrument files imports impedance.py
-    from pnp_ssb.apps.drt import DRTRequest, run_drt
-
-    request = DRTRequest(args.spectrum, Path(args.output), args.fmt, args.area_cm2,
-                         args.regularisation, args.accuracy, args.per_decade, args.f_min_Hz,
-                         args.f_max_Hz, args.attribute, tuple(args.overrides))
-    try:
-        run_drt(request)
-    except (FitError, DRTError, CaseError) as exc:
-        log.error("%s", exc)
-        return EXIT_BAD_INPUT
-    return 0
-
-
-def _correlate(args, log) -> int:
-    from pnp_ssb.apps.correlate import CorrelateRequest, run_correlation  # imports DOLFINx
-
-    request = CorrelateRequest(args.case, Path(args.output), tuple(args.overrides), args.drt)
-    try:
-        result = run_correlation(request)
-    except CaseError as exc:  # the case, its states or a missing exchange current
-        log.error("%s", exc)
-        return EXIT_BAD_INPUT
-    for name, c in result["correlations"].items():
-        log.info("%s, %d points: Pearson r %s, Spearman rho %s, R range %s%s", name,
-                 c["points"], _coefficient(c["pearson_r"]), _coefficient(c["spearman_rho"]),
-                 _coefficient(c["resistance_range_relative"]),
-                 f" ({c['note']})" if c["note"] else "")
-    return 0
-
-
-def _coefficient(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:+.3f}"
-
-
-def _interlayer(args, log) -> int:
-    from pnp_ssb.apps.interlayer import InterlayerRequest, run_interlayer  # imports DOLFINx
-
-    names = tuple(n.strip() for n in args.interlayers.split(",") if n.strip())
-    try:
-        rows = run_interlayer(InterlayerRequest(Path(args.output), names, args.electrolyte))
-    except CaseError as exc:
-        log.error("%s", exc)
-        return EXIT_BAD_INPUT
-    for row in rows:
-        log.info("%s: %s", row["interlayer"], f"{row['thickness_nm']:.4g} nm (electrolyte drop "
-                 f"{row['electrolyte_drop_V']:.2g} V)" if row["thickness_nm"] is not None
-                 else row["reason"])
     return 0
 
 

@@ -1,0 +1,176 @@
+"""The `pnp-ssb` commands that read runs and spectra or drive several runs: drt, correlate,
+interlayer, and the time-resolved part of cpd (their parsers and handlers; cli.py dispatches)."""
+
+import argparse
+import math
+from pathlib import Path
+
+from pnp_ssb.analysis.circuits import FitError
+from pnp_ssb.analysis.drt import DRTError
+from pnp_ssb.analysis.kpfm import KPFMError
+from pnp_ssb.apps.interlayer import INTERLAYERS
+from pnp_ssb.input.case import CaseError
+from pnp_ssb.io.spectra import FORMATS
+
+EXIT_BAD_INPUT = 2
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value}: expected a positive number")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: expected at least 1")
+    return value
+
+
+def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
+    """The parsers of drt, correlate and interlayer."""
+    _add_drt(sub)
+    c = sub.add_parser("correlate", help="interface drops against interface resistances over "
+                       "the states of an OCV sweep (impedance at each state)")
+    c.add_argument("case", help="an ocv_sweep case with kinetics at its contacts")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="a case entry replaced (repeatable)")
+    c.add_argument("--drt", action="store_true", help="also the charge-transfer DRT peak of "
+                   "each contact (attributed; 4 more impedance runs per state)")
+    c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("interlayer", help="barrier-free interlayer thickness between Li and an "
+                       "electrolyte (Swift, Swift & Qi 2021), checked by the full stack")
+    c.add_argument("--electrolyte", default="LiPON", help="the electrolyte (default LiPON)")
+    c.add_argument("--interlayers", default=",".join(INTERLAYERS),
+                   help="comma-separated interlayer materials (default: %(default)s)")
+    c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
+                                     "sub-communicators (resumable)")
+    c.add_argument("cases", nargs="+", help="case files (TOML)")
+    c.add_argument("--param", dest="params", action="append", default=[],
+                   metavar="KEY=V1,V2,...", help="a case entry and its values; several "
+                   "--param give their product (repeatable)")
+    c.add_argument("--ranks-per-point", type=int, default=1,
+                   help="MPI ranks per run (a divisor of the number of ranks)")
+    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+    c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
+    c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
+    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+
+
+def _add_drt(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("drt", help="distribution of relaxation times of a spectrum: peaks, "
+                                   "their frequencies and resistances (Ohm cm^2)")
+    c.add_argument("spectrum", help="impedance.csv of a run, a CSV with named columns, or a "
+                   "potentiostat export (as for `pnp-ssb fit`)")
+    c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
+                   help="file format (default: from the content and the suffix)")
+    c.add_argument("--area-cm2", type=positive_float, help="electrode area, cm^2, for a "
+                   "spectrum in Ohm")
+    c.add_argument("--lambda", dest="regularisation", type=positive_float,
+                   help="regularisation (default: chosen by generalised cross-validation)")
+    c.add_argument("--accuracy", type=positive_float, help="the spectrum's relative accuracy: "
+                   "lambda by the discrepancy principle (default for a run's impedance.csv: its "
+                   "error estimate; otherwise GCV)")
+    c.add_argument("--per-decade", type=positive_int, default=20,
+                   help="relaxation times per decade (default 20)")
+    c.add_argument("--f-min-Hz", type=float, default=0.0, help="ignore lower frequencies")
+    c.add_argument("--f-max-Hz", type=float, default=math.inf, help="ignore higher frequencies")
+    c.add_argument("--attribute", metavar="CASE", help="the impedance case of the spectrum: "
+                   "name each peak's process by re-running it with one process (charge transfer, "
+                   "bulk transport, electrode diffusion) 1e3 times faster at a time")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="an override of the --attribute case (repeatable)")
+    c.add_argument("-o", "--output", required=True, help="output directory: drt.csv, drt.json, "
+                   "drt.png, drt_nyquist.png")
+
+
+def cpd_time(args, log) -> int:
+    """Time-resolved KPFM when the run is a transient with saved states (else nothing)."""
+    from pnp_ssb.analysis.kpfm_time import Scan
+    from pnp_ssb.apps.cpd_time import run_cpd_time, transient_states
+
+    states = transient_states(Path(args.run_dir))
+    if len(states) < 2:
+        if args.scan_lines or args.points_m:
+            log.error("%s: --scan-lines and --points-m need a transient with saved states "
+                      "(study.output_times_s)", args.run_dir)
+            return EXIT_BAD_INPUT
+        return 0
+    try:
+        points = [float(v) for v in args.points_m.split(",") if v.strip()]
+        start = args.scan_start_s if args.scan_start_s is not None else states[0][0]
+        scan = Scan(start, args.line_time_s, args.scan_lines) if args.scan_lines else None
+        record = run_cpd_time(Path(args.run_dir), Path(args.output), scan, points, args.base,
+                              args.tip_work_function_eV)
+    except (KPFMError, ValueError) as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    if "scan" in record:
+        log.info("scan of %d lines (%.4g s): drift across the image %s", args.scan_lines,
+                 record["scan"]["image_time_s"], ", ".join(
+                     f"{r} {v * 1e3:+.3g} mV" for r, v in
+                     record["scan"]["drift_V_by_region"].items()))
+    return 0
+
+
+def drt(args, log) -> int:
+    # here, not at the top: reading instrument files imports impedance.py
+    from pnp_ssb.apps.drt import DRTRequest, run_drt
+
+    request = DRTRequest(args.spectrum, Path(args.output), args.fmt, args.area_cm2,
+                         args.regularisation, args.accuracy, args.per_decade, args.f_min_Hz,
+                         args.f_max_Hz, args.attribute, tuple(args.overrides))
+    try:
+        run_drt(request)
+    except (FitError, DRTError, CaseError) as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def correlate(args, log) -> int:
+    from pnp_ssb.apps.correlate import CorrelateRequest, run_correlation  # imports DOLFINx
+
+    request = CorrelateRequest(args.case, Path(args.output), tuple(args.overrides), args.drt)
+    try:
+        result = run_correlation(request)
+    except CaseError as exc:  # the case, its states or a missing exchange current
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    for name, c in result["correlations"].items():
+        log.info("%s, %d points: Pearson r %s, Spearman rho %s, R range %s%s", name,
+                 c["points"], _coefficient(c["pearson_r"]), _coefficient(c["spearman_rho"]),
+                 _coefficient(c["resistance_range_relative"]),
+                 f" ({c['note']})" if c["note"] else "")
+    return 0
+
+
+def _coefficient(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:+.3f}"
+
+
+def interlayer(args, log) -> int:
+    from pnp_ssb.apps.interlayer import InterlayerRequest, run_interlayer  # imports DOLFINx
+
+    names = tuple(n.strip() for n in args.interlayers.split(",") if n.strip())
+    try:
+        rows = run_interlayer(InterlayerRequest(Path(args.output), names, args.electrolyte))
+    except CaseError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    for row in rows:
+        log.info("%s: %s", row["interlayer"], f"{row['thickness_nm']:.4g} nm (electrolyte drop "
+                 f"{row['electrolyte_drop_V']:.2g} V)" if row["thickness_nm"] is not None
+                 else row["reason"])
+    return 0
