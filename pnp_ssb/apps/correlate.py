@@ -111,10 +111,9 @@ def correlations(rows: list[dict[str, Any]]) -> dict[str, dict]:
 def run_correlation(req: CorrelateRequest) -> dict[str, Any]:
     """Every state's impedance, the table and the coefficients (collective; rank 0 writes)."""
     from pnp_ssb.analysis.drt import compute_drt  # the rest imports DOLFINx
-    from pnp_ssb.apps.drt import run_accuracy
     from pnp_ssb.apps.drt_attribution import attribution
     from pnp_ssb.io.output import write_csv_rows, write_json
-    from pnp_ssb.io.spectra import read_spectrum
+    from pnp_ssb.io.spectra import read_spectrum, run_accuracy
     from pnp_ssb.log import world_rank
     from pnp_ssb.physics.electrodes import state_for_ocv
     from pnp_ssb.preflight import load_case

@@ -9,7 +9,6 @@ The spectrum's relative accuracy sets lambda (the discrepancy principle): given 
 ``accuracy``, or, for a run's impedance.csv, the run's own error estimate
 (summary.json["impedance"]["relative_error_estimate"] next to it); else GCV chooses it."""
 
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pnp_ssb.analysis.drt import DRT, Peak, compute_drt, drt_peaks
-from pnp_ssb.io.spectra import read_spectrum
+from pnp_ssb.io.spectra import read_spectrum, run_accuracy
 from pnp_ssb.log import world_rank
 
 log = logging.getLogger(__name__)
@@ -53,16 +52,6 @@ def drt_record(req: DRTRequest, drt: DRT, peaks: list[Peak]) -> dict[str, Any]:
             "tau_per_decade": req.per_decade, "relative_residual": drt.relative_residual,
             "peaks": [{"tau_s": p.tau_s, "frequency_Hz": p.frequency_Hz,
                        "resistance_ohm_cm2": p.resistance_ohm_m2 * OHM_CM2} for p in peaks]}
-
-
-def run_accuracy(spectrum: Path) -> float | None:
-    """A computed spectrum's relative error estimate, from the summary.json of its run."""
-    summary = spectrum.with_name("summary.json")
-    if spectrum.name != "impedance.csv" or not summary.is_file():
-        return None
-    estimate = json.loads(summary.read_text(encoding="utf-8")).get("impedance", {}).get(
-        "relative_error_estimate")
-    return float(estimate) if estimate else None
 
 
 def run_drt(req: DRTRequest) -> dict[str, Any]:

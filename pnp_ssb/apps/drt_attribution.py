@@ -102,9 +102,8 @@ def attribution(case_path: Path, overrides: list[str], base: DRT, outdir: Path,
     on ``comm``, COMM_WORLD by default), take each DRT at that run's own accuracy, and
     attribute the base DRT's peaks."""
     # here, not at the top: running a case imports DOLFINx
-    from pnp_ssb.apps.drt import run_accuracy
     from pnp_ssb.discretisation.fem import MPI
-    from pnp_ssb.io.spectra import read_spectrum
+    from pnp_ssb.io.spectra import read_spectrum, run_accuracy
     from pnp_ssb.preflight import load_case
     from pnp_ssb.studies.registry import run_case
 

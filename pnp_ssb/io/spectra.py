@@ -10,6 +10,7 @@ area-specific with the electrode area A (``--area-cm2``):
     Z [Ohm m^2] = Z [Ohm] * A [cm^2] * 1e-4
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +129,13 @@ def read_spectrum(path: str | Path, fmt: str = "auto", area_cm2: float | None = 
     if not area_cm2 > 0:
         raise SpectrumError(f"--area-cm2 {area_cm2}: expected a positive area")
     return Spectrum(raw.frequency_Hz, raw.z * area_cm2 * 1e-4, str(path), fmt, area_cm2)
+
+
+def run_accuracy(spectrum: Path) -> float | None:
+    """A computed spectrum's relative error estimate, from the summary.json of its run."""
+    summary = spectrum.with_name("summary.json")
+    if spectrum.name != "impedance.csv" or not summary.is_file():
+        return None
+    estimate = json.loads(summary.read_text(encoding="utf-8")).get("impedance", {}).get(
+        "relative_error_estimate")
+    return float(estimate) if estimate else None
