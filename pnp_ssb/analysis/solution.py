@@ -79,6 +79,7 @@ class ImpedanceRecord:
     relative_error_estimate: float | None
     seconds_per_frequency: float
     dc_bias: "DCBias | None" = None
+    saved_state_time_s: float | None = None  # about a transient's saved state at this time
 
 
 @dataclass(frozen=True)

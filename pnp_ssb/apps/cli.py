@@ -290,6 +290,9 @@ def _case_command(args, log) -> int:
     except SolverError as exc:
         log.error("%s\nThe last converged state is in %s/last_good", exc, args.output)
         return EXIT_NOT_CONVERGED
+    except CaseError as exc:  # found only once the mesh exists, e.g. a saved state's mesh
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
     log.info("wrote %s (converged in %d Newton iterations, %.2f s)", args.output,
              solution.report.newton_iterations, solution.wall_time_s)
     return 0

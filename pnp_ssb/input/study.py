@@ -89,8 +89,9 @@ class TransientStudy(StrictModel):
 
 
 class ImpedanceStudy(StrictModel):
-    """Small-signal impedance about a steady state, one complex linear solve per frequency:
-    the t = 0 equilibrium, or the steady state under a DC bias voltage or current."""
+    """Small-signal impedance about a state, one complex linear solve per frequency: the t = 0
+    equilibrium, the steady state under a DC bias voltage or current, or a transient's saved
+    state (start_from)."""
 
     type: Literal["impedance"] = "impedance"
     frequencies_Hz: list[float] | None = Field(
@@ -107,11 +108,22 @@ class ImpedanceStudy(StrictModel):
         None, description="impedance: DC bias as a current density instead, A/m^2, positive "
                           "when it flows as a positive bias_V drives it (right terminal to left "
                           "through the cell)")
+    start_from: str | None = Field(
+        None, description="impedance: output directory of a transient run of the same stack; "
+                          "the spectrum is about its last checkpointed state (e.g. after a "
+                          "charge), linearised as it is then (not estimated: no refined twin)")
 
     @model_validator(mode="after")
     def _frequencies(self) -> "ImpedanceStudy":
         if self.bias_current_A_m2 is not None and self.bias_V != 0.0:
             raise ValueError("bias_V and bias_current_A_m2 both given: expected one DC bias")
+        if self.start_from is not None:
+            if not (Path(self.start_from) / "checkpoint" / "meta.json").is_file():
+                raise ValueError(f"start_from = {self.start_from!r}: no checkpoint/meta.json "
+                                 "there (expected the output directory of a transient run)")
+            if self.bias_V != 0.0 or self.bias_current_A_m2 is not None:
+                raise ValueError("start_from and a DC bias both given: the spectrum is about "
+                                 "the saved state, or about a biased steady state")
         if self.frequencies_Hz is not None:
             if not self.frequencies_Hz:
                 raise ValueError("frequencies_Hz = []: expected at least one frequency")

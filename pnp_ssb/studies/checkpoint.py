@@ -118,7 +118,7 @@ def checkpoint_layout(case: Case, outdir: Path, comm: MPI.Comm) -> StackLayout |
     if comm.rank == 0:
         own = outdir / "checkpoint" / "meta.json"
         folders = [(own, False)]
-        start_from = study_of(case.study, TransientStudy).start_from
+        start_from = getattr(case.study, "start_from", None)  # a transient's or an impedance's
         if start_from is not None:
             folders.append((Path(start_from) / "checkpoint" / "meta.json", True))
         for path, any_case in folders:

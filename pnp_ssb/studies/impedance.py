@@ -24,9 +24,11 @@ current and its tangent, the block solve): :mod:`pnp_ssb.studies.small_signal`.
 """
 
 import dataclasses
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -38,8 +40,11 @@ from pnp_ssb.log import ProgressBar
 from pnp_ssb.physics.model import CellModel
 from pnp_ssb.solvers.newton import SolverError
 from pnp_ssb.studies.bias import bias_steady_state, relax_to_steady_state
+from pnp_ssb.studies.checkpoint import load_checkpoint
 from pnp_ssb.studies.small_signal import _Layout, _SmallSignal, _Tangent, _Terminal
 from pnp_ssb.studies.stepper import STAGNATION_RESIDUAL, build_stepper
+
+log = logging.getLogger(__name__)
 
 OHM_M2_TO_OHM_CM2 = 1e4
 
@@ -106,6 +111,8 @@ def steady_stepper(case: Case, comm: MPI.Comm, settings, layout=None, domain=Non
     case's, ``layout``'s or ``domain``). SolverError: ``exc.problem`` holds the last state."""
     stepper = build_stepper(as_transient(case), comm, settings, layout, domain)
     study = study_of(case.study, ImpedanceStudy)
+    if study.start_from is not None:
+        return _saved_state(stepper, Path(study.start_from))
     biased = study.bias_V != 0.0 or study.bias_current_A_m2 is not None
     if isinstance(stepper.model, CellModel) and not biased:
         return stepper
@@ -120,6 +127,27 @@ def steady_stepper(case: Case, comm: MPI.Comm, settings, layout=None, domain=Non
         exc.problem = stepper.problem
         stepper.solver.close()
         raise
+    return stepper
+
+
+def _saved_state(stepper, run: Path):
+    """The stepper at a transient run's last checkpoint (collective): its fields, the right
+    terminal at its voltage then, the electrodes' work functions at their theta. The state
+    need not be steady: the system is linearised as it is (frozen), which holds for
+    frequencies well above the rate at which the state still changes."""
+    meta = load_checkpoint(stepper, run / "checkpoint", any_case=True)
+    if meta is None:
+        stepper.solver.close()
+        raise CaseError(f"study.start_from = {str(run)!r}: its checkpoint does not fit this "
+                        f"stack on {stepper.problem.domain.mesh.comm.size} rank(s) (the same "
+                        "regions, mesh and number of ranks are needed)")
+    if not isinstance(stepper.model, CellModel):
+        stepper.problem.set_load(1.0)
+    else:
+        stepper.set_right_voltage(meta["voltage_V"])
+    stepper.update_work_functions()
+    stepper.saved_state_time_s = float(meta["time_s"])
+    log.info("impedance about %s at t = %.6g s", run, meta["time_s"])
     return stepper
 
 

@@ -13,10 +13,12 @@ import numpy as np
 from pnp_ssb.analysis.solution import ImpedanceRecord, postprocess_solution
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.study import ImpedanceStudy, study_of
 from pnp_ssb.io.output import write_csv_rows
 from pnp_ssb.io.plots import plot_impedance
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import run_folder
+from pnp_ssb.studies.checkpoint import checkpoint_layout
 from pnp_ssb.studies.impedance import (
     ImpedanceSpectrum,
     spectrum_of,
@@ -37,8 +39,11 @@ def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
     estimate of Z. Earlier outputs in ``outdir`` are removed first; a failure of the steady
     state leaves it in outdir/last_good and outdir/summary.json (converged = false)."""
     start = time.perf_counter()
+    saved = study_of(case.study, ImpedanceStudy).start_from
     with run_folder(case, outdir, comm):
-        control = ErrorControl.of(case, comm)
+        # a saved transient state has no refined twin to linearise alongside: not estimated
+        control = (ErrorControl.of(case, comm) if saved is None else ErrorControl.of(
+            _without_twin(case), comm, checkpoint_layout(case, Path(outdir), comm)))
         stepper, twin = start_pair(control, steady_stepper, stepper_settings(case))
         f = study_frequencies_Hz(case)
         try:
@@ -52,10 +57,17 @@ def run_impedance(case: Case, outdir, comm: MPI.Comm = MPI.COMM_WORLD):
         finally:
             if twin is not None:
                 twin.close()
+        reason = ("" if twin is not None else not_estimated_reason(case) if saved is None
+                  else f"study.start_from = {saved!r}: a saved transient state is linearised "
+                       "on its own mesh only (no refined twin)")
         solution = _write_impedance(case, Path(outdir), spectrum, stepper, start, control,
-                                    twin, relative,
-                                    "" if twin is not None else not_estimated_reason(case))
+                                    twin, relative, reason)
         return solution, spectrum
+
+
+def _without_twin(case: Case) -> Case:
+    """The case with mesh.error_control = 'off' (for the error control only)."""
+    return case.model_copy(update={"mesh": case.mesh.model_copy(update={"error_control": "off"})})
 
 
 def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
@@ -72,7 +84,7 @@ def _write_impedance(case: Case, outdir, spectrum: ImpedanceSpectrum, stepper,
     solution.impedance = ImpedanceRecord(
         int(z.size), spectrum.num_dofs, float(spectrum.re_ohm_cm2[-1]),
         float(spectrum.re_ohm_cm2[0]), float(spectrum.im_ohm_cm2[0]), relative_error,
-        (time.perf_counter() - start) / z.size, stepper.dc_bias)
+        (time.perf_counter() - start) / z.size, stepper.dc_bias, stepper.saved_state_time_s)
     if comm.rank == 0:
         rows = [{"f_Hz": float(fr), "re_ohm_cm2": float(a), "im_ohm_cm2": float(b)}
                 for fr, a, b in zip(spectrum.frequency_Hz, spectrum.re_ohm_cm2,

@@ -62,6 +62,7 @@ class TimeStepper:
     sigma_previous: float | None = None  # right contact's charge at the previous step (C/m^2)
     last_step_newton_max: int = 0  # most Newton iterations of one solve in the last step
     terminal_current: float | None = None  # under current control (A/m^2, left to right)
+    saved_state_time_s: float | None = None  # an impedance about a transient's saved state
     fermi_voltage_V: dict = dataclasses.field(default_factory=dict)  # per conductor region
     work_function_eV: dict = dataclasses.field(default_factory=dict)  # per conductor region
     dc_bias: DCBias | None = None  # an impedance study's DC operating point, when biased

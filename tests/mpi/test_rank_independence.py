@@ -380,3 +380,28 @@ def test_interlayer_design(tmp_path):
     for a, b in zip(parallel.layers["interlayer|electrolyte"],
                     serial.layers["interlayer|electrolyte"], strict=True):
         assert a.drop_V == pytest.approx(b.drop_V, abs=1e-9)
+
+
+def test_impedance_about_a_saved_state(tmp_path):
+    """A transient saved on all ranks and the spectrum about it = the same on one rank."""
+    import csv
+    from pathlib import Path
+
+    from pnp_ssb.preflight import load_case
+    from pnp_ssb.studies.registry import run_case
+
+    path = Path(__file__).resolve().parents[2] / "cases" / "li_llzo_li_bias.toml"
+    common = ['mesh.error_control="off"', "output.figures=false", 'output.fields="none"']
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    spectra = {}
+    for name, comm, root in (("parallel", MPI.COMM_WORLD, shared / "parallel"),
+                             ("serial", MPI.COMM_SELF, tmp_path / f"serial{MPI.COMM_WORLD.rank}")):
+        run_case(load_case(path, [*common, 'study={type="transient", end_time_s=0.1, '
+                                  'initial_step_s=1e-9, max_step_s=0.01}']), root / "tr", comm)
+        run_case(load_case(path, [*common, 'boundaries.right={type="terminal"}',
+                                  f'study={{type="impedance", start_from="{root / "tr"}"}}']),
+                 root / "z", comm)
+        with open(root / "z" / "impedance.csv", encoding="utf-8") as f:
+            spectra[name] = np.array([float(r["re_ohm_cm2"]) + 1j * float(r["im_ohm_cm2"])
+                                      for r in csv.DictReader(f)])
+    np.testing.assert_allclose(spectra["parallel"], spectra["serial"], rtol=1e-7)
