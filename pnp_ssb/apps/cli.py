@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "materials":
         sys.stdout.write(describe_materials() + "\n")
         return 0
-    if args.command in ("fit", "drt", "interlayer", "mesh", "cpd") and not _output_ok(args, log):
+    if args.command in ("fit", "drt", "interlayer", "correlate", "mesh", "cpd") and not _output_ok(
+            args, log):
         return EXIT_BAD_INPUT
     commands = {"screen": _screen, "fit": _fit, "drt": drt, "interlayer": interlayer,
                 "correlate": correlate, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
