@@ -14,6 +14,7 @@ from pnp_ssb.analysis.circuits import FitError
 from pnp_ssb.analysis.kpfm import KPFMError
 from pnp_ssb.apps.cli_tools import (
     EXIT_BAD_INPUT,
+    add_spectrum_arguments,
     add_tool_parsers,
     correlate,
     cpd_time,
@@ -24,7 +25,6 @@ from pnp_ssb.apps.cli_tools import (
 )
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
-from pnp_ssb.io.spectra import FORMATS
 from pnp_ssb.log import configure_logging, set_quiet, world_rank
 from pnp_ssb.materials.database import describe_materials
 from pnp_ssb.preflight import load_case
@@ -111,6 +111,18 @@ def _parser() -> argparse.ArgumentParser:
         k.add_argument("-o", "--output", required=True, help="output .msh file")
     _add_fit(sub)
     add_tool_parsers(sub)
+    c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
+                                     "sub-communicators (resumable)")
+    c.add_argument("cases", nargs="+", help="case files (TOML)")
+    c.add_argument("--param", dest="params", action="append", default=[],
+                   metavar="KEY=V1,V2,...", help="a case entry and its values; several "
+                   "--param give their product (repeatable)")
+    c.add_argument("--ranks-per-point", type=int, default=1,
+                   help="MPI ranks per run (a divisor of the number of ranks)")
+    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+    c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
+    c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
+    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
     _add_report(sub)
     _add_quiet(sub)
     return p
@@ -119,12 +131,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_fit(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("fit", help="fit R_s + RC arcs to a spectrum (Ohm cm^2, F/cm^2): an "
                                    "impedance.csv or a potentiostat export")
-    c.add_argument("spectrum", help="impedance.csv of a run, a CSV with named columns, or a "
-                   "potentiostat export (Gamry .DTA, BioLogic .mpt, ZPlot .z, ...)")
-    c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
-                   help="file format (default: from the content and the suffix)")
-    c.add_argument("--area-cm2", type=positive_float, help="electrode area, cm^2: makes a "
-                   "spectrum in Ohm (every instrument export) area-specific")
+    add_spectrum_arguments(c)
     c.add_argument("--model", help="a computed impedance.csv to compare with: misfit of |Z| "
                    "and phase in the JSON, both spectra in FIT_nyquist.png (-o FIT.json)")
     c.add_argument("--arcs", type=positive_int, default=2, help="number of RC arcs (>= 1)")

@@ -54,29 +54,22 @@ def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--interlayers", default=",".join(INTERLAYERS),
                    help="comma-separated interlayer materials (default: %(default)s)")
     c.add_argument("-o", "--output", required=True, help="output directory")
-    c = sub.add_parser("sweep", help="run many cases / parameter points over MPI "
-                                     "sub-communicators (resumable)")
-    c.add_argument("cases", nargs="+", help="case files (TOML)")
-    c.add_argument("--param", dest="params", action="append", default=[],
-                   metavar="KEY=V1,V2,...", help="a case entry and its values; several "
-                   "--param give their product (repeatable)")
-    c.add_argument("--ranks-per-point", type=int, default=1,
-                   help="MPI ranks per run (a divisor of the number of ranks)")
-    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
-    c = sub.add_parser("screen", help="screen electrode | electrolyte pairs and stacks (TOML spec)")
-    c.add_argument("spec", help="screen specification (TOML): electrodes, electrolytes")
-    c.add_argument("-o", "--output", required=True, help="output directory (resumable)")
+
+
+def add_spectrum_arguments(c: argparse.ArgumentParser) -> None:
+    """The spectrum and how to read it (fit, drt)."""
+    c.add_argument("spectrum", help="impedance.csv of a run, a CSV with named columns, or a "
+                   "potentiostat export (Gamry .DTA, BioLogic .mpt, ZPlot .z, ...)")
+    c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
+                   help="file format (default: from the content and the suffix)")
+    c.add_argument("--area-cm2", type=positive_float, help="electrode area, cm^2: makes a "
+                   "spectrum in Ohm (every instrument export) area-specific")
 
 
 def _add_drt(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("drt", help="distribution of relaxation times of a spectrum: peaks, "
                                    "their frequencies and resistances (Ohm cm^2)")
-    c.add_argument("spectrum", help="impedance.csv of a run, a CSV with named columns, or a "
-                   "potentiostat export (as for `pnp-ssb fit`)")
-    c.add_argument("--format", dest="fmt", choices=FORMATS, default="auto",
-                   help="file format (default: from the content and the suffix)")
-    c.add_argument("--area-cm2", type=positive_float, help="electrode area, cm^2, for a "
-                   "spectrum in Ohm")
+    add_spectrum_arguments(c)
     c.add_argument("--lambda", dest="regularisation", type=positive_float,
                    help="regularisation (default: chosen by generalised cross-validation)")
     c.add_argument("--accuracy", type=positive_float, help="the spectrum's relative accuracy: "

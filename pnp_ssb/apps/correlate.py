@@ -12,7 +12,6 @@ correlation.png; each state's impedance run is in DIR/ocv_<V>V/.
 """
 
 import copy
-import itertools
 import json
 import logging
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pnp_ssb.input.fields import CaseError
 from pnp_ssb.input.load import set_override
 from pnp_ssb.input.study import OcvSweepStudy, study_of
 from pnp_ssb.input.tomlio import read_toml
+from pnp_ssb.input.topology import reacting_contacts
 
 log = logging.getLogger(__name__)
 IMPEDANCE = {"type": "impedance", "f_min_Hz": 1e-3, "f_max_Hz": 1e7, "points_per_decade": 5}
@@ -48,26 +48,13 @@ def state_case(data: dict[str, Any], li_fraction: dict[str, float]) -> dict[str,
     return out
 
 
-def _reacting(material) -> bool:
-    """An electrode that exchanges Li with an electrolyte (insertion electrode or Li metal)."""
-    return material.kind == "insertion_electrode" or (
-        material.kind == "metal" and "open_circuit_potential_V" in material.parameters)
-
-
 def _check(case) -> None:
     """An ocv_sweep whose electrode | electrolyte contacts all have kinetics, or CaseError."""
     if case.study.type != "ocv_sweep":
         raise CaseError(f"pnp-ssb correlate: study.type = {case.study.type!r}: expected "
                         "'ocv_sweep' (its states are correlated)")
-    mats = case.region_materials
-    bare = []
-    for a, b in itertools.pairwise(case.regions):
-        kinds = (mats[a.name], mats[b.name])
-        key = f"{a.name}|{b.name}"
-        faces = any(m.kind == "solid_electrolyte" for m in kinds) and any(map(_reacting, kinds))
-        spec = case.interfaces.get(key)
-        if faces and (spec is None or spec.kinetics is None):
-            bare.append(key)
+    bare = [key for key, _, _ in reacting_contacts(case)
+            if case.interfaces.get(key) is None or case.interfaces[key].kinetics is None]
     if bare:
         raise CaseError("pnp-ssb correlate: the impedance at each state needs the exchange "
                         f"current of every electrode | electrolyte contact; missing at "
