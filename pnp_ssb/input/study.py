@@ -52,7 +52,9 @@ class OcvSweepStudy(StrictModel):
 
 
 class TransientStudy(StrictModel):
-    """Time-dependent PNP from the t = 0 equilibrium, with adaptive backward-Euler steps."""
+    """Time-dependent PNP from the t = 0 equilibrium: backward Euler or BDF2, with steps chosen
+    by a local truncation-error estimate (time_error_tolerance_V) or grown while Newton is
+    easy."""
 
     type: Literal["transient"] = "transient"
     end_time_s: PositiveFloat = Field(description="transient only: final time, s")
@@ -73,6 +75,15 @@ class TransientStudy(StrictModel):
                           "charge)")
     checkpoint_every_steps: Annotated[int, Field(ge=1)] = Field(
         20, description="transient: steps between checkpoints (a restart resumes from the last)")
+    time_scheme: Literal["backward_euler", "bdf2"] = Field(
+        "backward_euler", description="transient: 'backward_euler' (first order) or 'bdf2' "
+                                      "(variable-step BDF2, second order, A-stable)")
+    time_error_tolerance_V: PositiveFloat | None = Field(
+        None, description="transient: the time-discretisation error aimed at in the potentials "
+                          "and electrochemical potentials (and the terminal voltage under "
+                          "current control), V: each step's local truncation error is held to "
+                          "tol dt / t (unset: steps grow 1.5x while Newton converges easily, "
+                          "without an error estimate)")
 
     @model_validator(mode="after")
     def _controls(self) -> "TransientStudy":

@@ -36,9 +36,45 @@ def save_checkpoint(stepper: TimeStepper, folder: Path, meta: dict) -> None:
     tmp = folder / f".rank{comm.rank}.tmp.npz"
     np.savez(tmp, *stepper.snapshot())
     os.replace(tmp, folder / f"rank{comm.rank}.npz")
+    history = _history_arrays(stepper)
+    if history:  # the multistep scheme's and the estimate's past states, for an exact resume
+        tmp = folder / f".history{comm.rank}.tmp.npz"
+        np.savez(tmp, *history)
+        os.replace(tmp, folder / f"history{comm.rank}.npz")
     comm.barrier()
     if comm.rank == 0:
-        write_text_atomic(folder / "meta.json", json.dumps({**meta, "ranks": comm.size}))
+        write_text_atomic(folder / "meta.json", json.dumps(
+            {**meta, "ranks": comm.size, "history": {
+                "states": len(history) // max(len(stepper.problem.unknowns), 1),
+                "past_dt_s": stepper.past_dt_s, "past_voltage_V": stepper.past_voltage_V,
+                "sigma_previous_C_m2": stepper.sigma_previous,
+                "sigma_previous2_C_m2": stepper.sigma_previous2}}))
+
+
+def _history_arrays(stepper: TimeStepper) -> list[np.ndarray]:
+    """u^{n-1} and, where known, u^{n-2} (ghosts included), when the history has begun."""
+    if stepper.previous2 is None or not stepper.past_dt_s:
+        return []
+    arrays = [f.x.array.copy() for f in stepper.previous2]
+    return arrays + [a.copy() for a in stepper.older] if stepper.older is not None else arrays
+
+
+def _restore_history(stepper: TimeStepper, folder: Path, meta: dict) -> None:
+    """Put the saved past states and steps back (a checkpoint of this run, resumed)."""
+    entry = meta.get("history") or {}
+    n = len(stepper.problem.unknowns)
+    path = folder / f"history{stepper.problem.domain.mesh.comm.rank}.npz"
+    if not entry.get("states") or stepper.previous2 is None or not path.is_file():
+        return
+    with np.load(path) as data:
+        arrays = [data[f"arr_{i}"] for i in range(len(data.files))]
+    for f, a in zip(stepper.previous2, arrays[:n], strict=True):
+        f.x.array[:] = a
+    stepper.older = arrays[n:2 * n] if len(arrays) >= 2 * n else None
+    stepper.past_dt_s = list(entry["past_dt_s"])
+    stepper.past_voltage_V = list(entry["past_voltage_V"])
+    stepper.sigma_previous = entry["sigma_previous_C_m2"]
+    stepper.sigma_previous2 = entry["sigma_previous2_C_m2"]
 
 
 def fingerprint(case: Case) -> str:
@@ -95,6 +131,8 @@ def load_checkpoint(stepper: TimeStepper, folder: Path, any_case: bool = False
         return None
     stepper.restore(arrays)
     stepper.accept()
+    if not any_case:
+        _restore_history(stepper, folder, meta)
     return meta
 
 

@@ -1,13 +1,15 @@
-"""The transient problem: the steady forms plus mass terms, its unknowns at the previous step,
-1/dt, and the initial state at t = 0 (used by transients and impedance).
+"""The transient problem: the steady forms plus mass terms, its unknowns at the previous steps,
+the scheme's coefficients, and the initial state at t = 0 (used by transients and impedance).
 
 State at t = 0: a cell at equilibrium at its compositions (every terminal at its equilibrium
 Fermi level), or, without conductors, the flat neutral state.
 
 Mass terms added to the steady residuals (scaled units of forms.py), lumped at the vertices:
-species (L^2/S_k)(c_k - c_k^n)/dt, electrodes (L^2/D)(theta - theta^n)/dt. The contact fluxes
-appear with opposite signs in the electrolyte and electrode rows, so a closed cell conserves Li
-to solver tolerance.
+species (L^2/S_k)(c_k - c_k^n)/dt, electrodes (L^2/D)(theta - theta^n)/dt under backward Euler;
+BDF2 (``study.time_scheme``) adds -(L^2/S_k) a2 (c_k^n - c_k^{n-1})/dt and its theta twin
+(:mod:`pnp_ssb.studies.time_scheme`), and 1/dt becomes a0/dt. The contact fluxes appear with
+opposite signs in the electrolyte and electrode rows, so a closed cell conserves Li to solver
+tolerance under either scheme.
 """
 
 import dataclasses
@@ -44,6 +46,12 @@ from pnp_ssb.solvers.newton import (
     advice,
     solve_with_continuation,
 )
+from pnp_ssb.studies.time_scheme import (
+    SCHEME_ORDER,
+    error_factor,
+    extrapolation_weights,
+    step_coefficients,
+)
 
 STAGNATION_RESIDUAL = 1e-6  # scaled rows are O(1) in the bulk; round-off sits near 1e-7
 
@@ -66,6 +74,14 @@ class TimeStepper:
     fermi_voltage_V: dict = dataclasses.field(default_factory=dict)  # per conductor region
     work_function_eV: dict = dataclasses.field(default_factory=dict)  # per conductor region
     dc_bias: DCBias | None = None  # an impedance study's DC operating point, when biased
+    previous2: list[dolfinx.fem.Function] | None = None  # u^{n-1}
+    history_rate: dolfinx.fem.Constant | None = None  # a2/dt (BDF2 only; 1/s)
+    older: list[np.ndarray] | None = None  # u^{n-2}, for the order-2 error estimate
+    past_dt_s: list[float] = dataclasses.field(default_factory=list)  # accepted, newest first
+    past_voltage_V: list[float] = dataclasses.field(default_factory=list)  # V^n, V^{n-1}, ...
+    sigma_previous2: float | None = None  # right contact's charge two steps back (C/m^2)
+    step_order: int = 1  # of the step set last by set_step
+    last_error_V: float | None = None  # LTE estimate of the last step judged (V)
 
     @property
     def study(self) -> TransientStudy:
@@ -92,10 +108,69 @@ class TimeStepper:
         for u, a in zip(self.problem.unknowns, arrays, strict=True):
             u.x.array[:] = a
 
-    def accept(self) -> None:
-        """The current state becomes the previous one."""
-        for u, p in zip(self.problem.unknowns, self.previous, strict=True):
+    def accept(self, dt_s: float | None = None, voltage_V: float | None = None) -> None:
+        """The current state becomes the previous one, after a step of ``dt_s`` (its right
+        terminal at ``voltage_V``); without ``dt_s`` the history starts again here."""
+        if dt_s is None:
+            self.past_dt_s, self.past_voltage_V, self.older = [], [], None
+        else:
+            if self.previous2 is not None:
+                self.older = [p.x.array.copy() for p in self.previous2]
+            self.past_dt_s = [dt_s, *self.past_dt_s[:2]]
+        if voltage_V is not None:
+            self.past_voltage_V = [voltage_V, *self.past_voltage_V[:2]]
+        for u, p, p2 in zip(self.problem.unknowns, self.previous, self.previous2 or
+                            self.previous, strict=True):
+            if self.previous2 is not None and dt_s is not None:
+                p2.x.array[:] = p.x.array
             p.x.array[:] = u.x.array
+            if self.previous2 is not None and dt_s is None:
+                p2.x.array[:] = u.x.array
+
+    @property
+    def scheme_order(self) -> int:
+        """1 (backward Euler) or 2 (BDF2), from study.time_scheme."""
+        return SCHEME_ORDER[getattr(self.case.study, "time_scheme", "backward_euler")]
+
+    def set_step(self, dt_s: float) -> tuple[float, float]:
+        """Set the scheme's coefficients for a step of ``dt_s`` (s) from the accepted steps:
+        backward Euler for the first two steps of a history (the second is estimated with two
+        states), BDF2 after; returns (a0/dt, a2/dt) in 1/s."""
+        self.step_order = min(self.scheme_order, max(len(self.past_dt_s), 1))
+        k0, k2 = step_coefficients(self.step_order, dt_s,
+                                   self.past_dt_s[0] if self.past_dt_s else None)
+        self.inv_dt.value = k0  # type: ignore[assignment]  # dolfinx: any array-like
+        if self.history_rate is not None:
+            self.history_rate.value = k2  # type: ignore[assignment]
+        return k0, k2
+
+    def local_error_V(self, dt_s: float, voltage_V: float | None = None) -> float | None:
+        """The step's LTE estimate (:mod:`pnp_ssb.studies.time_scheme`) in the max norm of the
+        unknowns (potentials and electrochemical potentials, V) and of the right terminal's
+        voltage when it is found by current control; None while too few states are known
+        (collective)."""
+        p = self.step_order
+        states = [[f.x.array for f in self.previous]]
+        if p >= 1 and len(self.past_dt_s) >= 1 and self.previous2 is not None:
+            states.append([f.x.array for f in self.previous2])
+        if p == 2 and self.older is not None and len(self.past_dt_s) >= 2:
+            states.append(self.older)
+        if len(states) < p + 1:
+            return None
+        steps = [dt_s, *self.past_dt_s]
+        weights, factor = extrapolation_weights(steps, p + 1), error_factor(p, steps)
+        worst = 0.0
+        for i, u in enumerate(self.problem.unknowns):
+            imap = u.function_space.dofmap.index_map
+            n = imap.size_local * u.function_space.dofmap.index_map_bs
+            guess = sum(w * s[i][:n] for w, s in zip(weights, states, strict=False))
+            if n:
+                worst = max(worst, float(np.max(np.abs(u.x.array[:n] - guess))))
+        worst *= abs(factor) * self.model.scales.thermal_voltage_V
+        if voltage_V is not None and len(self.past_voltage_V) >= p + 1:
+            guess_v = float(np.dot(weights, self.past_voltage_V[:p + 1]))
+            worst = max(worst, abs(factor) * abs(voltage_V - guess_v))
+        return float(self.problem.domain.mesh.comm.allreduce(worst, op=MPI.MAX))
 
     # -- control of the right terminal ----------------------------------------------------
 
@@ -186,13 +261,17 @@ class TimeStepper:
 
 
 def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
-                    inv_dt: dolfinx.fem.Constant) -> None:
-    """Append the backward-Euler accumulation terms to the residuals (in place)."""
+                    inv_dt: dolfinx.fem.Constant, previous2: list | None = None,
+                    history_rate: dolfinx.fem.Constant | None = None) -> None:
+    """Append the accumulation terms to the residuals (in place): backward Euler, and with
+    ``previous2`` and ``history_rate`` BDF2's history term."""
     L2 = model.scales.length_m**2
     dx = lumped_measure(problem)
     psi_n = previous[0]
-    prev_w = dict(zip(problem.species_fields, previous[1:1 + len(problem.species_fields)],
-                      strict=True))
+    n_species = len(problem.species_fields)
+    prev_w = dict(zip(problem.species_fields, previous[1:1 + n_species], strict=True))
+    prev2_w = dict(zip(problem.species_fields, previous2[1:1 + n_species], strict=True)) \
+        if previous2 is not None else {}
     for i, name in enumerate(problem.species_fields):
         w, q = problem.species_fields[name], problem.species_tests[name]
         term = 0
@@ -204,7 +283,11 @@ def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
             shift = problem.shift(region.name, name)
             c = concentration_ufl(sp, problem.psi, w, bulk, shift)
             c_n = concentration_ufl(sp, psi_n, prev_w[name], bulk, shift)
-            term += (L2 / species_scale(model, name) * (c - c_n) * inv_dt * q
+            change = (c - c_n) * inv_dt
+            if previous2 is not None and history_rate is not None:
+                c_nm1 = concentration_ufl(sp, previous2[0], prev2_w[name], bulk, shift)
+                change -= (c_n - c_nm1) * history_rate
+            term += (L2 / species_scale(model, name) * change * q
                      * dx(problem.domain.region_tags[region.name]))
         problem.species_residuals[name] += term
         problem.residuals[1 + i] += term
@@ -212,7 +295,11 @@ def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
     for j, e in enumerate(problem.electrodes.values()):
         u_n = previous[offset + j]
         theta_n = 0.5 * (1.0 + ufl.tanh(0.5 * u_n))
-        term = L2 / e.diffusivity_m2_s * (e.theta - theta_n) * inv_dt * e.test * dx(e.tag)
+        change = (e.theta - theta_n) * inv_dt
+        if previous2 is not None and history_rate is not None:
+            change -= (theta_n - 0.5 * (1.0 + ufl.tanh(0.5 * previous2[offset + j]))) \
+                * history_rate
+        term = L2 / e.diffusivity_m2_s * change * e.test * dx(e.tag)
         e.residual += term
         problem.residuals[offset + j] += term
 
@@ -230,7 +317,12 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
             settings, stagnation_residual=settings.stagnation_residual * domain.cross_section)
     previous = [dolfinx.fem.Function(u.function_space) for u in problem.unknowns]
     inv_dt = dolfinx.fem.Constant(domain.mesh, 0.0)
-    _add_mass_terms(problem, model, previous, inv_dt)
+    previous2 = [dolfinx.fem.Function(u.function_space) for u in problem.unknowns]
+    history_rate = None  # BDF2's history term only where it is used: BE forms stay as they were
+    if SCHEME_ORDER[getattr(case.study, "time_scheme", "backward_euler")] == 2:
+        history_rate = dolfinx.fem.Constant(domain.mesh, 0.0)
+    _add_mass_terms(problem, model, previous, inv_dt, previous2 if history_rate is not None else None,
+                    history_rate)
     # t = 0: the equilibrium at the case's compositions, with the electrodes' Li held fixed
     # (with 1/dt = 0 their Li level would otherwise float)
     fixed = [dolfinx.fem.dirichletbc(e.field.copy(), np.arange(
@@ -254,7 +346,8 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
         problem.set_load(0.0)  # the flat state is exact; the step comes at t = 0+
     solver = NewtonSolver(problem.residuals, problem.unknowns, problem.bcs, problem.entity_maps,
                           settings)
-    stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, initial)
+    stepper = TimeStepper(case, model, problem, previous, inv_dt, solver, initial,
+                          previous2=previous2, history_rate=history_rate)
     if isinstance(model, CellModel):
         stepper.fermi_voltage_V = dict(model.cell.fermi_voltage_V)
         stepper.work_function_eV = dict(model.cell.work_function_eV)

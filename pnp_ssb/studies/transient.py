@@ -18,6 +18,7 @@ DIR/checkpoint/ (:mod:`pnp_ssb.studies.checkpoint`) from which an interrupted ru
 
 import dataclasses
 import logging
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import clear_outputs, run_folder
 from pnp_ssb.log import ProgressBar
 from pnp_ssb.physics.model import CellModel
-from pnp_ssb.solvers.newton import SolverError
+from pnp_ssb.solvers.newton import SolveReport, SolverError
 from pnp_ssb.solvers.rootfind import RootNotFoundError, monotone_root
 from pnp_ssb.studies.checkpoint import (
     checkpoint_layout,
@@ -49,6 +50,7 @@ from pnp_ssb.studies.checkpoint import (
     start_from_keep,
 )
 from pnp_ssb.studies.stepper import STAGNATION_RESIDUAL, TimeStepper, build_stepper
+from pnp_ssb.studies.time_scheme import next_step_factor, rate
 from pnp_ssb.studies.transient_error import (
     ErrorControl,
     Twin,
@@ -81,6 +83,9 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
          profile: Profile1D | None = None) -> dict:
     """One line of timeseries.csv (collective)."""
     row = {"time_s": t, "dt_s": dt, "newton_iterations": its}
+    if stepper.study.time_error_tolerance_V is not None:
+        row["time_error_estimate_V"] = (stepper.last_error_V if stepper.last_error_V is not None
+                                        else math.nan)
     p = stepper.problem
     if isinstance(stepper.model, CellModel):
         row["voltage_V"] = voltage - _left_voltage(stepper)
@@ -150,6 +155,7 @@ class _Clock:
     voltage: float
     v_target: float
     rows: list[dict]
+    rejected: int = 0  # steps taken again for their local error
 
 
 def _terminal_voltages(stepper: TimeStepper) -> tuple[float, float]:
@@ -215,16 +221,26 @@ def _start_twin(twin: Twin, folder: Path, start: dict) -> None:
     twin.stepper.sigma_previous = None
 
 
+class StepRejectedError(SolverError):
+    """The step's local truncation error is above its target: it is taken again, shorter."""
+
+    def __init__(self, factor: float, estimate_V: float, target_V: float,
+                 report: SolveReport) -> None:
+        super().__init__(f"local error {estimate_V:.3g} V above {target_V:.3g} V", report)
+        self.factor = factor
+
+
 def _lockstep(stepper: TimeStepper, twin: Twin | None, dt: float, study: TransientStudy,
-              voltage: float,
-              v_target: float) -> tuple[float, int]:
-    """One step of the run and the same step of its twin; if either fails, both are put back
-    and the SolverError is raised (the step is cut for both)."""
+              voltage: float, v_target: float, time_s: float) -> tuple[float, int, float]:
+    """One step of the run and the same step of its twin, and the factor for the next step;
+    if either fails, or the run's LTE is above tol dt / t (``time_s``: the step's end), both are
+    put back and the SolverError (StepRejectedError) is raised (the step is cut for both)."""
     saved = stepper.snapshot()
     twin_saved = twin.stepper.snapshot() if twin is not None else []
     stepper.last_step_newton_max = 0
     try:
         voltage, its = _step(stepper, dt, study, voltage, v_target)
+        factor = _error_factor(stepper, dt, study, voltage, time_s)
         if twin is not None:
             twin.voltage_V, _ = _step(twin.stepper, dt, study, twin.voltage_V, v_target)
     except SolverError:
@@ -232,7 +248,29 @@ def _lockstep(stepper: TimeStepper, twin: Twin | None, dt: float, study: Transie
         if twin is not None:
             twin.stepper.restore(twin_saved)
         raise
-    return voltage, its
+    return voltage, its, factor
+
+
+def _error_factor(stepper: TimeStepper, dt: float, study: TransientStudy, voltage: float,
+                  time_s: float) -> float:
+    """The next step's factor: from the LTE estimate against tol dt / t (t: the step's end)
+    (:mod:`pnp_ssb.studies.time_scheme`), else GROWTH_EASY while Newton converges easily;
+    StepRejectedError when the estimate is above its target (collective)."""
+    easy = stepper.last_step_newton_max <= EASY_ITERATIONS
+    tol = study.time_error_tolerance_V
+    stepper.last_error_V = None
+    if tol is None:
+        return GROWTH_EASY if easy else 1.0
+    measured = voltage if study.control != "voltage" else None
+    estimate = stepper.local_error_V(dt, measured)
+    if estimate is None:  # too few states yet: the first step, at study.initial_step_s
+        return 1.0
+    target = tol * dt / time_s
+    factor = next_step_factor(estimate, target)
+    stepper.last_error_V = estimate
+    if estimate > target:
+        raise StepRejectedError(min(factor, 0.9), estimate, target, stepper.report)
+    return factor if easy else min(factor, 1.0)
 
 
 def _save(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, folder: Path,
@@ -261,8 +299,14 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
     while clock.t < end * (1 - 1e-12):
         dt = min(clock.dt, max_step, min([end, *pending_outputs]) - clock.t)
         try:
-            clock.voltage, its = _lockstep(stepper, twin, dt, study, clock.voltage,
-                                           clock.v_target)
+            clock.voltage, its, factor = _lockstep(stepper, twin, dt, study, clock.voltage,
+                                                   clock.v_target, clock.t + dt)
+        except StepRejectedError as rejected:
+            log.debug("step of %.3g s rejected: %s", dt, rejected)
+            clock.dt, clock.rejected = dt * rejected.factor, clock.rejected + 1
+            if clock.dt < MIN_STEP_FRACTION * study.initial_step_s:
+                raise _step_failure(stepper, twin, control, clock, start_wall) from None
+            continue
         except SolverError as failure:
             log.debug("step of %.3g s failed: %s", dt, failure)
             clock.dt = dt * CUT_FACTOR
@@ -282,7 +326,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
             if twin is not None:
                 control.attach_state(sol, twin.compare(stepper, clock.t))
             write_outputs(sol, outdir / f"t_{pending_outputs.pop(0):.6g}s")
-        clock.dt = dt * GROWTH_EASY if stepper.last_step_newton_max <= EASY_ITERATIONS else dt
+        clock.dt = dt * factor
         if comm.rank == 0:
             write_csv_rows(outdir / "timeseries.csv", clock.rows)
         if clock.step % study.checkpoint_every_steps == 0 or clock.t >= end * (1 - 1e-12):
@@ -305,16 +349,20 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
 
 def _accept(stepper: TimeStepper, twin: Twin | None, clock: _Clock, dt: float,
             its: int) -> None:
-    """The step's state becomes the previous one (run and twin), with its row."""
-    stepper.accept()
+    """The step's state becomes the previous one (run and twin), with its row. The history of
+    the multistep scheme and of the error estimate starts after the first step: t = 0 is the
+    instant the control switches, across which the state jumps."""
+    history_dt = dt if clock.step > 1 else None
+    stepper.accept(history_dt, clock.voltage)
     profile = gather_profile(stepper.problem)
     stepper.update_work_functions(profile)
     clock.rows.append(_row(stepper, clock.t, dt, its, clock.voltage, profile))
     if isinstance(stepper.model, CellModel):  # the right electrode's charge, for d(sigma)/dt
+        stepper.sigma_previous2 = stepper.sigma_previous
         stepper.sigma_previous = sum(clock.rows[-1][f"charge_{k}_C_m2"]
                                      for k in stepper.right_contact_keys)
     if twin is not None:
-        twin.stepper.accept()
+        twin.stepper.accept(history_dt, twin.voltage_V)
         twin.stepper.update_work_functions()
 
 
@@ -335,8 +383,8 @@ def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl
 
 def _step(stepper: TimeStepper, dt: float, study: TransientStudy, voltage: float,
           v_target: float) -> tuple[float, int]:
-    """One backward-Euler step; returns (right terminal voltage, Newton iterations)."""
-    stepper.inv_dt.value = 1.0 / dt  # type: ignore[assignment]  # dolfinx: any array-like
+    """One step of the study's scheme; returns (right terminal voltage, Newton iterations)."""
+    coefficients = stepper.set_step(dt)
     if not isinstance(stepper.model, CellModel) or study.control == "voltage":
         if isinstance(stepper.model, CellModel):
             stepper.set_right_voltage(v_target)
@@ -350,14 +398,14 @@ def _step(stepper: TimeStepper, dt: float, study: TransientStudy, voltage: float
 
     def mismatch(v: float) -> float:
         """Terminal current minus its target: the wire current into the right conductor is
-        d(sigma_R)/dt + i_R (its charge grows by what the wire brings, and falls by the Li+
+        d(sigma_R)/dt (the scheme's) + i_R (its charge grows by what the wire brings, and falls by the Li+
         and electrons it sends into the electrolyte); galvanostatic control holds it at -I."""
         nonlocal its_total
         stepper.restore(saved)
         stepper.set_right_voltage(v)
         its_total += stepper.newton()
         sigma, current = stepper.right_electrode_parts()
-        wire_in = (sigma - sigma_n) / dt + current
+        wire_in = rate(coefficients, sigma, sigma_n, stepper.sigma_previous2) + current
         stepper.terminal_current = -wire_in
         log.debug("current control: V = %.9f, terminal current %.6g", v, -wire_in)
         return -wire_in - target
