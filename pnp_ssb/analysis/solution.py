@@ -58,12 +58,14 @@ class CurrentControl:
 
 @dataclass(frozen=True)
 class TransientRecord:
-    """Where a transient ended (s), its steps and Newton iterations, and its time-series rows."""
+    """Where a transient ended (s), its steps and Newton iterations, its time-series rows, and
+    the steps taken again for their local time error (study.time_error_tolerance_V)."""
 
     end_time_s: float
     steps: int
     newton_iterations: int
     rows: list[dict[str, Any]]
+    rejected_steps: int = 0
 
 
 @dataclass(frozen=True)

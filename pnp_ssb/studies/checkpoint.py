@@ -48,7 +48,8 @@ def save_checkpoint(stepper: TimeStepper, folder: Path, meta: dict) -> None:
                 "states": len(history) // max(len(stepper.problem.unknowns), 1),
                 "past_dt_s": stepper.past_dt_s, "past_voltage_V": stepper.past_voltage_V,
                 "sigma_previous_C_m2": stepper.sigma_previous,
-                "sigma_previous2_C_m2": stepper.sigma_previous2}}))
+                "sigma_previous2_C_m2": stepper.sigma_previous2,
+                "contact_theta_past": stepper.contact_theta_past}}))
 
 
 def _history_arrays(stepper: TimeStepper) -> list[np.ndarray]:
@@ -75,6 +76,7 @@ def _restore_history(stepper: TimeStepper, folder: Path, meta: dict) -> None:
     stepper.past_voltage_V = list(entry["past_voltage_V"])
     stepper.sigma_previous = entry["sigma_previous_C_m2"]
     stepper.sigma_previous2 = entry["sigma_previous2_C_m2"]
+    stepper.contact_theta_past = [dict(d) for d in entry.get("contact_theta_past", [])]
 
 
 def fingerprint(case: Case) -> str:

@@ -82,6 +82,8 @@ class TimeStepper:
     sigma_previous2: float | None = None  # right contact's charge two steps back (C/m^2)
     step_order: int = 1  # of the step set last by set_step
     last_error_V: float | None = None  # LTE estimate of the last step judged (V)
+    contact_theta_past: list[dict] = dataclasses.field(default_factory=list)  # theta^n, ...
+    contact_theta_used: dict | None = None  # theta extrapolated to the BDF2 step's end
 
     @property
     def study(self) -> TransientStudy:
@@ -113,6 +115,7 @@ class TimeStepper:
         terminal at ``voltage_V``); without ``dt_s`` the history starts again here."""
         if dt_s is None:
             self.past_dt_s, self.past_voltage_V, self.older = [], [], None
+            self.contact_theta_past = []
         else:
             if self.previous2 is not None:
                 self.older = [p.x.array.copy() for p in self.previous2]
@@ -135,13 +138,25 @@ class TimeStepper:
     def set_step(self, dt_s: float) -> tuple[float, float]:
         """Set the scheme's coefficients for a step of ``dt_s`` (s) from the accepted steps:
         backward Euler for the first two steps of a history (the second is estimated with two
-        states), BDF2 after; returns (a0/dt, a2/dt) in 1/s."""
+        states), BDF2 after; returns (a0/dt, a2/dt) in 1/s. A BDF2 step holds each electrode's
+        Phi at Phi(theta*), theta* = theta^n + omega (theta^n - theta^{n-1}) at its contact (error
+        O(h (h + h_1)) across the kinks of a tabulated Phi too; counted in :meth:`local_error_V`);
+        backward Euler at Phi(theta^n)."""
         self.step_order = min(self.scheme_order, max(len(self.past_dt_s), 1))
         k0, k2 = step_coefficients(self.step_order, dt_s,
                                    self.past_dt_s[0] if self.past_dt_s else None)
         self.inv_dt.value = k0  # type: ignore[assignment]  # dolfinx: any array-like
         if self.history_rate is not None:
             self.history_rate.value = k2  # type: ignore[assignment]
+        self.contact_theta_used = None
+        past = self.contact_theta_past
+        if self.step_order == 2 and len(past) == 2:
+            omega = dt_s / self.past_dt_s[0]
+            self.contact_theta_used = {r: past[0][r] + omega * (past[0][r] - past[1][r])
+                                       for r in past[0]}
+            self._set_work_functions(self.contact_theta_used)
+        elif past and self.scheme_order == 2:  # a rejected BDF2 try may have moved Phi
+            self._set_work_functions(past[0])
         return k0, k2
 
     def local_error_V(self, dt_s: float, voltage_V: float | None = None) -> float | None:
@@ -170,7 +185,12 @@ class TimeStepper:
         if voltage_V is not None and len(self.past_voltage_V) >= p + 1:
             guess_v = float(np.dot(weights, self.past_voltage_V[:p + 1]))
             worst = max(worst, abs(factor) * abs(voltage_V - guess_v))
-        return float(self.problem.domain.mesh.comm.allreduce(worst, op=MPI.MAX))
+        worst = float(self.problem.domain.mesh.comm.allreduce(worst, op=MPI.MAX))
+        if self.contact_theta_used is not None:  # Phi(theta^{n+1}) against Phi(theta*)
+            now, used = self.contact_theta(), self.contact_theta_used
+            worst = max([worst, *(abs(self._work_function(r, now[r]) - self._work_function(r, v))
+                                  for r, v in used.items())])
+        return worst
 
     # -- control of the right terminal ----------------------------------------------------
 
@@ -207,20 +227,40 @@ class TimeStepper:
                                    work_function_eV=dict(self.work_function_eV))
         return dataclasses.replace(self.model, cell=cell)
 
-    def update_work_functions(self, profile: Profile1D | None = None) -> None:
-        """Phi(theta) of each resolved electrode at its contact composition, for the next step
-        (explicit: one step behind; Phi changes on the slow time scale of solid diffusion)."""
+    def contact_theta(self, profile: Profile1D | None = None) -> dict[str, float]:
+        """theta of each resolved electrode at its contact (collective)."""
         if not self.problem.electrodes:
-            return
+            return {}
         profile = profile or gather_profile(self.problem)
+        found = {}
         for region in self.problem.electrodes:
             seg = profile.segment(region)
             contact = next(c for c in self.problem.contacts if c.conductor == region)
             assert seg.theta is not None  # an electrode field's segment samples its theta
-            theta_s = seg.theta[-1] if contact.key.startswith(f"{region}|") else seg.theta[0]
-            self.work_function_eV[region] = work_function_eV(
-                self.case.region_materials[region], float(theta_s))
+            found[region] = float(seg.theta[-1] if contact.key.startswith(f"{region}|")
+                                  else seg.theta[0])
+        return found
+
+    def _work_function(self, region: str, theta: float) -> float:
+        """Phi(theta) of an electrode region (eV)."""
+        return work_function_eV(self.case.region_materials[region], theta)
+
+    def _set_work_functions(self, theta: dict[str, float]) -> None:
+        """Hold each electrode at Phi(theta) for the next solve."""
+        self.work_function_eV.update({r: self._work_function(r, v) for r, v in theta.items()})
         self.apply_conductor_potentials()
+
+    def update_work_functions(self, profile: Profile1D | None = None,
+                              accepted: bool = False) -> None:
+        """Phi(theta) of each resolved electrode at its contact composition, for the next step
+        (a step holds Phi at its start, or BDF2 at its extrapolation: :meth:`set_step`); an
+        ``accepted`` state's contact theta joins the history of the extrapolation."""
+        if not self.problem.electrodes:
+            return
+        theta = self.contact_theta(profile)
+        if accepted:
+            self.contact_theta_past = [theta, *self.contact_theta_past[:1]]
+        self._set_work_functions(theta)
 
     @property
     def right_group(self) -> set[str]:

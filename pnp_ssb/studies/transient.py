@@ -1,4 +1,4 @@
-"""Transients: backward-Euler time stepping with adaptive steps, checkpoints and restarts.
+"""Transients: backward Euler or BDF2 with adaptive steps, checkpoints and restarts.
 
 The problem and its state at t = 0: :mod:`pnp_ssb.studies.stepper`. For t > 0 the control applies:
 
@@ -340,10 +340,11 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
             plot_timeseries(outdir, clock.rows)
     solution = postprocess_solution(case, stepper.state_model(), stepper.problem.domain,
                                     stepper.problem, stepper.report, start_wall, True, "")
-    solution.transient = TransientRecord(clock.t, clock.step, total_its, clock.rows)
+    solution.transient = TransientRecord(clock.t, clock.step, total_its, clock.rows,
+                                         clock.rejected)
     solution.time_s = clock.t
-    log.info("%s: t = %.6g s in %d steps, %d Newton iterations", case.name, clock.t,
-             clock.step, total_its)
+    log.info("%s: t = %.6g s in %d steps (%d taken again for their time error), %d Newton "
+             "iterations", case.name, clock.t, clock.step, clock.rejected, total_its)
     return solution
 
 
@@ -355,7 +356,7 @@ def _accept(stepper: TimeStepper, twin: Twin | None, clock: _Clock, dt: float,
     history_dt = dt if clock.step > 1 else None
     stepper.accept(history_dt, clock.voltage)
     profile = gather_profile(stepper.problem)
-    stepper.update_work_functions(profile)
+    stepper.update_work_functions(profile, accepted=True)
     clock.rows.append(_row(stepper, clock.t, dt, its, clock.voltage, profile))
     if isinstance(stepper.model, CellModel):  # the right electrode's charge, for d(sigma)/dt
         stepper.sigma_previous2 = stepper.sigma_previous
@@ -363,7 +364,7 @@ def _accept(stepper: TimeStepper, twin: Twin | None, clock: _Clock, dt: float,
                                      for k in stepper.right_contact_keys)
     if twin is not None:
         twin.stepper.accept(history_dt, twin.voltage_V)
-        twin.stepper.update_work_functions()
+        twin.stepper.update_work_functions(accepted=True)
 
 
 def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl,

@@ -68,3 +68,36 @@ def test_bdf2_restart_continues_the_same_trajectory(tmp_path):
     assert len(a["time_s"]) == len(b["time_s"])
     np.testing.assert_allclose(b["time_s"], a["time_s"], rtol=1e-12)
     np.testing.assert_allclose(b["charge_left_C_m2"], a["charge_left_C_m2"], rtol=1e-9, atol=1e-15)
+
+
+def jamnik_maier_voltages(tmp_path, name: str, study: str) -> dict:
+    """The galvanostatic step on Pt | MIEC | Pt (test_transient.py's Jamnik–Maier check) with
+    ``study`` added to its study table; its timeseries."""
+    from tests.verification.test_impedance import MIXED_CONDUCTOR
+    from tests.verification.test_transient import mixed_conductor_polarisation
+
+    overrides = mixed_conductor_polarisation(0.1)
+    overrides[0] = overrides[0].replace("end_time_s = 0.3, max_step_s = 0.005", study)
+    run_case(load_case(MIXED_CONDUCTOR, overrides), tmp_path / name)
+    return read_rows(tmp_path / name / "timeseries.csv")
+
+
+def at_times(rows: dict, times: np.ndarray) -> np.ndarray:
+    """The voltage at ``times`` (each must be a step's end)."""
+    k = [int(np.argmin(np.abs(rows["time_s"] - t))) for t in times]
+    assert np.allclose(rows["time_s"][k], times, rtol=1e-9)
+    return rows["voltage_V"][k]
+
+
+@pytest.mark.parametrize(("scheme", "order"), [("backward_euler", 1.0), ("bdf2", 2.0)])
+def test_jamnik_maier_step_observed_order(tmp_path, scheme, order):
+    """Constant steps h, h/2, h/4 (h = tau/9) on the Jamnik–Maier current step: the observed
+    order log2(|V_h - V_{h/2}| / |V_{h/2} - V_{h/4}|) at t = 0.02..0.08 s (tau/2 .. 2 tau) is the
+    scheme's to 0.25 (the first steps, backward Euler in both, and the fast double-layer start
+    add higher-order terms at h/tau ~ 0.1)."""
+    times = np.array([0.02, 0.04, 0.06, 0.08])
+    volts = [at_times(jamnik_maier_voltages(
+        tmp_path, f"h{n}", f"end_time_s = 0.08, initial_step_s = {h}, max_step_s = {h}, "
+        f"time_scheme = '{scheme}'"), times) for n, h in enumerate((4e-3, 2e-3, 1e-3))]
+    observed = np.log2(np.abs(volts[0] - volts[1]) / np.abs(volts[1] - volts[2]))
+    assert np.all(np.abs(observed - order) < 0.25), observed
