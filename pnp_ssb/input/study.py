@@ -60,7 +60,8 @@ class TransientStudy(StrictModel):
     end_time_s: PositiveFloat = Field(description="transient only: final time, s")
     initial_step_s: PositiveFloat = Field(1e-9, description="transient: first time step, s")
     max_step_s: PositiveFloat | None = Field(
-        None, description="transient: largest time step, s (default end_time_s / 50)")
+        None, description="transient: largest time step, s (default end_time_s / 50; with "
+                          "time_error_tolerance_V, end_time_s: the estimate chooses)")
     control: Literal["voltage", "current", "open_circuit"] = Field(
         "voltage", description="transient: what the right terminal (or, without conductors, the "
                                "boundary potentials) holds for t > 0")

@@ -161,9 +161,9 @@ class TimeStepper:
 
     def local_error_V(self, dt_s: float, voltage_V: float | None = None) -> float | None:
         """The step's LTE estimate (:mod:`pnp_ssb.studies.time_scheme`) in the max norm of the
-        unknowns (potentials and electrochemical potentials, V) and of the right terminal's
-        voltage when it is found by current control; None while too few states are known
-        (collective)."""
+        unknowns (potentials and electrochemical potentials, V), of the right terminal's
+        voltage when it is found by current control, and of Phi(theta^{n+1}) - Phi(theta*) in
+        a BDF2 step; None while too few states are known (collective)."""
         p = self.step_order
         states = [[f.x.array for f in self.previous]]
         if p >= 1 and len(self.past_dt_s) >= 1 and self.previous2 is not None:

@@ -5,8 +5,12 @@ O(lambda_D/L) = 0.6 % dominates); the time error of the diffuse-layer drop again
 100x tighter tolerance is within the requested tolerance times 3 (the issue's bound); every
 accepted step's estimate is at most its target tol dt / t; Li in a closed cell is conserved to
 1e-8 relative as under backward Euler (sum a_i = 0); a resumed run repeats the straight run's
-steps to round-off (its past states and steps are checkpointed).
+steps to round-off (its past states and steps are checkpointed). On the Jamnik–Maier current
+step: the observed order under fixed-step refinement, and the voltage's time error against a
+tighter run between tol/10 and 3 tol.
 """
+
+import itertools
 
 import numpy as np
 import pytest
@@ -14,7 +18,7 @@ import pytest
 from pnp_ssb import analytic
 from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
-from tests.verification.test_transient import C, D, EPS, L, T, charging_case, closed_cell, read_rows
+from tests.verification.test_transient import EPS, C, D, L, T, charging_case, closed_cell, read_rows
 
 TOLERANCE_V = 1e-5
 
@@ -45,6 +49,26 @@ def test_bdf2_charging_meets_its_tolerance(tmp_path):
     estimate, dt, t = (rows[k][1:][judged] for k in ("time_error_estimate_V", "dt_s", "time_s"))
     assert judged.sum() > 10 and np.all(estimate <= TOLERANCE_V * dt / t * (1 + 1e-12))
     assert len(rows["time_s"]) < len(ref["time_s"])
+
+
+@pytest.mark.parametrize(("scheme", "order"), [("backward_euler", 1.0), ("bdf2", 2.0)])
+def test_rc_charging_observed_order(tmp_path, scheme, order):
+    """Constant steps tau/4, tau/8, tau/16 on the RC charging: the observed order of the
+    charge at tau, 2 tau, 3 tau, log2(e_h / e_{h/2}) with e_h = max_t |q_h - q_{h/2}|, is the
+    scheme's to 0.15."""
+    lam = analytic.gouy_chapman_debye_length_m(C, EPS, T)
+    tau = lam * L / D
+    charges = []
+    for n in (4, 8, 16):
+        data = charging_case(tau)
+        data["study"].update(time_scheme=scheme, initial_step_s=tau / n, max_step_s=tau / n)
+        run_case(load_case(data), tmp_path / f"n{n}")
+        rows = read_rows(tmp_path / f"n{n}" / "timeseries.csv")
+        k = [int(np.argmin(np.abs(rows["time_s"] - f * tau))) for f in (1, 2, 3)]
+        assert np.allclose(rows["time_s"][k], [tau, 2 * tau, 3 * tau], rtol=1e-9)
+        charges.append(rows["charge_left_C_m2"][k])
+    e = [np.max(np.abs(a - b)) for a, b in itertools.pairwise(charges)]
+    assert abs(np.log2(e[0] / e[1]) - order) < 0.15, e
 
 
 def test_bdf2_closed_cell_conserves_li(tmp_path):
@@ -92,12 +116,34 @@ def at_times(rows: dict, times: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize(("scheme", "order"), [("backward_euler", 1.0), ("bdf2", 2.0)])
 def test_jamnik_maier_step_observed_order(tmp_path, scheme, order):
     """Constant steps h, h/2, h/4 (h = tau/9) on the Jamnik–Maier current step: the observed
-    order log2(|V_h - V_{h/2}| / |V_{h/2} - V_{h/4}|) at t = 0.02..0.08 s (tau/2 .. 2 tau) is the
-    scheme's to 0.25 (the first steps, backward Euler in both, and the fast double-layer start
-    add higher-order terms at h/tau ~ 0.1)."""
-    times = np.array([0.02, 0.04, 0.06, 0.08])
+    order log2(e_h / e_{h/2}), e_h = max_t |V_h - V_{h/2}| over t = 16..80 ms (tau/2 .. 2 tau),
+    is the scheme's to 0.15 (the max over the curve: at single late times the error's sign
+    change makes the ratio meaningless)."""
+    times = np.array([0.016, 0.032, 0.048, 0.064, 0.08])
     volts = [at_times(jamnik_maier_voltages(
         tmp_path, f"h{n}", f"end_time_s = 0.08, initial_step_s = {h}, max_step_s = {h}, "
         f"time_scheme = '{scheme}'"), times) for n, h in enumerate((4e-3, 2e-3, 1e-3))]
-    observed = np.log2(np.abs(volts[0] - volts[1]) / np.abs(volts[1] - volts[2]))
-    assert np.all(np.abs(observed - order) < 0.25), observed
+    e = [np.max(np.abs(a - b)) for a, b in itertools.pairwise(volts)]
+    assert abs(np.log2(e[0] / e[1]) - order) < 0.15, e
+
+
+def test_jamnik_maier_step_meets_its_tolerance(tmp_path):
+    """BDF2 at 1e-6 V (V ~ 1.6e-4 V) on the Jamnik–Maier current step: the voltage's time
+    error at tau/2 .. 8 tau against a run at 1e-8 V is at most 3 tol and not wastefully below
+    it, above tol/10 (measured 0.32 tol; 0.50 and 0.53 at 1e-7 and 1e-8 V against 1e-9 V); the
+    whole curve is within 5e-3 of Jamnik–Maier (measured 3.7e-3, the O(lambda/L) double layers
+    JM neglect: 4e-3 in Z; backward Euler with 1.5x growth: 1.9e-2)."""
+    from tests.verification.test_impedance import mixed_conductor
+
+    times = np.array([0.018, 0.036, 0.072, 0.15, 0.3])
+    study = f"end_time_s = 0.3, output_times_s = {times.tolist()}, time_scheme = 'bdf2'"
+    rows = jamnik_maier_voltages(tmp_path, "run", f"{study}, time_error_tolerance_V = 1e-6")
+    ref = jamnik_maier_voltages(tmp_path, "ref", f"{study}, time_error_tolerance_V = 1e-8")
+    error = np.max(np.abs(at_times(rows, times) - at_times(ref, times)))
+    assert 1e-7 < error < 3e-6
+    _, (c_i, d_i, c_e, d_e, _eps, length, temp) = mixed_conductor()
+    late = rows["time_s"] > 1e-6
+    z = -rows["voltage_V"][late] / 0.1
+    jm = analytic.jamnik_maier_step_response_ohm_m2(rows["time_s"][late], c_i, d_i, c_e, d_e,
+                                                    length, temp)
+    assert np.max(np.abs(z / jm - 1)) < 5e-3
