@@ -59,9 +59,14 @@ UNITS = ("_V", "_A_m2", "_C_m2", "_ohm_cm2", "_ohm_m2", "_mol_m2")
 
 def kind(key: str) -> str:
     """The quantity a number is judged with: its unit suffix (every voltage, current density,
-    charge per area, area-specific resistance, amount per area is one kind), else its name."""
-    name = key.rsplit(".", 1)[-1]
-    return next((unit for unit in UNITS if name.endswith(unit)), name)
+    charge per area, area-specific resistance, amount per area is one kind), else its name. The
+    unit may sit before a last part that names a species (``channel_current_A_m2.Li_plus``)."""
+    parts = key.split(".")
+    for name in reversed(parts[-2:]):
+        unit = next((u for u in UNITS if name.endswith(u)), None)
+        if unit is not None:
+            return unit
+    return parts[-1]
 
 
 def scales(values: dict[str, float]) -> dict[str, float]:
