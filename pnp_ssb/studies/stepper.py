@@ -46,6 +46,7 @@ from pnp_ssb.solvers.newton import (
     advice,
     solve_with_continuation,
 )
+from pnp_ssb.studies.error_weights import species_presence
 from pnp_ssb.studies.time_scheme import (
     SCHEME_ORDER,
     error_factor,
@@ -161,7 +162,8 @@ class TimeStepper:
 
     def local_error_V(self, dt_s: float, voltage_V: float | None = None) -> float | None:
         """The step's LTE estimate (:mod:`pnp_ssb.studies.time_scheme`) in the max norm of the
-        unknowns (potentials and electrochemical potentials, V), of the right terminal's
+        unknowns (potentials, and electrochemical potentials weighted by where their species
+        is: :mod:`pnp_ssb.studies.error_weights`; V), of the right terminal's
         voltage when it is found by current control, and of Phi(theta^{n+1}) - Phi(theta*) in
         a BDF2 step; None while too few states are known (collective)."""
         p = self.step_order
@@ -174,13 +176,17 @@ class TimeStepper:
             return None
         steps = [dt_s, *self.past_dt_s]
         weights, factor = extrapolation_weights(steps, p + 1), error_factor(p, steps)
+        presence = species_presence(self.problem, self.model)  # w_k counts where c_k is
         worst = 0.0
         for i, u in enumerate(self.problem.unknowns):
             imap = u.function_space.dofmap.index_map
             n = imap.size_local * u.function_space.dofmap.index_map_bs
             guess = sum(w * s[i][:n] for w, s in zip(weights, states, strict=False))
+            error = np.abs(u.x.array[:n] - guess)
+            if 1 <= i <= len(presence):
+                error *= presence[i - 1]
             if n:
-                worst = max(worst, float(np.max(np.abs(u.x.array[:n] - guess))))
+                worst = max(worst, float(np.max(error)))
         worst *= abs(factor) * self.model.scales.thermal_voltage_V
         if voltage_V is not None and len(self.past_voltage_V) >= p + 1:
             guess_v = float(np.dot(weights, self.past_voltage_V[:p + 1]))
