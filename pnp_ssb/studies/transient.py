@@ -306,7 +306,9 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
             log.debug("step of %.3g s rejected: %s", dt, rejected)
             clock.dt, clock.rejected = dt * rejected.factor, clock.rejected + 1
             if clock.dt < MIN_STEP_FRACTION * study.initial_step_s:
-                raise _step_failure(stepper, twin, control, clock, start_wall) from None
+                raise _step_failure(stepper, twin, control, clock, start_wall,
+                                    f" (the time-error control: {rejected}; raise "
+                                    "study.time_error_tolerance_V)") from None
             continue
         except SolverError as failure:
             log.debug("step of %.3g s failed: %s", dt, failure)
@@ -369,13 +371,13 @@ def _accept(stepper: TimeStepper, twin: Twin | None, clock: _Clock, dt: float,
 
 
 def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl,
-                  clock: _Clock, start_wall: float) -> SolverError:
+                  clock: _Clock, start_wall: float, why: str = "") -> SolverError:
     """The failure of a step below the minimum, with the last good state (run_transient
-    records it in DIR and DIR/last_good)."""
+    records it in DIR and DIR/last_good); ``why``: the last cut's reason."""
     study = stepper.study
     exc = SolverError(f"{stepper.case.name}: the time step fell below "
                       f"{MIN_STEP_FRACTION * study.initial_step_s:.3g} s at "
-                      f"t = {clock.t:.6g} s", stepper.report)
+                      f"t = {clock.t:.6g} s{why}", stepper.report)
     exc.solution = postprocess_solution(stepper.case, stepper.state_model(), stepper.problem.domain,
                                         stepper.problem, exc.report, start_wall, False, str(exc))
     control.attach(exc.solution, twin, "" if twin is not None

@@ -167,3 +167,15 @@ def test_bdf2_reaches_the_steady_state_of_a_depleted_cell(tmp_path):
         if scheme == "bdf2":
             assert len(rows["time_s"]) < 200
     assert currents["bdf2"] == pytest.approx(currents["backward_euler"], rel=1e-6)
+
+
+def test_an_unreachable_tolerance_fails_with_its_reason(tmp_path):
+    """A tolerance below what the solver resolves (1e-16 V) ends in a clear failure that names
+    the time-error control, with the last good state written, not in a silent crawl."""
+    from pnp_ssb.solvers.newton import SolverError
+
+    lam = analytic.gouy_chapman_debye_length_m(C, EPS, T)
+    data = bdf2_charging(lam * L / D, 1e-16)
+    with pytest.raises(SolverError, match="time-error control"):
+        run_case(load_case(data), tmp_path)
+    assert (tmp_path / "last_good" / "summary.json").is_file()
