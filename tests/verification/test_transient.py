@@ -124,16 +124,22 @@ def test_galvanostatic_step_obeys_faraday(tmp_path):
     assert rows["voltage_V"][-1] < rows["voltage_V"][0]  # charging: V(anode) - V(cathode) falls
 
 
-def test_restart_continues_the_same_trajectory(tmp_path):
+@pytest.mark.parametrize("scheme", [{}, {"time_scheme": "bdf2", "time_error_tolerance_V": 1e-5}],
+                         ids=["backward_euler", "bdf2"])
+def test_restart_continues_the_same_trajectory(tmp_path, scheme):
+    """A run stopped at tau and resumed repeats the straight run's steps to round-off (BDF2's
+    past states and steps are checkpointed with the state)."""
     lam = analytic.gouy_chapman_debye_length_m(C, EPS, T)
     tau = lam * L / D
-    straight = charging_case(tau)
-    straight["study"]["output_times_s"] = [tau]
-    run_case(load_case(straight), tmp_path / "straight")
-    first = charging_case(tau)
-    first["study"]["end_time_s"] = tau
-    run_case(load_case(first), tmp_path / "resumed")
-    run_case(load_case(charging_case(tau)), tmp_path / "resumed")  # resumes at t = tau
+
+    def case(**end) -> dict:
+        data = charging_case(tau)
+        data["study"].update(output_times_s=[tau], **scheme, **end)
+        return data
+
+    run_case(load_case(case()), tmp_path / "straight")
+    run_case(load_case(case(end_time_s=tau)), tmp_path / "resumed")
+    run_case(load_case(case()), tmp_path / "resumed")  # resumes at t = tau
     a = read_rows(tmp_path / "straight" / "timeseries.csv")
     b = read_rows(tmp_path / "resumed" / "timeseries.csv")
     assert len(a["time_s"]) == len(b["time_s"])

@@ -4,8 +4,8 @@ Tolerances: the charging curve is held to the same 1 % as under backward Euler (
 O(lambda_D/L) = 0.6 % dominates); the time error of the diffuse-layer drop against a run at a
 100x tighter tolerance is within the requested tolerance times 3 (the issue's bound); every
 accepted step's estimate is at most its target tol dt / t; Li in a closed cell is conserved to
-1e-8 relative as under backward Euler (sum a_i = 0); a resumed run repeats the straight run's
-steps to round-off (its past states and steps are checkpointed). On the Jamnik–Maier current
+1e-8 relative as under backward Euler (sum a_i = 0). (The restart test, both schemes, is
+test_transient.py's.) On the Jamnik–Maier current
 step: the observed order under fixed-step refinement, and the voltage's time error against a
 tighter run between tol/10 and 3 tol.
 """
@@ -77,21 +77,6 @@ def test_bdf2_closed_cell_conserves_li(tmp_path):
     assert run_case(load_case(data), tmp_path).converged
     li = read_rows(tmp_path / "timeseries.csv")["li_inventory_mol_m2"]
     assert np.max(np.abs(li - li[0])) < 1e-8 * li[0]
-
-
-def test_bdf2_restart_continues_the_same_trajectory(tmp_path):
-    lam = analytic.gouy_chapman_debye_length_m(C, EPS, T)
-    tau = lam * L / D
-    run_case(load_case(bdf2_charging(tau)), tmp_path / "straight")
-    first = bdf2_charging(tau)
-    first["study"]["end_time_s"] = tau
-    run_case(load_case(first), tmp_path / "resumed")
-    run_case(load_case(bdf2_charging(tau)), tmp_path / "resumed")  # resumes at t = tau
-    a = read_rows(tmp_path / "straight" / "timeseries.csv")
-    b = read_rows(tmp_path / "resumed" / "timeseries.csv")
-    assert len(a["time_s"]) == len(b["time_s"])
-    np.testing.assert_allclose(b["time_s"], a["time_s"], rtol=1e-12)
-    np.testing.assert_allclose(b["charge_left_C_m2"], a["charge_left_C_m2"], rtol=1e-9, atol=1e-15)
 
 
 def jamnik_maier_voltages(tmp_path, name: str, study: str) -> dict:
