@@ -121,7 +121,7 @@ def test_transient_cell_in_2d(tmp_path):
     as a layered 2D run: the same time series as in 1D, step by step."""
     from tests.verification.test_transient import closed_cell, read_rows
 
-    data = closed_cell(2e-3)
+    data = closed_cell(2e-4, initial_step_s=1e-7, max_step_s=5e-5)
     data["boundaries"]["right"]["voltage_V"] = 0.25
     run_case(load_case(data), tmp_path / "one")
     run_case(load_case({**data, "geometry": {"type": "layered_2d", "height_m": 10e-9,
