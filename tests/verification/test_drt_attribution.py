@@ -11,14 +11,32 @@ from pathlib import Path
 
 import pytest
 
-from pnp_ssb.analytic import charge_transfer_resistance_ohm_m2
+from pnp_ssb.analytic import (
+    SpeciesSpec,
+    charge_transfer_resistance_ohm_m2,
+    nernst_einstein_conductivity_S_m,
+)
 from pnp_ssb.apps.cli import main
-from pnp_ssb.constants import BOLTZMANN_J_K, ELEMENTARY_CHARGE_C
 from pnp_ssb.preflight import load_case
 from pnp_ssb.studies.registry import run_case
 
 CASE = Path(__file__).resolve().parents[2] / "cases" / "li_lipon_lco_impedance.toml"
 QUIET = ["output.figures=false", 'output.fields="none"']
+
+
+def bulk_conductivity_S_m(case, region: str) -> float:
+    """Nernst–Einstein sigma of a region's bulk (analytic.nernst_einstein_conductivity_S_m)."""
+    species = list(case.region_materials[region].species.values())
+    return nernst_einstein_conductivity_S_m(
+        [SpeciesSpec(s.charge, s.bulk_concentration_m3.value) for s in species],
+        case.temperature_K, [s.diffusivity_m2_s.value for s in species])
+
+
+def r_ct_ohm_cm2(case, contact: str) -> float:
+    """kT / (e i0 (alpha_a + alpha_c)) of a contact's kinetics, Ohm cm^2."""
+    k = case.interfaces[contact].kinetics
+    return charge_transfer_resistance_ohm_m2(k.exchange_current_density_A_m2, k.alpha_anodic,
+                                             k.alpha_cathodic, case.temperature_K) * 1e4
 
 
 def test_peaks_are_bulk_charge_transfer_at_each_contact_and_salt_polarisation(tmp_path):
@@ -30,17 +48,10 @@ def test_peaks_are_bulk_charge_transfer_at_each_contact_and_salt_polarisation(tm
     named = [(p["process"], p["resistance_ohm_cm2"]) for p in record["peaks"]]
     assert [n for n, _ in named] == ["bulk transport", "charge transfer li|lipon",
                                      "charge transfer lipon|lco", "bulk transport"]
-    kt = BOLTZMANN_J_K * case.temperature_K
-    lipon = case.region_materials["lipon"]
-    conductance = sum(s.charge**2 * s.diffusivity_m2_s.value * s.bulk_concentration_m3.value
-                      for s in lipon.species.values()) * ELEMENTARY_CHARGE_C**2 / kt
-    r_bulk = case.region("lipon").thickness_m / conductance * 1e4
+    r_bulk = case.region("lipon").thickness_m / bulk_conductivity_S_m(case, "lipon") * 1e4
     assert named[0][1] == pytest.approx(r_bulk, rel=5e-2)
     for (_, area), key in zip(named[1:3], ("li|lipon", "lipon|lco"), strict=True):
-        k = case.interfaces[key].kinetics
-        r_ct = charge_transfer_resistance_ohm_m2(k.exchange_current_density_A_m2, k.alpha_anodic,
-                                                 k.alpha_cathodic, case.temperature_K) * 1e4
-        assert area == pytest.approx(r_ct, rel=5e-2), key
+        assert area == pytest.approx(r_ct_ohm_cm2(case, key), rel=5e-2), key
     # the slowest peak is LiPON's salt polarisation (the anion is blocked), not LiCoO2's
     # diffusion: speeding the electrode up removes none of it
     slow = record["attribution"][-1]["removed_fraction"]
@@ -89,18 +100,12 @@ def test_polycrystal_peaks_are_grains_cores_charge_transfer_and_defect_polarisat
     assert [n for n, _ in named] == [
         "bulk transport", "grain-boundary cores",
         "charge transfer li_left|llzo + charge transfer llzo|li_right", "bulk transport"]
-    kt = BOLTZMANN_J_K * case.temperature_K
-    llzo = case.region_materials["llzo"]
-    sigma = sum(s.charge**2 * s.diffusivity_m2_s.value * s.bulk_concentration_m3.value
-                for s in llzo.species.values()) * ELEMENTARY_CHARGE_C**2 / kt
+    sigma = bulk_conductivity_S_m(case, "llzo")
     cores_m = len(CORES_M) * CORE_WIDTH_M
     assert named[0][1] == pytest.approx((case.region("llzo").thickness_m - cores_m) / sigma * 1e4,
                                         rel=5e-2)
     assert named[1][1] == pytest.approx(cores_m / (CORE_FACTOR * sigma) * 1e4, rel=5e-2)
-    k = case.interfaces["li_left|llzo"].kinetics
-    r_ct = charge_transfer_resistance_ohm_m2(k.exchange_current_density_A_m2, k.alpha_anodic,
-                                             k.alpha_cathodic, case.temperature_K) * 1e4
-    assert named[2][1] == pytest.approx(2 * r_ct, rel=5e-2)
+    assert named[2][1] == pytest.approx(2 * r_ct_ohm_cm2(case, "li_left|llzo"), rel=5e-2)
     assert record["attribution"][3]["removed_fraction"]["grain-boundary cores"] > 0.2
 
 
