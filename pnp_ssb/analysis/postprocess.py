@@ -16,6 +16,7 @@ from pnp_ssb.analysis.sampling import evaluate, grid_points, locate
 from pnp_ssb.constants import ELEMENTARY_CHARGE_C
 from pnp_ssb.discretisation.fem import MPI, dolfinx, ufl
 from pnp_ssb.discretisation.forms import Problem, concentration_ufl
+from pnp_ssb.physics.model import RegionModel
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,15 @@ def _owned_values(function: dolfinx.fem.Function, dofs: np.ndarray | None = None
     return V.tabulate_dof_coordinates()[idx, 0], function.x.array[idx]
 
 
+def conductor_psi(problem: Problem, region: RegionModel) -> float:
+    """A conductor's scaled potential: the constant of its interior nodes, which a transient
+    moves with the terminal (else the equilibrium value at the continuation's load)."""
+    held = problem.conductor_potential.get(region.name)
+    ref = problem.model.reference_potential
+    return (float(held[-1][0].value) if held
+            else ref + problem.load * (region.bulk_potential - ref))
+
+
 def gather_profile_1d(problem: Problem) -> Profile1D:
     """Collect psi, w and the concentrations of a 1D run on every rank (collective)."""
     domain, model = problem.domain, problem.model
@@ -94,12 +104,8 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
                 w[sp.name] = np.interp(x, xw, vw[first_w])  # same vertices: exact lookup
             else:
                 w[sp.name] = np.zeros_like(x)
-        if region.is_conductor:  # its potential, without the contact node's dipole step:
-            # the constant of its interior nodes, which a transient moves with the terminal
-            held = problem.conductor_potential.get(region.name)
-            ref = model.reference_potential
-            psi = np.full_like(psi, float(held[-1][0].value) if held else
-                               ref + problem.load * (region.bulk_potential - ref))
+        if region.is_conductor:  # its potential, without the contact node's dipole step
+            psi = np.full_like(psi, conductor_psi(problem, region))
         core = problem.grain_cores.get(region.name)
         in_core = 0.0
         if core is not None:
@@ -230,8 +236,7 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: 
         cells = domain.region_cells(region.name)
         psi = on(problem.psi, pts, cells, ("psi", region.name))
         if region.is_conductor:
-            ref = model.reference_potential
-            psi = np.full_like(psi, ref + problem.load * (region.bulk_potential - ref))
+            psi = np.full_like(psi, conductor_psi(problem, region))
         w = {}
         for sp in region.species:
             f = problem.species_fields.get(sp.name)

@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="time per scan line, s (default 1)")
     c.add_argument("--scan-start-s", type=float, help="start of the first line, s (default: "
                    "the first saved state)")
+    c.add_argument("--fast-axis", choices=("x", "y"), default="x",
+                   help="a 2D transient: the scan lines run across the stack (x, default) or "
+                   "along the interfaces (y); the lines step along the other axis")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("mesh", help="write a 2D cross-section mesh (gmsh .msh, lengths in nm)")
     kinds = c.add_subparsers(dest="kind", required=True)

@@ -103,7 +103,8 @@ def cpd_time(args, log) -> int:
     try:
         points = [float(v) for v in args.points_m.split(",") if v.strip()]
         start = args.scan_start_s if args.scan_start_s is not None else states[0][0]
-        scan = Scan(start, args.line_time_s, args.scan_lines) if args.scan_lines else None
+        scan = (Scan(start, args.line_time_s, args.scan_lines, fast_axis=args.fast_axis)
+                if args.scan_lines else None)
         record = run_cpd_time(Path(args.run_dir), Path(args.output), scan, points, args.base,
                               args.tip_work_function_eV)
     except (KPFMError, ValueError) as exc:
@@ -114,6 +115,10 @@ def cpd_time(args, log) -> int:
                  record["scan"]["image_time_s"], ", ".join(
                      f"{r} {v * 1e3:+.3g} mV" for r, v in
                      record["scan"]["drift_V_by_region"].items()))
+    if "scan_map" in record:
+        log.info("scan of the map (fast axis %s): change against its first line %s",
+                 args.fast_axis, ", ".join(f"{r} {v * 1e3:+.3g} mV" for r, v in record[
+                     "scan_map"]["change_since_first_line_V_by_region"].items()))
     return 0
 
 

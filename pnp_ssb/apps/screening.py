@@ -3,7 +3,8 @@
 For every pair (an electrode entry, a database electrolyte) the contact is solved at equilibrium
 as electrode | electrolyte | reservoir (the electrolyte's neutral bulk): the interface potential
 drop, the space-charge width, the Li the space charge takes from the electrode, R_scl from the
-conductivity profile and, when an exchange current density is given, R_ct = kT/(e i0). A stack
+conductivity profile and, when an exchange current density is given, the contact's linear
+Butler-Volmer R_ct = kT / (e i0 (alpha_a + alpha_c) n) over its n Li channels. A stack
 anode | electrolyte | cathode (U_anode < U_cathode) adds the ASR of its two contacts. Pairs are
 spread over MPI sub-communicators of one rank each, every pair's result is written atomically to
 OUT/pairs/, and a rerun skips the pairs already there (resumable and reproducible: the tables are
@@ -20,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pnp_ssb.analysis.summary import cell_summary
-from pnp_ssb.constants import thermal_voltage_V
+from pnp_ssb.analytic import charge_transfer_resistance_ohm_m2
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.fields import CaseError, Length, PositiveFloat, Temperature
 from pnp_ssb.input.load import format_validation_error
@@ -35,6 +36,7 @@ from pnp_ssb.studies.resistance import OHM_M2_TO_OHM_CM2, space_charge_resistanc
 from pnp_ssb.studies.steady import solve_case
 
 log = logging.getLogger(__name__)
+PAIR_CONTACT = "electrode|electrolyte"
 
 
 class _Strict(BaseModel):
@@ -66,21 +68,28 @@ class ScreenSpec(_Strict):
     electrode_thickness_m: Length = 50e-9
     electrolyte_thickness_m: Length = 50e-9
     exchange_current_density_A_m2: PositiveFloat | None = Field(
-        None, description="one i0 for every contact (assumed), for R_ct = kT/(e i0)")
+        None, description="one i0 per Li channel for every contact (assumed), A/m^2: R_ct = "
+                          "kT / (e i0 (alpha_a + alpha_c) n) over the n channels")
 
 
 def load_spec(path: str | Path) -> ScreenSpec:
-    """Read and validate a screen; unknown materials are named before anything is solved."""
+    """Read and validate a screen (:func:`validate_spec`)."""
     if not Path(path).is_file():
         raise CaseError(f"screen spec {str(path)!r} does not exist")
     try:
         data = read_toml(Path(path))
     except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise CaseError(f"screen spec {path} is not valid TOML: {exc}") from None
+    return validate_spec(data, str(path))
+
+
+def validate_spec(data: dict[str, Any], source: str) -> ScreenSpec:
+    """A screen spec from its table; unknown materials and bad pairs are named before anything
+    is solved."""
     try:
         spec = ScreenSpec.model_validate(data)
     except ValidationError as exc:
-        raise format_validation_error(exc, str(path), "screen spec") from None
+        raise format_validation_error(exc, source, "screen spec") from None
     known = {m.lower() for m in matdb.available_materials()}
     for i, e in enumerate(spec.electrodes):
         if e.material.lower() not in known:
@@ -106,19 +115,29 @@ def pairs(spec: ScreenSpec) -> list[tuple[ElectrodeEntry, str]]:
     return [(e, se) for e in spec.electrodes for se in spec.electrolytes]
 
 
-def pair_case(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str):
-    """electrode | electrolyte | reservoir at equilibrium."""
+def pair_data(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str) -> dict[str, Any]:
+    """electrode | electrolyte | reservoir at equilibrium, as a case table; with the screen's
+    i0, its contact has Butler-Volmer kinetics (one i0 per Li channel of the electrolyte)."""
     region = {"name": "electrode", "material": electrode.material,
               "thickness_m": spec.electrode_thickness_m}
     if electrode.li_fraction is not None:
         region["li_fraction"] = electrode.li_fraction
-    data = {"name": "pair", "temperature_K": spec.temperature_K,
-            "regions": [region, {"name": "electrolyte", "material": electrolyte,
-                                 "thickness_m": spec.electrolyte_thickness_m}],
-            "boundaries": {"right": {"type": "reservoir"}},
-            "output": {"figures": False, "fields": "none"}}
+    data: dict[str, Any] = {
+        "name": "pair", "temperature_K": spec.temperature_K,
+        "regions": [region, {"name": "electrolyte", "material": electrolyte,
+                             "thickness_m": spec.electrolyte_thickness_m}],
+        "boundaries": {"right": {"type": "reservoir"}},
+        "output": {"figures": False, "fields": "none"}}
+    if spec.exchange_current_density_A_m2 is not None:
+        data["interfaces"] = {PAIR_CONTACT: {"kinetics": {
+            "exchange_current_density_A_m2": spec.exchange_current_density_A_m2}}}
+    return data
+
+
+def pair_case(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str):
+    """The pair's case (:func:`pair_data`), validated."""
     try:
-        return load_case(data)
+        return load_case(pair_data(spec, electrode, electrolyte))
     except CaseError as exc:
         raise CaseError(f"pair {electrode.name} | {electrolyte}: {exc}") from None
 
@@ -127,8 +146,8 @@ def solve_pair(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str, co
     """The interface numbers of one pair (collective on ``comm``)."""
     case = pair_case(spec, electrode, electrolyte)
     sol = solve_case(case, comm)
-    contact = cell_summary(sol)["contacts"]["electrode|electrolyte"]
-    (side,) = sol.layers["electrode|electrolyte"]
+    contact = cell_summary(sol)["contacts"][PAIR_CONTACT]
+    (side,) = sol.layers[PAIR_CONTACT]
     r_scl = space_charge_resistance_ohm_m2(sol.profile, sol.model, "electrolyte", True)
     assert isinstance(sol.model, CellModel)  # a pair has an electrode, so a cell state
     row = {"electrode": electrode.name, "electrolyte": electrolyte,
@@ -137,11 +156,24 @@ def solve_pair(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str, co
            "li_transferred_mol_m2": contact["li_transferred_mol_m2"],
            "r_scl_ohm_cm2": r_scl * OHM_M2_TO_OHM_CM2, "newton_iterations":
                sol.report.newton_iterations}
-    i0 = spec.exchange_current_density_A_m2
-    row["r_ct_ohm_cm2"] = (thermal_voltage_V(spec.temperature_K) / i0 * OHM_M2_TO_OHM_CM2
-                           if i0 else math.nan)
-    row["asr_ohm_cm2"] = row["r_scl_ohm_cm2"] + (row["r_ct_ohm_cm2"] if i0 else 0.0)
+    row["r_ct_ohm_cm2"] = pair_charge_transfer_ohm_cm2(case, sol.model)
+    row["asr_ohm_cm2"] = row["r_scl_ohm_cm2"] + (0.0 if math.isnan(row["r_ct_ohm_cm2"])
+                                                 else row["r_ct_ohm_cm2"])
     return row
+
+
+def pair_charge_transfer_ohm_cm2(case, model) -> float:
+    """The pair contact's linear Butler-Volmer R_ct = kT / (e i0 (alpha_a + alpha_c) n) over the
+    electrolyte's n Li-linked species, each a channel with the same i0 (NaN without kinetics)."""
+    spec = case.interfaces.get(PAIR_CONTACT)
+    if spec is None or spec.kinetics is None:
+        return math.nan
+    (electrolyte,) = [r for r in model.regions if r.name == "electrolyte"]
+    channels = sum(1 for sp in electrolyte.species if sp.li_stoichiometry != 0)
+    k = spec.kinetics
+    return charge_transfer_resistance_ohm_m2(
+        k.exchange_current_density_A_m2, k.alpha_anodic, k.alpha_cathodic,
+        case.temperature_K) / channels * OHM_M2_TO_OHM_CM2
 
 
 @dataclass(frozen=True)

@@ -409,3 +409,31 @@ def test_impedance_about_a_saved_state(tmp_path):
             spectra[name] = np.array([float(r["re_ohm_cm2"]) + 1j * float(r["im_ohm_cm2"])
                                       for r in csv.DictReader(f)])
     np.testing.assert_allclose(spectra["parallel"], spectra["serial"], rtol=1e-7)
+
+
+def test_screen_correlation(tmp_path):
+    """The drop-resistance table of a screen on all ranks = the same on one rank."""
+    from pathlib import Path
+
+    from pnp_ssb.apps.correlate_rows import CorrelateRequest
+    from pnp_ssb.apps.correlate_screen import run_screen_correlation
+
+    data = {"name": "two", "electrolytes": ["LiPON"], "exchange_current_density_A_m2": 100.0,
+            "electrodes": [{"material": "Li"}, {"material": "LimSi", "li_fraction": 0.5}]}
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    parallel = run_screen_correlation(CorrelateRequest("two", shared / "parallel"), data,
+                                      MPI.COMM_WORLD)
+    serial = run_screen_correlation(
+        CorrelateRequest("two", tmp_path / f"serial{MPI.COMM_WORLD.rank}"), data, MPI.COMM_SELF)
+    assert parallel["rows"] == serial["rows"] == 2
+    rows = {}
+    for name, root in (("parallel", shared / "parallel"), ("serial", tmp_path / "serial0")):
+        if MPI.COMM_WORLD.rank == 0:  # rank 0 of each run's communicator wrote its table
+            rows[name] = (root / "correlation.csv").read_text().splitlines()
+    if MPI.COMM_WORLD.rank == 0:
+        for a, b in zip(rows["parallel"][1:], rows["serial"][1:], strict=True):
+            for x, y in zip(a.split(","), b.split(","), strict=True):
+                try:
+                    assert float(x) == pytest.approx(float(y), rel=1e-7, abs=1e-12)
+                except ValueError:  # the names
+                    assert x == y
