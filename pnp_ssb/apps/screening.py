@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pnp_ssb.analysis.summary import cell_summary
 from pnp_ssb.analytic import charge_transfer_resistance_ohm_m2
 from pnp_ssb.discretisation.fem import MPI
+from pnp_ssb.discretisation.release import release_run_objects
 from pnp_ssb.input.fields import CaseError, Length, PositiveFloat, Temperature
 from pnp_ssb.input.load import format_validation_error
 from pnp_ssb.input.tomlio import read_toml
@@ -159,6 +160,7 @@ def solve_pair(spec: ScreenSpec, electrode: ElectrodeEntry, electrolyte: str, co
     row["r_ct_ohm_cm2"] = pair_charge_transfer_ohm_cm2(case, sol.model)
     row["asr_ohm_cm2"] = row["r_scl_ohm_cm2"] + (0.0 if math.isnan(row["r_ct_ohm_cm2"])
                                                  else row["r_ct_ohm_cm2"])
+    release_run_objects()  # a screen of many pairs must not keep each pair's mesh and comms
     return row
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.discretisation.fem import MPI
+from pnp_ssb.discretisation.release import release_run_objects
 from pnp_ssb.input.case import Case
 from pnp_ssb.studies.impedance_study import run_impedance
 from pnp_ssb.studies.steady import run_steady
@@ -29,4 +30,7 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) ->
     resuming the same run needs). On a solver failure, the last good state is written to
     ``outdir/last_good`` and ``outdir/summary.json`` says ``converged = false`` with the
     failure report, then the error is raised."""
-    return STUDIES[case.study.type](case, Path(outdir), comm)
+    try:
+        return STUDIES[case.study.type](case, Path(outdir), comm)
+    finally:  # a process that runs many cases must not keep each one's meshes and comms
+        release_run_objects()
