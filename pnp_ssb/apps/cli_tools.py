@@ -41,12 +41,13 @@ def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
     """The parsers of drt, correlate and interlayer."""
     _add_drt(sub)
     c = sub.add_parser("correlate", help="interface drops against interface resistances over "
-                       "the states of an OCV sweep (impedance at each state)")
-    c.add_argument("case", help="an ocv_sweep case with kinetics at its contacts")
+                       "the states of an OCV sweep or the pairs of a screen (impedance at each)")
+    c.add_argument("case", help="an ocv_sweep case with kinetics at its contacts, or a screen "
+                   "spec with exchange_current_density_A_m2")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="a case entry replaced (repeatable)")
     c.add_argument("--drt", action="store_true", help="also the charge-transfer DRT peak of "
-                   "each contact (attributed; 4 more impedance runs per state)")
+                   "each contact (attributed: one more impedance run per process)")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("interlayer", help="barrier-free interlayer thickness between Li and an "
                        "electrolyte (Swift, Swift & Qi 2021), checked by the full stack")

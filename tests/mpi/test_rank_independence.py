@@ -437,3 +437,32 @@ def test_screen_correlation(tmp_path):
                     assert float(x) == pytest.approx(float(y), rel=1e-7, abs=1e-12)
                 except ValueError:  # the names
                     assert x == y
+
+
+def test_time_resolved_kpfm(tmp_path):
+    """A charge saved on all ranks and scanned: the CPD series and the drift across the image
+    equal those of the same charge on one rank."""
+    from pathlib import Path
+
+    from pnp_ssb.analysis.kpfm_time import Scan
+    from pnp_ssb.apps.cpd_time import run_cpd_time
+    from pnp_ssb.preflight import load_case
+    from pnp_ssb.studies.registry import run_case
+
+    path = Path(__file__).resolve().parents[2] / "cases" / "thin_film_galvanostatic.toml"
+    overrides = ["study.end_time_s=20", "study.current_density_A_m2=0.1",
+                 "study.output_times_s=[1.0, 10.0]", "study.max_step_s=5",
+                 "output.figures=false", 'output.fields="none"', 'mesh.error_control="off"']
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    records = {}
+    for name, comm, root in (("parallel", MPI.COMM_WORLD, shared / "parallel"),
+                             ("serial", MPI.COMM_SELF, tmp_path / f"serial{MPI.COMM_WORLD.rank}")):
+        run_case(load_case(path, overrides), root / "run", comm)
+        MPI.COMM_WORLD.barrier()
+        records[name] = run_cpd_time(root / "run", root / "cpd", Scan(1.0, 1.0, 12), [4.25e-7])
+    drift = records["serial"]["scan"]["drift_V_by_region"]
+    assert drift["cu"] < -1e-3
+    for region, value in drift.items():
+        assert records["parallel"]["scan"]["drift_V_by_region"][region] == pytest.approx(
+            value, abs=1e-9)
+    assert records["parallel"]["state_times_s"] == records["serial"]["state_times_s"]
