@@ -2,21 +2,19 @@
 contact of an impedance run (drops, R_ct, R_scl, the attributed DRT peak), the coefficients
 over the rows (analysis.correlation) and the files (correlation.csv, .json, .png)."""
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pnp_ssb.analysis.correlation import drop_resistance_correlation
 
-log = logging.getLogger(__name__)
 IMPEDANCE = {"type": "impedance", "f_min_Hz": 1e-3, "f_max_Hz": 1e7, "points_per_decade": 5}
 
 
 @dataclass(frozen=True)
 class CorrelateRequest:
-    """An ocv_sweep case (with kinetics at its contacts), its overrides, the output folder,
-    and whether to take the attributed DRT peaks too."""
+    """An ocv_sweep case (with kinetics at its contacts) or a screen spec (with its i0), its
+    overrides, the output folder, and whether to take the attributed DRT peaks too."""
 
     case: str
     output: Path
@@ -62,7 +60,7 @@ def correlations(rows: list[dict[str, Any]], group_by: str = "contact") -> dict[
 
 def named_peaks(folder: Path, comm: Any = None) -> dict[str, float]:
     """The DRT of an impedance run in ``folder`` and the resistance of each peak the attribution
-    names (re-running the run's resolved case with one process switched off at a time)."""
+    names (the run's resolved case again with one process sped up or switched off at a time)."""
     from pnp_ssb.analysis.drt import compute_drt  # the attribution imports DOLFINx
     from pnp_ssb.apps.drt_attribution import attribution
     from pnp_ssb.io.spectra import read_spectrum, run_accuracy
