@@ -106,11 +106,12 @@ def profile_scan(times: np.ndarray, runs: list[RunProfile], results: list[CPDRes
 def map_scan(times: np.ndarray, results: list[CPDResult], scan: Scan) -> MapScan:
     """The scan over the saved states' base-referenced CPD maps (a transient keeps its mesh,
     so they share one grid)."""
-    maps = [r.maps for r in results if r.maps is not None]  # a 2D run's every state has one
-    first = maps[0]
-    for m, r in zip(maps, results, strict=True):
-        if m["cpd_base_V"].shape != first["cpd_base_V"].shape:
+    maps: list[dict[str, np.ndarray]] = []
+    for r in results:  # a 2D run's every state has its map, on the first state's grid
+        if r.maps is None or (maps and r.maps["cpd_base_V"].shape != maps[0]["cpd_base_V"].shape):
             raise KPFMError(f"{r.run.path}: its CPD map has another grid than the first state's")
+        maps.append(r.maps)
+    first = maps[0]
     stack = np.array([m["cpd_base_V"] for m in maps])
     return scan_map(times, stack, first["x_m"], first["y_m"], scan)
 
