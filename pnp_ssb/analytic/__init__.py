@@ -23,9 +23,15 @@ profiles by quadrature), ``gouy_chapman`` (with Stern), ``sheet_charge`` (grain 
 ``walls`` (Debye–Hückel between walls, heterojunctions), ``impedance``, ``transport``,
 ``blocking_cell`` (the closed blocking cell by quadrature and conservation), ``relaxation``
 (RC and ZARC elements and their distributions of relaxation times), ``interlayer`` (the
-barrier-free interlayer thickness).
+barrier-free interlayer thickness), ``defects`` (closed forms of bulk defect equilibria).
 """
 
+from pnp_ssb.analytic.defects import (  # noqa: F401
+    boltzmann_defect_m3,
+    compensated_fermi_level_eV,
+    frenkel_pair_fermi_level_eV,
+    intrinsic_density_m3,
+)
 from pnp_ssb.analytic.gouy_chapman import (  # noqa: F401
     SternGouyChapman,
     gouy_chapman_capacitance_F_m2,

@@ -32,6 +32,7 @@ from typing import Any
 from pnp_ssb.materials.format import (  # noqa: F401 - the format's names, re-exported here
     BIB_FILE,
     DATA_DIR,
+    DERIVED_BY_DEFECTS,
     KINDS,
     MATERIALS_DIR,
     SPECIES_FIELDS,
@@ -159,6 +160,12 @@ def apply_overrides(material: Material, overrides: Mapping[str, object], *,
         if parts[0] == "parameters" and len(parts) == 2:
             parts = parts[1:]
         where = f"{name}.{path}"
+        chem = material.defect_chemistry
+        if chem is not None and (parts[-1] in DERIVED_BY_DEFECTS or (
+                parts[0] == "species" and len(parts) == 3 and parts[1] in chem.fed_species()
+                and parts[2] == "bulk_concentration_m3")):
+            raise MaterialError(f"override {path!r}: material {name!r} derives it from its "
+                                "[defect_chemistry]; change the formation energies instead")
         if len(parts) == 1:
             key = parts[0]
             if key not in parameters and key not in ADDABLE:

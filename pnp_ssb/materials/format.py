@@ -15,11 +15,14 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
 from pnp_ssb.materials.units import UnitError, si_unit, to_si
+
+if TYPE_CHECKING:
+    from pnp_ssb.materials.defects import DefectChemistry
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +39,8 @@ STATISTICS: tuple[str, ...] = get_args(Statistics)
 _UNSOURCED = ("derived", "assumed", "unverified", "case")
 _QUANTITY_KEYS = ("value", "unit", "source", "status", "reason", "note")
 _TABLE_KEYS = ("theta", "value", "unit", "source", "status", "reason", "note")
-_MATERIAL_KEYS = ("name", "kind", "description", "parameters", "species", "tables")
+_MATERIAL_KEYS = ("name", "kind", "description", "parameters", "species", "tables",
+                  "defect_chemistry")
 SPECIES_INTS = ("charge", "li_stoichiometry", "mobility_exponent")
 SPECIES_QUANTITIES = ("site_density_m3", "bulk_concentration_m3", "diffusivity_m2_s")
 SPECIES_FIELDS = (*SPECIES_INTS[:2], "statistics", SPECIES_INTS[2], *SPECIES_QUANTITIES)
@@ -144,6 +148,9 @@ class Material:
         parameters: scalar quantities by name (the suffix gives the unit).
         species: mobile species by name (solid electrolytes).
         tables: functions of theta by name (insertion electrodes), e.g. U(theta) in V.
+        defect_chemistry: the charged defects by formation energy (solid electrolytes), from
+            which the fed species' bulk concentrations and the neutrality potential are
+            derived (:mod:`pnp_ssb.materials.defect_equilibrium`); None if not given.
     """
 
     name: str
@@ -152,6 +159,7 @@ class Material:
     parameters: Mapping[str, Quantity]
     species: Mapping[str, Species]
     tables: Mapping[str, Table]
+    defect_chemistry: "DefectChemistry | None" = None
 
     def parameter(self, key: str) -> float:
         """The SI value of parameter ``key``.
@@ -179,6 +187,13 @@ def _all_quantities(material: Material) -> Iterable[Quantity | Table]:
         yield sp.bulk_concentration_m3
         yield sp.diffusivity_m2_s
     yield from material.tables.values()
+    chem = material.defect_chemistry
+    if chem is not None:
+        yield chem.cell_volume_m3
+        for defect in chem.defects:
+            yield from (cs.formation_energy_eV for cs in defect.charge_states)
+            if defect.frozen_concentration_m3 is not None:
+                yield defect.frozen_concentration_m3
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,14 +382,60 @@ def _parse(data: Mapping[str, Any], origin: str, plain_ok: bool) -> Material:
         raise _fail(f"{name}.description", description, "a string")
     parameters = {key: _quantity(key, spec, f"{name}.parameters.{key}", origin, plain_ok)
                   for key, spec in _mapping(data, "parameters", name).items()}
-    species = {sp: _species(sp, spec, f"{name}.species.{sp}", origin, plain_ok)
+    chem = _defect_chemistry(data, name, origin, plain_ok)
+    fed = chem.fed_species() if chem is not None else {}
+    for sp_name, (defect, _) in fed.items():
+        if sp_name not in _mapping(data, "species", name):
+            raise _fail(f"{name}.defect_chemistry.defects.{defect.name}.species", sp_name,
+                        "one of the material's species: "
+                        + (", ".join(_mapping(data, "species", name)) or "(none)"))
+    species = {sp: _species(sp, _with_placeholder(spec, sp in fed, f"{name}.species.{sp}"),
+                            f"{name}.species.{sp}", origin, plain_ok)
                for sp, spec in _mapping(data, "species", name).items()}
     tables = {key: _table(key, spec, f"{name}.tables.{key}", origin, plain_ok)
               for key, spec in _mapping(data, "tables", name).items()}
     material = Material(name, kind, description.strip(), MappingProxyType(parameters),
-                        MappingProxyType(species), MappingProxyType(tables))
+                        MappingProxyType(species), MappingProxyType(tables), chem)
+    if chem is not None:
+        from pnp_ssb.materials.defect_equilibrium import with_defect_equilibrium
+        from pnp_ssb.materials.defects import check_against_species
+
+        for key in DERIVED_BY_DEFECTS:
+            if key in parameters:
+                raise _fail(f"{name}.parameters.{key}", parameters[key].value,
+                            "no value: it is derived from [defect_chemistry]")
+        check_against_species(chem, species, parameters, f"{name}.defect_chemistry")
+        material = with_defect_equilibrium(material)
     _check(material)
     return material
+
+
+# parameters a defect chemistry derives (defect_equilibrium.with_defect_equilibrium)
+DERIVED_BY_DEFECTS = ("neutrality_potential_vs_li_V", "fermi_level_above_vbm_eV")
+
+
+def _defect_chemistry(data: Mapping[str, Any], name: str, origin: str,
+                      plain_ok: bool) -> "DefectChemistry | None":
+    if "defect_chemistry" not in data:
+        return None
+    from pnp_ssb.materials.defects import parse_defect_chemistry
+
+    if data.get("kind") != "solid_electrolyte":
+        raise _fail(f"{name}.defect_chemistry", data["defect_chemistry"],
+                    "no defect chemistry for a " + str(data.get("kind")))
+    return parse_defect_chemistry(data["defect_chemistry"], f"{name}.defect_chemistry", origin,
+                                  plain_ok)
+
+
+def _with_placeholder(spec: Any, fed: bool, path: str) -> Any:
+    """A fed species' bulk concentration comes from the defect chemistry, never the file."""
+    if not fed or not isinstance(spec, Mapping):
+        return spec
+    if "bulk_concentration_m3" in spec:
+        raise _fail(f"{path}.bulk_concentration_m3", spec["bulk_concentration_m3"],
+                    "no value: a charge state of [defect_chemistry] feeds this species")
+    return {**spec, "bulk_concentration_m3": {"value": 1.0, "unit": "m^-3", "status": "derived",
+                                              "reason": "replaced by the defect equilibrium"}}
 
 
 def _check(material: Material) -> None:

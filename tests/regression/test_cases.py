@@ -45,6 +45,12 @@ def assert_matches_reference(name: str, folder: Path, rel_tol: float = REFERENCE
     if ignore:
         values = {k: v for k, v in values.items() if not k.endswith(ignore)}
         reference = {k: v for k, v in reference.items() if not k.endswith(ignore)}
+    assert_same_numbers(values, reference, rel_tol)
+
+
+def assert_same_numbers(values: dict[str, float], reference: dict[str, float],
+                        rel_tol: float = REFERENCE_RTOL) -> None:
+    """``values`` (a run's numbers) equal ``reference`` by the rule of assert_matches_reference."""
     assert sorted(values) == sorted(reference), "the run writes other numbers than its reference"
     size = scales(reference)
     bad = [(k, reference[k], v) for k, v in values.items()
