@@ -66,3 +66,18 @@ def test_a_measured_image_gets_the_files_the_kpfm_doc_names(tmp_path):
     run_cpd(tmp_path / "run", tmp_path / "cpd", measured=tmp_path / "scan.gwy", fit_psf=True)
     for name in names:
         assert (tmp_path / "cpd" / name).is_file(), name
+
+
+def test_the_brouwer_command_writes_what_docs_defects_lists(tmp_path):
+    """docs/defects.md, section 3: the files of `pnp-ssb defects`."""
+    from pnp_ssb.apps.cli import main
+
+    doc = (ROOT / "docs" / "defects.md").read_text(encoding="utf-8")
+    listed = re.search(r"the command writes (.*?)\. At each U", doc, flags=re.DOTALL)
+    assert listed is not None
+    names = set(re.findall(r"`([\w.]+)`", listed.group(1)))
+    assert names == {"brouwer.csv", "brouwer.json", "brouwer.png"}
+    assert main(["defects", str(ROOT / "cases" / "garnet_defect_chemistry.toml"), "--points",
+                 "5", "-o", str(tmp_path)]) == 0
+    for name in names:
+        assert (tmp_path / name).is_file(), name

@@ -1,5 +1,5 @@
 """The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit, drt,
-interlayer, correlate, resistance, screen."""
+interlayer, defects, correlate, resistance, screen."""
 
 import argparse
 import json
@@ -18,6 +18,7 @@ from pnp_ssb.apps.cli_tools import (
     add_tool_parsers,
     correlate,
     cpd_time,
+    defects,
     drt,
     interlayer,
     positive_float,
@@ -154,7 +155,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 # -o of each command: a directory, or a file
 OUTPUT_KIND = {"run": "directory", "resistance": "directory", "sweep": "directory",
                "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file",
-               "drt": "directory", "interlayer": "directory", "correlate": "directory"}
+               "drt": "directory", "interlayer": "directory", "correlate": "directory",
+               "defects": "directory"}
 
 
 def output_problem(path: str, kind: str) -> str | None:
@@ -200,10 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "materials":
         sys.stdout.write(describe_materials() + "\n")
         return 0
-    if args.command in ("fit", "drt", "interlayer", "correlate", "mesh", "cpd") and not _output_ok(
+    if args.command in ("fit", "drt", "interlayer", "correlate", "mesh", "cpd",
+                        "defects") and not _output_ok(
             args, log):
         return EXIT_BAD_INPUT
     commands = {"screen": _screen, "fit": _fit, "drt": drt, "interlayer": interlayer,
+                "defects": defects,
                 "correlate": correlate, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
                 "report": _report}
     if args.command in commands:

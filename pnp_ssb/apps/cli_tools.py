@@ -38,7 +38,7 @@ def positive_int(text: str) -> int:
 
 
 def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
-    """The parsers of drt, correlate and interlayer."""
+    """The parsers of drt, correlate, interlayer and defects."""
     _add_drt(sub)
     c = sub.add_parser("correlate", help="interface drops against interface resistances over "
                        "the states of an OCV sweep or the pairs of a screen (impedance at each)")
@@ -54,6 +54,16 @@ def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--electrolyte", default="LiPON", help="the electrolyte (default LiPON)")
     c.add_argument("--interlayers", default=",".join(INTERLAYERS),
                    help="comma-separated interlayer materials (default: %(default)s)")
+    c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("defects", help="bulk defect equilibrium of an electrolyte along mu_Li "
+                       "(Brouwer diagram) from its [defect_chemistry]")
+    c.add_argument("material", help="a database material or a TOML file (database format) with "
+                   "a [defect_chemistry]")
+    c.add_argument("--li-potential-V", nargs=2, type=float, default=(0.0, 5.0),
+                   metavar=("LOW", "HIGH"), help="window of U vs Li/Li+, mu_Li = -e U "
+                   "(default 0 5)")
+    c.add_argument("--points", type=positive_int, default=101, help="points in the window")
+    c.add_argument("--temperature-K", type=positive_float, default=300.0)
     c.add_argument("-o", "--output", required=True, help="output directory")
 
 
@@ -157,6 +167,25 @@ def correlate(args, log) -> int:
 
 def _coefficient(value: float | None) -> str:
     return "undefined" if value is None else f"{value:+.3f}"
+
+
+def defects(args, log) -> int:
+    from pnp_ssb.apps.defects import BrouwerRequest, run_brouwer
+
+    try:
+        rows = run_brouwer(BrouwerRequest(args.material, Path(args.output),
+                                          tuple(args.li_potential_V), args.points,
+                                          args.temperature_K))
+    except CaseError as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    for end in (rows[0], rows[-1]):
+        log.info("U = %.3g V: E_F - E_v = %.4g eV, phi0 = %.4g V vs Li (%s | %s)",
+                 end["li_potential_V"], end["fermi_level_above_vbm_eV"],
+                 end["neutrality_potential_vs_li_V"], end["dominant_positive"],
+                 end["dominant_negative"])
+    log.info("wrote %s/brouwer.csv, brouwer.json, brouwer.png", args.output)
+    return 0
 
 
 def interlayer(args, log) -> int:

@@ -29,7 +29,6 @@ from pnp_ssb.input.study import (
     StudySpec,
 )
 from pnp_ssb.materials import database as matdb
-from pnp_ssb.materials.defect_equilibrium import with_defect_equilibrium
 
 log = logging.getLogger(__name__)
 
@@ -347,8 +346,8 @@ def _resolve_material(case: Case, index: int) -> matdb.Material:
         material = matdb.apply_overrides(base, region.overrides, origin=f"case {case.name}")
         if material.defect_chemistry is not None:
             # the bulk at this case's temperature and this region's Li potential
-            material = with_defect_equilibrium(material, case.temperature_K,
-                                               region.li_potential_V or 0.0)
+            material = matdb.resolve_defect_chemistry(material, case.temperature_K,
+                                                      region.li_potential_V or 0.0)
         return material
     except matdb.MaterialError as exc:
         raise CaseError(f"{where} (material {region.material!r}): {exc}") from None

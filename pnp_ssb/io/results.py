@@ -30,6 +30,7 @@ from pnp_ssb.io.plots import (
     save_figure,
 )
 from pnp_ssb.materials import database as matdb
+from pnp_ssb.materials.format import DERIVED_BY_DEFECTS
 from pnp_ssb.physics.model import CellModel
 
 # every run cites the package, the finite-element library and the space-charge formalism
@@ -180,13 +181,16 @@ def _quantity_dict(q) -> Any:
 
 def material_as_case_dict(material) -> dict[str, Any]:
     """A resolved material in the database format (values in SI, provenance kept)."""
+    chem = material.defect_chemistry
+    fed = chem.fed_species() if chem is not None else {}
     species = {}
     for name, sp in material.species.items():
         species[name] = {"charge": sp.charge, "li_stoichiometry": sp.li_stoichiometry,
                          "statistics": sp.statistics, "mobility_exponent": sp.mobility_exponent,
                          "site_density_m3": _quantity_dict(sp.site_density_m3),
-                         "bulk_concentration_m3": _quantity_dict(sp.bulk_concentration_m3),
                          "diffusivity_m2_s": _quantity_dict(sp.diffusivity_m2_s)}
+        if name not in fed:  # a defect chemistry derives it again on load
+            species[name]["bulk_concentration_m3"] = _quantity_dict(sp.bulk_concentration_m3)
     tables = {}
     for name, t in material.tables.items():
         # a table the case gave (status 'case') keeps its unit: it is not a bare value
@@ -195,11 +199,29 @@ def material_as_case_dict(material) -> dict[str, Any]:
                         **{k: v for k, v in provenance.items() if k != "value"}}
     out: dict[str, Any] = {"kind": material.kind, "description": material.description,
                            "parameters": {k: _quantity_dict(q)
-                                          for k, q in material.parameters.items()},
+                                          for k, q in material.parameters.items()
+                                          if chem is None or k not in DERIVED_BY_DEFECTS},
                            "species": species}
     if tables:
         out["tables"] = tables
+    if chem is not None:
+        out["defect_chemistry"] = _defect_chemistry_dict(chem)
     return out
+
+
+def _defect_chemistry_dict(chem) -> dict[str, Any]:
+    """A [defect_chemistry] in the database format."""
+    defects: dict[str, Any] = {}
+    for d in chem.defects:
+        states = [{"charge": cs.charge, "formation_energy_eV": _quantity_dict(
+            cs.formation_energy_eV), "degeneracy": cs.degeneracy,
+            **({"species": cs.species} if cs.species else {})} for cs in d.charge_states]
+        defects[d.name] = {"sites_per_cell": d.sites_per_cell,
+                           "li_stoichiometry": d.li_stoichiometry, "charge_states": states}
+        if d.frozen_concentration_m3 is not None:
+            defects[d.name]["frozen_concentration_m3"] = _quantity_dict(
+                d.frozen_concentration_m3)
+    return {"cell_volume_m3": _quantity_dict(chem.cell_volume_m3), "defects": defects}
 
 
 def resolved_case_dict(case: Case) -> dict[str, Any]:

@@ -29,6 +29,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from pnp_ssb.materials.defect_equilibrium import (
+    REFERENCE_TEMPERATURE_K,
+    BulkDefectEquilibrium,
+    bulk_equilibrium,
+    with_defect_equilibrium,
+)
 from pnp_ssb.materials.format import (  # noqa: F401 - the format's names, re-exported here
     BIB_FILE,
     DATA_DIR,
@@ -102,7 +108,37 @@ def material_from_dict(data: Mapping[str, object], *, origin: str) -> Material:
     Raises:
         MaterialError: naming the field path, the value and what was expected.
     """
-    return _parse(data, origin, plain_ok=True)
+    return _derive(_parse(data, origin, plain_ok=True))
+
+
+def _derive(material: Material) -> Material:
+    """A material with a defect chemistry gets its derived values (at 300 K, U = 0)."""
+    if material.defect_chemistry is None:
+        return material
+    derived = resolve_defect_chemistry(material)
+    _check(derived)
+    return derived
+
+
+def li_work_function_eV() -> float:
+    """Phi_Li of the database's Li metal: the zero of the model's energy scale (eV)."""
+    return load_material("Li").parameter("work_function_eV")
+
+
+def defect_bulk_equilibrium(material: Material, temperature_K: float,
+                            li_potential_V: float = 0.0) -> BulkDefectEquilibrium:
+    """The neutral bulk of a material with a defect chemistry at T and U vs Li, with the bands
+    placed by the database's Phi_Li (pnp_ssb.materials.defect_equilibrium.bulk_equilibrium)."""
+    return bulk_equilibrium(material, temperature_K, li_potential_V,
+                            li_work_function_eV=li_work_function_eV())
+
+
+def resolve_defect_chemistry(material: Material, temperature_K: float = REFERENCE_TEMPERATURE_K,
+                             li_potential_V: float = 0.0) -> Material:
+    """``material`` with the values its defect chemistry derives at T and U (status "derived":
+    the fed species' bulk concentrations, neutrality_potential_vs_li_V, fermi_level_above_vbm_eV)."""
+    return with_defect_equilibrium(material, temperature_K, li_potential_V,
+                                   li_work_function_eV=li_work_function_eV())
 
 
 def load_material(name: str, overrides: Mapping[str, object] | None = None) -> Material:
@@ -125,7 +161,7 @@ def load_material(name: str, overrides: Mapping[str, object] | None = None) -> M
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise MaterialError(f"{path}: not valid TOML: {exc}") from None
-    material = _parse(data, origin=str(path.name), plain_ok=False)
+    material = _derive(_parse(data, origin=str(path.name), plain_ok=False))
     logger.debug("loaded material %s from %s", material.name, path)
     if overrides:
         material = apply_overrides(material, overrides, origin="overrides")
@@ -241,7 +277,19 @@ def describe_materials() -> str:
 
 
 __all__ = [
-    "Material", "MaterialError", "Quantity", "Species", "Status", "Table", "apply_overrides",
-    "available_materials", "bibtex_entries", "describe_materials", "load_material",
+    "Material",
+    "MaterialError",
+    "Quantity",
+    "Species",
+    "Status",
+    "Table",
+    "apply_overrides",
+    "available_materials",
+    "bibtex_entries",
+    "defect_bulk_equilibrium",
+    "describe_materials",
+    "li_work_function_eV",
+    "load_material",
     "material_from_dict",
+    "resolve_defect_chemistry",
 ]

@@ -100,9 +100,10 @@ def _species(chem: DefectChemistry, li_potential_V: float, volume_m3: float):
     return out
 
 
-def bulk_equilibrium(material: Material, temperature_K: float,
-                     li_potential_V: float = 0.0) -> BulkDefectEquilibrium:
-    """Solve the neutral bulk of ``material`` at T and U (module docstring).
+def bulk_equilibrium(material: Material, temperature_K: float, li_potential_V: float = 0.0, *,
+                     li_work_function_eV: float) -> BulkDefectEquilibrium:
+    """Solve the neutral bulk of ``material`` at T and U (module docstring); Phi_Li places the
+    bands (pnp_ssb.materials.database.defect_bulk_equilibrium supplies the database's).
 
     Raises:
         MaterialError: if the material has no defect chemistry, its bands do not fit the
@@ -129,13 +130,13 @@ def bulk_equilibrium(material: Material, temperature_K: float,
                             f"U = {li_potential_V} V vs Li ({exc}); the defects cannot "
                             "compensate each other") from None
     p_cell, n_cell = system.dos.carrier_concentrations(e_f, temperature_K)
-    conc = {(sp.name, q): c / volume for sp in system.defect_species
+    conc = {(sp.name, q): float(c) / volume for sp in system.defect_species
             for q, c in sp.charge_state_concentrations(e_f, temperature_K).items()}
-    phi0 = (e_f - gap - _band(material, "electron_affinity_eV") + _li_work_function_eV()
+    phi0 = (e_f - gap - _band(material, "electron_affinity_eV") + li_work_function_eV
             + li_potential_V)
-    return BulkDefectEquilibrium(temperature_K, li_potential_V, float(e_f), n_cell / volume,
-                                 p_cell / volume, MappingProxyType(conc), residual / volume,
-                                 float(phi0))
+    return BulkDefectEquilibrium(temperature_K, li_potential_V, float(e_f),
+                                 float(n_cell) / volume, float(p_cell) / volume,
+                                 MappingProxyType(conc), float(residual) / volume, float(phi0))
 
 
 def defect_concentrations_m3(material: Material, fermi_level_eV: np.ndarray, temperature_K: float,
@@ -160,24 +161,19 @@ def defect_concentrations_m3(material: Material, fermi_level_eV: np.ndarray, tem
     return out
 
 
-def _li_work_function_eV() -> float:
-    from pnp_ssb.materials.database import load_material  # database imports this module
-
-    return load_material("Li").parameter("work_function_eV")
-
-
-def with_defect_equilibrium(material: Material, temperature_K: float = REFERENCE_TEMPERATURE_K,
-                            li_potential_V: float = 0.0) -> Material:
+def with_defect_equilibrium(material: Material, temperature_K: float, li_potential_V: float,
+                            *, li_work_function_eV: float) -> Material:
     """``material`` with its fed species' bulk concentrations, its neutrality potential and its
     Fermi level derived from its defect chemistry at T and U (status "derived")."""
-    eq = bulk_equilibrium(material, temperature_K, li_potential_V)
+    eq = bulk_equilibrium(material, temperature_K, li_potential_V,
+                          li_work_function_eV=li_work_function_eV)
     chem = material.defect_chemistry
     assert chem is not None  # bulk_equilibrium raised otherwise
     at = (f"bulk defect equilibrium (py-sc-fermi) at T = {temperature_K:g} K, U = "
           f"{li_potential_V:g} V vs Li: E_F - E_v = {eq.fermi_level_eV:.6g} eV")
     species = dict(material.species)
     for name, (defect, cs) in chem.fed_species().items():
-        c = eq.concentrations_m3[(defect.name, cs.charge)]
+        c = float(eq.concentrations_m3[(defect.name, cs.charge)])
         species[name] = replace(species[name], bulk_concentration_m3=Quantity(
             c, "m^-3", (), "derived", f"{defect.name}^{cs.charge:+d} from the {at}"))
     parameters = dict(material.parameters)

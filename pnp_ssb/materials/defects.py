@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pnp_ssb.materials.format import MaterialError, Quantity, _fail, _quantity
+from pnp_ssb.materials.quantities import MaterialError, Quantity, _fail, _quantity
 
 _TOP_KEYS = ("cell_volume_m3", "defects")
 _DEFECT_KEYS = ("sites_per_cell", "li_stoichiometry", "charge_states", "frozen_concentration_m3")

@@ -11,33 +11,40 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from itertools import pairwise
-from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 
+from pnp_ssb.materials.defects import (
+    DefectChemistry,
+    check_against_species,
+    parse_defect_chemistry,
+)
+from pnp_ssb.materials.quantities import (  # noqa: F401 - re-exported: the format's names
+    BIB_FILE,
+    DATA_DIR,
+    MATERIALS_DIR,
+    MaterialError,
+    Quantity,
+    Status,
+    _bib_entries,
+    _fail,
+    _is_number,
+    _provenance,
+    _quantity,
+)
 from pnp_ssb.materials.units import UnitError, si_unit, to_si
-
-if TYPE_CHECKING:
-    from pnp_ssb.materials.defects import DefectChemistry
 
 logger = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-MATERIALS_DIR = DATA_DIR / "materials"
-BIB_FILE = DATA_DIR / "references.bib"
 
-Status = Literal["sourced", "derived", "assumed", "unverified", "case"]
 Kind = Literal["solid_electrolyte", "insertion_electrode", "metal", "dielectric"]
 Statistics = Literal["boltzmann", "lattice_gas"]
 
 KINDS: tuple[str, ...] = get_args(Kind)
 STATISTICS: tuple[str, ...] = get_args(Statistics)
-_UNSOURCED = ("derived", "assumed", "unverified", "case")
-_QUANTITY_KEYS = ("value", "unit", "source", "status", "reason", "note")
 _TABLE_KEYS = ("theta", "value", "unit", "source", "status", "reason", "note")
 _MATERIAL_KEYS = ("name", "kind", "description", "parameters", "species", "tables",
                   "defect_chemistry")
@@ -47,33 +54,6 @@ SPECIES_FIELDS = (*SPECIES_INTS[:2], "statistics", SPECIES_INTS[2], *SPECIES_QUA
 # Parameter suffixes (SI units) whose values must be strictly positive.
 _POSITIVE_UNITS = ("m^-3", "mol/m^3", "m^2/s", "S/m", "K", "m", "F/m^2")
 _POSITIVE_KEYS = ("relative_permittivity",)
-
-
-class MaterialError(ValueError):
-    """A material that cannot be used; the message names the material, the field path, the
-    value and what was expected."""
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """One number with its provenance.
-
-    Attributes:
-        value: the value in the SI unit of its name's suffix (energies in eV).
-        unit: that SI unit, e.g. ``"m^-3"``; ``"1"`` for dimensionless numbers.
-        sources: bibliography keys of ``references.bib`` (may be empty unless sourced).
-        status: "sourced", "derived", "assumed", "unverified", or "case" (given in a case).
-        reason: why a non-sourced value is what it is (the derivation, the assumption, or
-            where an unverified value should be checked).
-        note: optional remark.
-    """
-
-    value: float
-    unit: str
-    sources: tuple[str, ...]
-    status: Status
-    reason: str = ""
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,7 +139,7 @@ class Material:
     parameters: Mapping[str, Quantity]
     species: Mapping[str, Species]
     tables: Mapping[str, Table]
-    defect_chemistry: "DefectChemistry | None" = None
+    defect_chemistry: DefectChemistry | None = None
 
     def parameter(self, key: str) -> float:
         """The SI value of parameter ``key``.
@@ -199,104 +179,6 @@ def _all_quantities(material: Material) -> Iterable[Quantity | Table]:
 # ---------------------------------------------------------------------------------------------
 # Parsing and validation
 # ---------------------------------------------------------------------------------------------
-
-
-def _fail(path: str, value: Any, expected: str) -> MaterialError:
-    shown = "{...}" if isinstance(value, Mapping) else repr(value)
-    return MaterialError(f"{path} = {shown}: expected {expected}")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-@cache
-def _bib_entries() -> dict[str, str]:
-    """Parse references.bib into {key: entry text}."""
-    text = BIB_FILE.read_text(encoding="utf-8")
-    entries: dict[str, str] = {}
-    for match in re.finditer(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", text):
-        depth, i = 0, text.index("{", match.start())
-        for j in range(i, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            if depth == 0:
-                entries[match.group(2)] = text[match.start(): j + 1]
-                break
-        else:
-            raise MaterialError(f"{BIB_FILE}: entry {match.group(2)!r} has unbalanced braces")
-    return entries
-
-
-def _provenance(spec: Mapping[str, Any], path: str) -> tuple[tuple[str, ...], Status, str, str]:
-    """Check the provenance fields of a quantity or table: (sources, status, reason, note)."""
-    raw = spec.get("source", ())
-    sources = (raw,) if isinstance(raw, str) else raw
-    if not isinstance(sources, (list, tuple)) or not all(
-            isinstance(s, str) and s for s in sources):
-        raise _fail(f"{path}.source", raw, "a bibliography key or a list of keys")
-    sources = tuple(sources)
-    known = _bib_entries()
-    for key in sources:
-        if key not in known:
-            raise _fail(f"{path}.source", key,
-                        f"a key of {BIB_FILE.name} (add the entry there, or give status = "
-                        "'assumed'/'unverified' with a reason)")
-    status = spec.get("status", "sourced" if sources else None)
-    reason = spec.get("reason", "")
-    note = spec.get("note", "")
-    for field, text in (("reason", reason), ("note", note)):
-        if not isinstance(text, str):
-            raise _fail(f"{path}.{field}", text, "a string")
-    if status is None:
-        raise MaterialError(f"{path}: no provenance; expected source = '<bib key>', or status "
-                            "= 'derived'/'assumed'/'unverified' with a reason")
-    if status == "sourced":
-        if not sources:
-            raise _fail(f"{path}.status", status, "a source for a sourced value")
-    elif status in _UNSOURCED:
-        if not reason.strip():
-            raise _fail(f"{path}.reason", reason,
-                        f"a non-empty reason for a value with status {status!r}")
-        if sources and status in ("assumed", "unverified"):
-            raise _fail(f"{path}.source", list(sources),
-                        f"no source for status {status!r} (a value with a source is 'sourced' "
-                        "or 'derived')")
-    else:
-        raise _fail(f"{path}.status", status,
-                    "one of 'sourced', 'derived', 'assumed', 'unverified'")
-    return sources, status, reason.strip(), note.strip()
-
-
-def _quantity(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Quantity:
-    """Parse one quantity given as {value, unit, ...} or (where allowed) a plain number."""
-    unit = si_unit(key)
-    if _is_number(spec) and plain_ok:
-        value = float(spec)
-        if not math.isfinite(value):
-            raise _fail(path, spec, "a finite number")
-        return Quantity(value, unit, (), "case", origin)
-    if not isinstance(spec, Mapping):
-        expected = "a number or " if plain_ok else ""
-        raise _fail(path, spec, expected + "a table { value, unit, source } or "
-                    "{ value, unit, status, reason }")
-    extra = [k for k in spec if k not in _QUANTITY_KEYS]
-    if extra:
-        raise _fail(f"{path}.{extra[0]}", spec[extra[0]],
-                    "no such field; a quantity has " + ", ".join(_QUANTITY_KEYS))
-    if "value" not in spec:
-        raise MaterialError(f"{path}.value: missing; a quantity needs a value")
-    value = spec["value"]
-    if not _is_number(value) or not math.isfinite(value):
-        raise _fail(f"{path}.value", value, "a finite number")
-    given_unit = spec.get("unit")
-    if given_unit is None:
-        raise MaterialError(f"{path}.unit: missing; expected a unit convertible to {unit}")
-    try:
-        si_value = to_si(value, given_unit, key, where=f"{path}.unit")
-    except UnitError as exc:
-        raise MaterialError(str(exc)) from None
-    sources, status, reason, note = _provenance(spec, path)
-    return Quantity(si_value, unit, sources, status, reason, note)
 
 
 def _table(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Table:
@@ -396,16 +278,12 @@ def _parse(data: Mapping[str, Any], origin: str, plain_ok: bool) -> Material:
               for key, spec in _mapping(data, "tables", name).items()}
     material = Material(name, kind, description.strip(), MappingProxyType(parameters),
                         MappingProxyType(species), MappingProxyType(tables), chem)
-    if chem is not None:
-        from pnp_ssb.materials.defect_equilibrium import with_defect_equilibrium
-        from pnp_ssb.materials.defects import check_against_species
-
+    if chem is not None:  # the database derives the fed values (defect_equilibrium)
         for key in DERIVED_BY_DEFECTS:
             if key in parameters:
                 raise _fail(f"{name}.parameters.{key}", parameters[key].value,
                             "no value: it is derived from [defect_chemistry]")
         check_against_species(chem, species, parameters, f"{name}.defect_chemistry")
-        material = with_defect_equilibrium(material)
     _check(material)
     return material
 
@@ -415,11 +293,9 @@ DERIVED_BY_DEFECTS = ("neutrality_potential_vs_li_V", "fermi_level_above_vbm_eV"
 
 
 def _defect_chemistry(data: Mapping[str, Any], name: str, origin: str,
-                      plain_ok: bool) -> "DefectChemistry | None":
+                      plain_ok: bool) -> DefectChemistry | None:
     if "defect_chemistry" not in data:
         return None
-    from pnp_ssb.materials.defects import parse_defect_chemistry
-
     if data.get("kind") != "solid_electrolyte":
         raise _fail(f"{name}.defect_chemistry", data["defect_chemistry"],
                     "no defect chemistry for a " + str(data.get("kind")))

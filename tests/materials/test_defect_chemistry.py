@@ -13,7 +13,6 @@ import pytest
 from pnp_ssb import analytic
 from pnp_ssb.constants import thermal_voltage_V
 from pnp_ssb.materials import database as matdb
-from pnp_ssb.materials.defect_equilibrium import bulk_equilibrium, with_defect_equilibrium
 from tests.materials.defect_materials import (
     FRENKEL,
     FRENKEL_ENERGIES_EV,
@@ -38,7 +37,7 @@ def test_py_sc_fermi_nacl_tutorial():
     defects = {"v_Na": defect(1, 0, state(0, 1.0), state(-1, 2.0, "vNa")),
                "v_Cl": defect(1, 0, state(0, 1.0), state(1, -1.0, "vCl"))}
     species = {"vNa": mobile(-1, 0), "vCl": mobile(1, 0)}
-    eq = bulk_equilibrium(material(defects, species, volume_A3=46.10), 500.0)
+    eq = matdb.defect_bulk_equilibrium(material(defects, species, volume_A3=46.10), 500.0)
     assert eq.fermi_level_eV == pytest.approx(1.5, abs=1e-9)
     for name in ("v_Na", "v_Cl"):
         assert eq.defect_total_m3(name) * 1e-6 == pytest.approx(1.9793602850305018e17, rel=1e-8)
@@ -55,7 +54,7 @@ def test_frozen_donor_and_acceptor_with_intrinsic_carriers(net_donors_m3):
                "A": defect(1, 0, state(-1, 0.0), frozen_m3=n_a),
                "Li_i": defect(1, 1, state(1, 3.0, "Li_i"))}  # ~1e-22 m^-3: a spectator
     gap, n_c, n_v, T = 2.0, 2e25, 1e25, 300.0
-    eq = bulk_equilibrium(material(defects, {"Li_i": mobile(1, 1)}, gap_eV=gap, n_c_m3=n_c,
+    eq = matdb.defect_bulk_equilibrium(material(defects, {"Li_i": mobile(1, 1)}, gap_eV=gap, n_c_m3=n_c,
                                    n_v_m3=n_v), T)
     kt = thermal_voltage_V(T)
     exact = analytic.compensated_fermi_level_eV(gap, n_c, n_v, n_d - n_a, kt)
@@ -72,14 +71,14 @@ def test_frenkel_pair_follows_mu_li_and_fixes_phi0(li_potential_V):
     T = 300.0
     kt = thermal_voltage_V(T)
     base = material()
-    eq = bulk_equilibrium(base, T, li_potential_V)
+    eq = matdb.defect_bulk_equilibrium(base, T, li_potential_V)
     e_i, e_v = FRENKEL_ENERGIES_EV
     exact = analytic.frenkel_pair_fermi_level_eV(e_i, e_v, 2 / VOLUME_M3, 1 / VOLUME_M3,
                                                  li_potential_V, kt)
     assert eq.fermi_level_eV == pytest.approx(exact, abs=1e-6)
     c_i = analytic.boltzmann_defect_m3(2 / VOLUME_M3, 1, e_i + exact + li_potential_V, kt)
     assert eq.concentrations_m3[("Li_i", 1)] == pytest.approx(c_i, rel=1e-4)
-    at_zero = bulk_equilibrium(base, T, 0.0).neutrality_potential_V
+    at_zero = matdb.defect_bulk_equilibrium(base, T, 0.0).neutrality_potential_V
     assert eq.neutrality_potential_V == pytest.approx(at_zero, abs=1e-6)
     # phi0 = E_F - Eg - EA + Phi_Li + eU (Phi_Li from the database's Li)
     phi_li = matdb.load_material("Li").parameter("work_function_eV")
@@ -98,10 +97,10 @@ def test_a_frozen_donor_pins_the_fermi_level_where_electrons_compensate_it():
     kt = thermal_voltage_V(T)
 
     def slope(u):
-        return (bulk_equilibrium(base, T, u + dU).neutrality_potential_V
-                - bulk_equilibrium(base, T, u - dU).neutrality_potential_V) / (2 * dU)
+        return (matdb.defect_bulk_equilibrium(base, T, u + dU).neutrality_potential_V
+                - matdb.defect_bulk_equilibrium(base, T, u - dU).neutrality_potential_V) / (2 * dU)
 
-    ionic, pinned = bulk_equilibrium(base, T, 3.0), bulk_equilibrium(base, T, 0.0)
+    ionic, pinned = matdb.defect_bulk_equilibrium(base, T, 3.0), matdb.defect_bulk_equilibrium(base, T, 0.0)
     assert ionic.concentrations_m3[("V_Li", -1)] == pytest.approx(n_d, rel=1e-6)
     assert ionic.fermi_level_eV == pytest.approx(4.2 - 3.0 - kt * math.log(1e28 / n_d),
                                                  abs=1e-6)
@@ -117,7 +116,7 @@ def test_derived_values_carry_their_provenance():
     assert c.status == "derived" and "py-sc-fermi" in c.reason
     phi0 = m.parameters["neutrality_potential_vs_li_V"]
     assert phi0.status == "derived"
-    at_350 = with_defect_equilibrium(m, 350.0, 0.5)
+    at_350 = matdb.resolve_defect_chemistry(m, 350.0, 0.5)
     assert "350 K" in at_350.species["V_Li"].bulk_concentration_m3.reason
     assert at_350.species["V_Li"].bulk_concentration_m3.value != c.value
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pnp_ssb.materials import database as matdb
-from pnp_ssb.materials.defect_equilibrium import bulk_equilibrium, defect_concentrations_m3
+from pnp_ssb.materials.defect_equilibrium import defect_concentrations_m3
 from tests.materials.defect_materials import (
     FRENKEL,
     FRENKEL_SPECIES,
@@ -47,7 +47,7 @@ def test_space_charge_defects_follow_the_local_fermi_level(solve):
 
     case = load_case(defect_case())
     material = case.region_materials["se"]
-    eq = bulk_equilibrium(material, T)
+    eq = matdb.defect_bulk_equilibrium(material, T)
     sol = solve(defect_case())
     assert sol.converged
     seg = sol.profile.segment("se")
