@@ -64,6 +64,8 @@ def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
                    "(default 0 5)")
     c.add_argument("--points", type=positive_int, default=101, help="points in the window")
     c.add_argument("--temperature-K", type=positive_float, default=300.0)
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="an entry of the case file replaced (repeatable)")
     c.add_argument("-o", "--output", required=True, help="output directory")
 
 
@@ -175,7 +177,7 @@ def defects(args, log) -> int:
     try:
         rows = run_brouwer(BrouwerRequest(args.material, Path(args.output),
                                           tuple(args.li_potential_V), args.points,
-                                          args.temperature_K))
+                                          args.temperature_K, tuple(args.overrides)))
     except CaseError as exc:
         log.error("%s", exc)
         return EXIT_BAD_INPUT

@@ -27,13 +27,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class BrouwerRequest:
     """What to tabulate: the material (a database name or a TOML file in the database format),
-    the window of U vs Li (V), the number of points and the temperature (K)."""
+    the window of U vs Li (V), the number of points, the temperature (K), and entries of a case
+    file replaced (``--set``)."""
 
     material: str
     output: Path
     li_potential_V: tuple[float, float] = (0.0, 5.0)
     points: int = 101
     temperature_K: float = 300.0
+    overrides: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         lo, hi = self.li_potential_V
@@ -43,9 +45,12 @@ class BrouwerRequest:
             raise CaseError(f"--points = {self.points}: expected at least 3")
         if not self.temperature_K > 0:
             raise CaseError(f"--temperature-K = {self.temperature_K}: expected > 0 K")
+        if self.overrides and not self.material.endswith(".toml"):
+            raise CaseError(f"--set {self.overrides[0]!r}: expected a case file as MATERIAL "
+                            "(--set replaces case entries)")
 
 
-def load_defect_material(spec: str) -> matdb.Material:
+def load_defect_material(spec: str, overrides: tuple[str, ...] = ()) -> matdb.Material:
     """A database material by name, the material of a TOML file in the database format, or the
     region material with a [defect_chemistry] of a case file. Raises CaseError naming it."""
     try:
@@ -55,7 +60,9 @@ def load_defect_material(spec: str) -> matdb.Material:
                 raise CaseError(f"MATERIAL = {spec!r}: no such file")
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
-            material = (_case_material(path) if "regions" in data
+            if overrides and "regions" not in data:
+                raise CaseError(f"--set: {spec!r} is a material file, not a case")
+            material = (_case_material(path, overrides) if "regions" in data
                         else matdb.material_from_dict(data, origin=path.name))
         else:
             material = matdb.load_material(spec)
@@ -67,11 +74,11 @@ def load_defect_material(spec: str) -> matdb.Material:
     return material
 
 
-def _case_material(path: Path) -> matdb.Material:
+def _case_material(path: Path, overrides: tuple[str, ...]) -> matdb.Material:
     """The one region material of a case that has a defect chemistry."""
     from pnp_ssb.input.load import read_case
 
-    case = read_case(path)
+    case = read_case(path, overrides)
     found = {r: m for r, m in case.region_materials.items() if m.defect_chemistry is not None}
     if len(found) != 1:
         raise CaseError(f"MATERIAL = {str(path)!r}: expected one region whose material has a "
@@ -90,7 +97,7 @@ def carriers(eq: BulkDefectEquilibrium) -> tuple[str, str]:
 def brouwer_rows(req: BrouwerRequest) -> list[dict[str, Any]]:
     """One row per U: E_F, phi0, n, p, every charge state, the dominant charges and
     d phi0/dU (centred differences of the table; one-sided at its ends)."""
-    material = load_defect_material(req.material)
+    material = load_defect_material(req.material, req.overrides)
     window = np.linspace(*req.li_potential_V, req.points)
     states = [matdb.defect_bulk_equilibrium(material, req.temperature_K, float(u))
               for u in window]
@@ -119,7 +126,7 @@ def run_brouwer(req: BrouwerRequest) -> list[dict[str, Any]]:
 
     rows = brouwer_rows(req)
     if world_rank() == 0:
-        material = load_defect_material(req.material)
+        material = load_defect_material(req.material, req.overrides)
         write_csv_rows(req.output / "brouwer.csv", rows)
         write_json(req.output / "brouwer.json", {
             "material": material.name, "temperature_K": req.temperature_K,

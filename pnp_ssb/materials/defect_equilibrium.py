@@ -185,10 +185,11 @@ def with_defect_equilibrium(material: Material, temperature_K: float, li_potenti
     _warn_on_frozen_carriers(material.name, eq, species, chem)
     edge = min(eq.fermi_level_eV, material.parameters["band_gap_eV"].value - eq.fermi_level_eV)
     if edge < 3.0 * thermal_voltage_V(temperature_K):
-        log.warning("%s: E_F is %.3g eV from a band edge at U = %g V: the carriers are degenerate"
-                    " and the PNP model's Boltzmann electrons/holes differ from the defect "
-                    "chemistry's Fermi-Dirac ones by up to %.0f %%", material.name, edge,
-                    li_potential_V, 100 * math.exp(-edge / thermal_voltage_V(temperature_K)))
+        where = (f"{edge:.3g} eV from a band edge" if edge > 0
+                 else f"{-edge:.3g} eV inside a band")
+        log.warning("%s: E_F is %s at T = %g K, U = %g V: the carriers are degenerate, and the "
+                    "PNP model's Boltzmann electrons/holes overestimate the defect chemistry's "
+                    "Fermi-Dirac ones", material.name, where, temperature_K, li_potential_V)
     return replace(material, species=MappingProxyType(species),
                    parameters=MappingProxyType(parameters))
 

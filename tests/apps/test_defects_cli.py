@@ -72,3 +72,13 @@ def test_bad_input_is_one_clear_error(tmp_path, caplog, argv, message):
     assert main(["defects", *argv, "-o", str(tmp_path / "out")]) == 2
     assert message in caplog.text
     assert not (tmp_path / "out" / "brouwer.csv").exists()
+
+
+def test_set_replaces_case_entries_and_is_refused_for_a_material_name(tmp_path, caplog):
+    key = "materials.garnet_defects.defect_chemistry.defects.Al_Li.frozen_concentration_m3.value"
+    assert main(["defects", str(CASE), "--points", "3", "--set", f"{key}=1e26",
+                 "-o", str(tmp_path / "a")]) == 0
+    rows = json.loads((tmp_path / "a" / "brouwer.json").read_text())["points"]
+    assert rows[0]["Al_Li^+2_m3"] == pytest.approx(1e26, rel=1e-12)
+    assert main(["defects", "LiPON", "--set", f"{key}=1e26", "-o", str(tmp_path / "b")]) == 2
+    assert "expected a case file as MATERIAL" in caplog.text
