@@ -104,6 +104,9 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
                 w[sp.name] = np.interp(x, xw, vw[first_w])  # same vertices: exact lookup
             else:
                 w[sp.name] = np.zeros_like(x)
+        # electrons and holes tied to Li+ take the local mu_Li (RegionModel.carrier_potentials)
+        tied = region.carrier_potentials({k: v for k, v in w.items() if k in w_local}, x)
+        w.update({k: np.zeros_like(x) + v for k, v in tied.items()})
         if region.is_conductor:  # its potential, without the contact node's dipole step
             psi = np.full_like(psi, conductor_psi(problem, region))
         core = problem.grain_cores.get(region.name)
@@ -237,11 +240,10 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: 
         psi = on(problem.psi, pts, cells, ("psi", region.name))
         if region.is_conductor:
             psi = np.full_like(psi, conductor_psi(problem, region))
-        w = {}
-        for sp in region.species:
-            f = problem.species_fields.get(sp.name)
-            w[sp.name] = (on(f, pts, None, (sp.name, region.name)) if f is not None
-                          else np.zeros_like(psi))
+        fields = {sp.name: on(problem.species_fields[sp.name], pts, None, (sp.name, region.name))
+                  for sp in region.species if sp.name in problem.species_fields}
+        tied = region.carrier_potentials(fields, np.broadcast_to(xs, psi.shape))
+        w = {sp.name: np.zeros_like(psi) + tied.get(sp.name, 0.0) for sp in region.species}
         core = problem.grain_cores.get(region.name)
         chi = on(core.indicator, pts, cells, ("chi", region.name)) if core else 0.0
         c = {}

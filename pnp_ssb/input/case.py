@@ -42,13 +42,19 @@ class RegionSpec(StrictModel):
     li_fraction: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None, description="insertion electrodes only: Li site fraction theta (1); in an "
                           "ocv_sweep it fixes the Li inventory")
-    electronic: Literal["none", "extrinsic", "graded"] = Field(
+    electronic: Literal["none", "extrinsic", "minimum_interface", "graded"] = Field(
         "none", description="solid electrolytes: electrons and holes from the band structure "
                             "(electron_affinity_eV, band_gap_eV, effective_dos_*_m3). "
                             "'extrinsic': mu_Li fixed by li_potential_V, so the electrons follow "
-                            "Li+ (mu~_e = mu_Li - mu~_Li+, no electronic current); 'graded': "
-                            "electrons and holes move (electron/hole_diffusivity_m2_s) and take "
-                            "each electrode's Fermi level at its contact")
+                            "Li+ (mu~_e = mu_Li - mu~_Li+, no electronic current); "
+                            "'minimum_interface' (equilibrium, ocv_sweep): the same, with mu_Li "
+                            "sloped from the material's stability_limit_li_rich_V at the "
+                            "anode_side to its stability_limit_li_poor_V at the other side; "
+                            "'graded': electrons and holes move (electron/hole_diffusivity_m2_s) "
+                            "and take each electrode's Fermi level at its contact")
+    anode_side: Literal["left", "right"] | None = Field(
+        None, description="electronic = 'minimum_interface': the side of the anode, where mu_Li "
+                          "is at the electrolyte's Li-rich stability limit")
     li_potential_V: FiniteFloat | None = Field(
         None, description="with electronic carriers: the electrolyte's Li potential vs Li/Li+ "
                           "in its bulk, mu_Li = -e U, which places its Fermi level")

@@ -65,6 +65,14 @@ def validate_semantics(case: Case) -> None:
             raise field_error(f"regions[{i}].electronic", "graded", "'extrinsic' or 'none' in "
                               f"a {case.study.type} study: graded carriers carry a current "
                               "between electrodes at different Fermi levels (use steady_state)")
+        if region.electronic == "minimum_interface" and case.study.type not in (
+                "equilibrium", "ocv_sweep"):
+            raise field_error(f"regions[{i}].electronic", "minimum_interface", "'extrinsic', "
+                              f"'graded' or 'none' in a {case.study.type} study: the sloped "
+                              "mu_Li is an assumption about equilibrium states")
+        if region.anode_side is not None and region.electronic != "minimum_interface":
+            raise field_error(f"regions[{i}].anode_side", region.anode_side,
+                              "no value unless electronic = 'minimum_interface'")
     if case.study.type in ("steady_state", "transient", "impedance"):
         if "dielectric" in kinds and case.study.type in ("transient", "impedance"):
             raise field_error("study.type", case.study.type, "'equilibrium' or 'steady_state' for "
@@ -239,11 +247,14 @@ def _check_region_material(i: int, region: RegionSpec, material: matdb.Material)
         if kind != "solid_electrolyte":
             raise field_error(f"{where}.electronic", region.electronic,
                               f"'none': {region.material} is {with_article(kind)}, not a solid_electrolyte")
-        if region.li_potential_V is None:
-            raise CaseError(f"{where}.li_potential_V: missing; electronic carriers need the "
-                            "electrolyte's Li potential vs Li/Li+ to place its Fermi level")
         needed = ["electron_affinity_eV", "band_gap_eV", "effective_dos_conduction_m3",
                   "effective_dos_valence_m3"]
+        if region.electronic == "minimum_interface":
+            _check_minimum_interface(region, where)
+            needed += ["stability_limit_li_rich_V", "stability_limit_li_poor_V"]
+        elif region.li_potential_V is None:
+            raise CaseError(f"{where}.li_potential_V: missing; electronic carriers need the "
+                            "electrolyte's Li potential vs Li/Li+ to place its Fermi level")
         if region.electronic == "graded":
             needed += ["electron_diffusivity_m2_s", "hole_diffusivity_m2_s"]
         for key in needed:
@@ -253,6 +264,17 @@ def _check_region_material(i: int, region: RegionSpec, material: matdb.Material)
     if kind == "metal" and "work_function_eV" not in material.parameters:
         raise CaseError(f"{where} (material {region.material!r}): parameters.work_function_eV "
                         "missing; a metal needs it")
+
+
+def _check_minimum_interface(region, where: str) -> None:
+    """mu_Li is sloped between the material's stability limits, from the named anode side."""
+    if region.li_potential_V is not None:
+        raise field_error(f"{where}.li_potential_V", region.li_potential_V,
+                          "no value with electronic = 'minimum_interface' (the material's "
+                          "stability limits set mu_Li)")
+    if region.anode_side is None:
+        raise CaseError(f"{where}.anode_side: missing; electronic = 'minimum_interface' slopes "
+                        "mu_Li from the Li-rich limit at the anode side: 'left' or 'right'")
 
 
 def _check_boundary(case: Case, side: str, region_name: str, kind: str) -> None:

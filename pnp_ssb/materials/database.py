@@ -169,8 +169,12 @@ def load_material(name: str, overrides: Mapping[str, object] | None = None) -> M
 
 
 # what a case may add to any material (a name the code reads, so no typo goes unnoticed):
-# the surface dipole of the KPFM post-processor, a number or a table in theta
-ADDABLE = ("surface_dipole_V",)
+# the surface dipole of the KPFM post-processor (a number or a table in theta), an
+# electrolyte's stability limits vs Li (its Li-rich and Li-poor ends, minimum_interface) and
+# the band parameters of its electrons and holes
+ADDABLE = ("surface_dipole_V", "stability_limit_li_rich_V", "stability_limit_li_poor_V",
+           "electron_affinity_eV", "band_gap_eV", "effective_dos_conduction_m3",
+           "effective_dos_valence_m3", "electron_diffusivity_m2_s", "hole_diffusivity_m2_s")
 
 
 def apply_overrides(material: Material, overrides: Mapping[str, object], *,

@@ -104,6 +104,34 @@ class SpeciesModel:
 
 
 @dataclass(frozen=True)
+class LiSlope:
+    """The minimum-interface assumption: mu_Li = -e U(x) goes linearly through an electrolyte
+    from its Li-rich stability limit U_a at the anode side to its Li-poor limit U_c at the
+    cathode side (the seed's "future directions"; formulation.md, section 3).
+
+    Attributes:
+        anode_x, cathode_x: the region's edges on the anode and cathode sides (scaled lengths).
+        anode_V, cathode_V: U_a and U_c, V vs Li/Li+.
+        thermal_voltage_V: kT/e.
+    """
+
+    anode_x: float
+    cathode_x: float
+    anode_V: float
+    cathode_V: float
+    thermal_voltage_V: float
+
+    def li_potential_V(self, x):
+        """U(x), V vs Li (numpy or UFL)."""
+        xi = (x - self.anode_x) / (self.cathode_x - self.anode_x)
+        return self.anode_V + (self.cathode_V - self.anode_V) * xi
+
+    def fermi_shift(self, x):
+        """(mu_Li(x) - mu_Li(anode edge))/kT = -(U(x) - U_a)/(kT/e): the shift of w_e."""
+        return -(self.li_potential_V(x) - self.anode_V) / self.thermal_voltage_V
+
+
+@dataclass(frozen=True)
 class RegionModel:
     """A region (scaled): permittivity, bulk potential and species.
 
@@ -118,10 +146,11 @@ class RegionModel:
     bulk_potential: float
     species: tuple[SpeciesModel, ...]
     kind: str = "solid_electrolyte"
-    electronic: str = "none"  # "extrinsic" or "graded" when electrons and holes are modelled
+    electronic: str = "none"  # "extrinsic", "minimum_interface" or "graded": electrons, holes
     li_potential_V: float | None = None  # U vs Li that sets the carriers' bulk Fermi level
     thickness_m: float = math.nan  # the layer's thickness (1D stacks; layer bounds in 2D)
     material: Material | None = None  # the resolved material (overrides applied)
+    li_slope: "LiSlope | None" = None  # minimum_interface: U from the anode to the cathode side
 
     @property
     def is_conductor(self) -> bool:
@@ -137,6 +166,25 @@ class RegionModel:
     def background_charge(self) -> float:
         """rho_fix/(e c_s) = -sum_k z_k c_bulk_k: the immobile charge that makes the bulk neutral."""
         return -sum(s.charge * s.bulk_concentration for s in self.species)
+
+    def carrier_potentials(self, w: dict, x=None) -> dict:
+        """w of every species for its charge density: a transported species' own field; for
+        electrons and holes tied to Li+ (extrinsic, minimum_interface), local equilibrium
+        Li = Li+ + e- at the local mu_Li: w_e = (mu_Li(x) - mu_Li,a)/kT - mu~_Li+/kT, w_h = -w_e,
+        with mu~_Li+ = kT w_k / s_k of the first transported Li-linked defect and mu_Li,a the
+        bulk value that places n_b and p_b. ``w`` and ``x`` (scaled, the stack axis) may be numpy
+        arrays or UFL expressions."""
+        out = dict(w)
+        if self.electronic not in ("extrinsic", "minimum_interface"):
+            return out
+        ref = next((sp for sp in self.species if sp.li_stoichiometry and sp.name in w), None)
+        w_e = -w[ref.name] / ref.li_stoichiometry if ref is not None else 0.0
+        if self.li_slope is not None and x is not None:
+            w_e = w_e + self.li_slope.fermi_shift(x)
+        for sp in self.species:
+            if sp.carrier:
+                out[sp.name] = w_e if sp.carrier == "electron" else -w_e
+        return out
 
     def activity(self, sp: SpeciesModel, psi: np.ndarray, w: np.ndarray | float,
                  bulk_potential: float | None = None) -> np.ndarray:
@@ -277,6 +325,23 @@ def electronic_carriers(material, li_potential_V: float, vt: float,
             SpeciesModel(HOLE, 1, 0, "boltzmann", 0, n_v / c_s, p_b / c_s, d_p, HOLE))
 
 
+RICH_LIMIT, POOR_LIMIT = "stability_limit_li_rich_V", "stability_limit_li_poor_V"
+
+
+def li_slope(case: Case, region_name: str, vt: float) -> LiSlope | None:
+    """The minimum-interface slope of a region (None unless electronic = "minimum_interface").
+    The stack axis is x, from 0 at the left boundary in the layers' order (lengths scaled)."""
+    index = [r.name for r in case.regions].index(region_name)
+    region = case.regions[index]
+    if region.electronic != "minimum_interface":
+        return None
+    params = case.region_materials[region_name].parameters
+    left = sum(r.thickness_m for r in case.regions[:index]) / LENGTH_SCALE_M
+    right = left + region.thickness_m / LENGTH_SCALE_M
+    anode, cathode = (left, right) if region.anode_side == "left" else (right, left)
+    return LiSlope(anode, cathode, params[RICH_LIMIT].value, params[POOR_LIMIT].value, vt)
+
+
 def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
                       terminal_voltage_V: dict[str, float] | None = None) -> StackModel:
     """Resolve a validated case into scaled region models.
@@ -306,15 +371,16 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
                          diffusivity_m2_s=sp.diffusivity_m2_s.value)
             for name, sp in mat.species.items())
         bulk = neutrality_potential_V(mat) / vt if mat.kind == "solid_electrolyte" else math.nan
+        slope = li_slope(case, region.name, vt)
+        u_bulk = slope.anode_V if slope is not None else region.li_potential_V
         if region.electronic != "none":
-            assert region.li_potential_V is not None  # required by case validation
-            species = species + electronic_carriers(mat, region.li_potential_V, vt, c_s)
+            assert u_bulk is not None  # required by case validation
+            species = species + electronic_carriers(mat, u_bulk, vt, c_s)
         regions.append(RegionModel(name=region.name,
                                    relative_permittivity=mat.parameter("relative_permittivity"),
                                    bulk_potential=bulk, species=species, kind=mat.kind,
-                                   electronic=region.electronic,
-                                   li_potential_V=region.li_potential_V,
-                                   thickness_m=region.thickness_m, material=mat))
+                                   electronic=region.electronic, li_potential_V=u_bulk,
+                                   thickness_m=region.thickness_m, material=mat, li_slope=slope))
     dipoles = {key: spec.dipole_V / vt for key, spec in case.interfaces.items() if spec.dipole_V}
     regime = regime_of(case.study.type)
     conductors = cell if cell.groups else None

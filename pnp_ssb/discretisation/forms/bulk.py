@@ -41,19 +41,10 @@ def charge_density_ufl(region: RegionModel, psi, w: dict, psi0, core: GrainCore 
     return rho
 
 
-def carrier_potentials(region: RegionModel, fields: dict) -> dict:
-    """w of every species of a region for the charge density: its field if it has one; for
-    extrinsic electrons and holes, local equilibrium Li = Li+ + e- at fixed mu_Li,
-    w_e = -mu~_Li+/kT = -w_k/s_k of the region's first transported Li-linked defect, w_h = -w_e."""
-    w = {name: f for name, f in fields.items()}
-    if region.electronic != "extrinsic":
-        return w
-    ref = next((sp for sp in region.species if sp.li_stoichiometry and sp.name in fields), None)
-    w_li = fields[ref.name] / ref.li_stoichiometry if ref is not None else 0.0
-    for sp in region.species:
-        if sp.carrier:
-            w[sp.name] = -w_li if sp.carrier == "electron" else w_li
-    return w
+def carrier_potentials(region: RegionModel, fields: dict, mesh) -> dict:
+    """w of every species of a region for the charge density (RegionModel.carrier_potentials:
+    electrons and holes tied to Li+ at the local mu_Li), with x the mesh's stack axis."""
+    return region.carrier_potentials(dict(fields), ufl.SpatialCoordinate(mesh)[0])
 
 
 def add_species_fields(b: FormBuilder, transported: list[str]) -> None:
@@ -91,7 +82,7 @@ def add_bulk_terms(b: FormBuilder, uniform: set[str]) -> None:
         b.F_psi += A * region.relative_permittivity * ufl.inner(ufl.grad(psi), ufl.grad(v)) * dx(tag)
         if not region.is_electrolyte:
             continue
-        w = carrier_potentials(region, b.fields)
+        w = carrier_potentials(region, b.fields, b.domain.mesh)
         core = b.grain_cores.get(region.name)
         b.F_psi -= charge_density_ufl(region, psi, w, b.bulk[region.name], core) * v * dx(tag)
         for sp in region.species:
