@@ -10,6 +10,7 @@ the 0.1 mV used, so we assert 1e-2.
 
 import math
 
+import numpy as np
 import pytest
 
 from pnp_ssb import analytic
@@ -76,3 +77,24 @@ def test_graded_electrons_leak_ohmically(solve):
     sigma_e = ELEMENTARY_CHARGE_C * D_E * n_b / thermal_voltage_V(T)
     assert abs(sol.current_density_A_m2["li|se"]) == pytest.approx(sigma_e * volts / length,
                                                                     rel=1e-2)
+
+
+def test_extrinsic_electrons_hold_li_equilibrium_under_current(solve):
+    """Li | electrolyte | reservoir at 20 mV, extrinsic electrons: mu_Li = mu~_e + mu~_Li+ stays
+    fixed, so n c_cation = n_b c_b at every node although mu~_Li+ varies along the current
+    (the Boltzmann product; the profiles must take the electrons' w = -mu~_Li+/kT)."""
+    data = {"name": "extrinsic_current", "temperature_K": T, "study": {"type": "steady_state"},
+            "regions": [{"name": "li", "material": "Li", "thickness_m": 20e-9},
+                        {"name": "se", "material": "se", "thickness_m": 200e-9,
+                         "electronic": "extrinsic", "li_potential_V": 0.0}],
+            "materials": {"se": band_material()},
+            "boundaries": {"left": {"type": "terminal", "voltage_V": 0.02},
+                           "right": {"type": "reservoir"}},
+            "interfaces": {"li|se": {"kinetics": {"exchange_current_density_A_m2": 10.0}}},
+            "output": {"figures": False, "fields": "none"}}
+    sol = solve(data)
+    seg = sol.profile.segment("se")
+    assert max(abs(i) for i in sol.current_density_A_m2.values()) > 1.0
+    assert np.ptp(seg.w["cation"]) > 0.1  # mu~_Li+ changes by > 0.1 kT across the layer
+    product = seg.c_m3["electron"] * seg.c_m3["cation"]
+    assert np.allclose(product, electron_density_m3() * 1e25, rtol=1e-9, atol=0)

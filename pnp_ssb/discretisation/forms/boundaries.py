@@ -47,7 +47,8 @@ def reservoir(b: FormBuilder, terminal: Terminal, region: RegionModel,
     offset = terminal.offset_V / b.model.scales.thermal_voltage_V
     facets = b.domain.facets(terminal.side)
     for sp in region.species:
-        if not terminal.exchanges(sp.name):
+        # extrinsic electrons and holes have no field: they follow Li+ (carrier_potentials)
+        if not terminal.exchanges(sp.name) or sp.name not in b.fields:
             continue
         vmap, sub = b.vertex_maps[sp.name]
         Vk = b.fields[sp.name].function_space
