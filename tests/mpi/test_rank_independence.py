@@ -32,6 +32,15 @@ def test_gouy_chapman_with_stern(solve):
         right={"type": "reservoir"}))
 
 
+def test_minimum_interface_and_defect_chemistry(solve):
+    """Carriers at a sloped mu_Li (anode on the right), and an electrolyte by its defects."""
+    from tests.verification.test_defect_chemistry_pnp import defect_case
+    from tests.verification.test_minimum_interface import sloped_case
+
+    compare(solve, sloped_case(anode_side="right"))
+    compare(solve, defect_case())
+
+
 def test_heterojunction_steady_state(solve):
     compare(solve, hetero_case("steady_state"))
 
@@ -466,3 +475,18 @@ def test_time_resolved_kpfm(tmp_path):
         assert records["parallel"]["scan"]["drift_V_by_region"][region] == pytest.approx(
             value, abs=1e-9)
     assert records["parallel"]["state_times_s"] == records["serial"]["state_times_s"]
+
+
+def test_brouwer_diagram_on_every_rank(tmp_path):
+    """`pnp-ssb defects` under mpirun: every rank gets the same table, rank 0 writes it."""
+    from pathlib import Path
+
+    from pnp_ssb.apps.defects import BrouwerRequest, run_brouwer
+
+    case = Path(__file__).resolve().parents[2] / "cases" / "garnet_defect_chemistry.toml"
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    rows = run_brouwer(BrouwerRequest(str(case), shared, (0.0, 5.0), 11))
+    gathered = MPI.COMM_WORLD.allgather([r["fermi_level_above_vbm_eV"] for r in rows])
+    assert all(g == gathered[0] for g in gathered)
+    MPI.COMM_WORLD.barrier()
+    assert (shared / "brouwer.csv").is_file()
