@@ -86,11 +86,13 @@ from pnp_ssb.analytic.transport import (  # noqa: F401
     ohmic_current_density_A_m2,
 )
 from pnp_ssb.analytic.walls import (  # noqa: F401
+    GeneralHeterojunction,
     Heterojunction,
     WallCharges,
     debye_huckel_closed_cell_V,
     debye_huckel_two_walls_V,
     debye_huckel_wall_charges_C_m2,
+    general_heterojunction,
     heterojunction_gouy_chapman,
     symmetric_layer_potential_V,
 )

@@ -4,6 +4,7 @@
 Conventions and model: :mod:`pnp_ssb.analytic`."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,9 @@ from pnp_ssb.analytic.poisson_boltzmann import (
     FloatArray,
     SpeciesSpec,
     _bracketed_newton,
+    differential_capacitance_F_m2,
     profile_by_quadrature,
+    surface_charge_C_m2,
 )
 
 # ----------------------------------------------------------------------------------------------
@@ -173,3 +176,60 @@ def heterojunction_gouy_chapman(phi_a_V: float, c_a_m3: float, eps_a: float, phi
     return Heterojunction(phi_i, q_b, phi_a_V, c_a_m3, eps_a, phi_b_V, c_b_m3, eps_b, T)
 
 
+
+
+@dataclass(frozen=True)
+class GeneralHeterojunction:
+    """Two semi-infinite phases with any Boltzmann or lattice-gas species over their neutralising
+    backgrounds, in contact at x = 0 (A at x < 0): an Anderson heterojunction of two
+    semiconductors (electrons, holes, frozen dopants), or of mixed conductors.
+
+    Gauss with no sheet charge, sigma_A(phi_i - phi_A) + sigma_B(phi_i - phi_B) = 0 with the
+    first-integral wall charges of each side; each side's profile is its quadrature from phi_i.
+
+    Attributes:
+        phi_interface_V: phi_i, same reference as the bulk potentials (V).
+        interface_charge_C_m2: the space charge of B's layer per area (A's is its negative).
+    """
+
+    phi_interface_V: float
+    interface_charge_C_m2: float
+    phi_a_V: float
+    species_a: tuple[SpeciesSpec, ...]
+    eps_a: float
+    phi_b_V: float
+    species_b: tuple[SpeciesSpec, ...]
+    eps_b: float
+    temperature_K: float
+
+    def potential_V(self, x_m: ArrayLike) -> FloatArray:
+        """phi(x) (V) on both sides."""
+        x = np.asarray(x_m, dtype=float)
+        T = self.temperature_K
+        left = self.phi_a_V + profile_by_quadrature(self.phi_interface_V - self.phi_a_V,
+                                                    self.species_a, self.eps_a, T, np.abs(x))
+        right = self.phi_b_V + profile_by_quadrature(self.phi_interface_V - self.phi_b_V,
+                                                     self.species_b, self.eps_b, T, np.abs(x))
+        return np.where(x < 0, left, right)
+
+
+def general_heterojunction(phi_a_V: float, species_a: Sequence[SpeciesSpec], eps_a: float,
+                           phi_b_V: float, species_b: Sequence[SpeciesSpec], eps_b: float,
+                           temperature_K: float) -> GeneralHeterojunction:
+    """Interface potential and charge of two phases in contact (GeneralHeterojunction); the
+    residual increases with phi_i and is bracketed by the two bulk potentials."""
+    T = temperature_K
+
+    def residual(phi_i: float) -> float:
+        return (surface_charge_C_m2(phi_i - phi_a_V, species_a, eps_a, T)
+                + surface_charge_C_m2(phi_i - phi_b_V, species_b, eps_b, T))
+
+    def slope(phi_i: float) -> float:
+        return (differential_capacitance_F_m2(phi_i - phi_a_V, species_a, eps_a, T)
+                + differential_capacitance_F_m2(phi_i - phi_b_V, species_b, eps_b, T))
+
+    lo, hi = sorted((phi_a_V, phi_b_V))
+    phi_i = _bracketed_newton(residual, slope, lo, hi) if lo != hi else lo
+    q_b = -surface_charge_C_m2(phi_i - phi_b_V, species_b, eps_b, T)
+    return GeneralHeterojunction(phi_i, q_b, phi_a_V, tuple(species_a), eps_a, phi_b_V,
+                                 tuple(species_b), eps_b, T)
