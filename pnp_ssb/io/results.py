@@ -30,7 +30,7 @@ from pnp_ssb.io.plots import (
     save_figure,
 )
 from pnp_ssb.materials import database as matdb
-from pnp_ssb.materials.format import DERIVED_BY_DEFECTS
+from pnp_ssb.materials.format import DERIVED_BY_DEFECTS, uncertain_inputs
 from pnp_ssb.physics.model import CellModel
 
 # every run cites the package, the finite-element library and the space-charge formalism
@@ -110,6 +110,10 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                           dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",
                           matdb.bibtex_entries([*METHOD_CITATIONS, *solution.case.citation_keys()]))
+        uncertain = uncertain_inputs_record(solution.case)
+        write_json(outdir / "uncertain_inputs.json", {"inputs": uncertain})
+        data["uncertain_inputs"] = [f"{u['region']}: {u['material']}.{u['input']}"
+                                    for u in uncertain]
         if solution.case.output.figures:
             _profile_figures(solution, data, outdir)
         write_json(outdir / "summary.json", data)  # last: its presence marks a complete run
@@ -176,6 +180,37 @@ def _quantity_dict(q) -> Any:
         out["reason"] = q.reason
     if q.note:
         out["note"] = q.note
+    if q.uncertainty is not None:  # in SI, like the value
+        out["uncertainty"] = uncertainty_spec(q.uncertainty)
+    return out
+
+
+def uncertain_inputs_record(case: Case) -> list[dict[str, Any]]:
+    """Every uncertain input the case's regions use: where, its value (SI) or, for a table, its
+    shift's spread, the distribution and its standard deviation (uncertain_inputs.json)."""
+    out = []
+    for region, material in case.region_materials.items():
+        for path, q in uncertain_inputs(material):
+            spread = q.uncertainty
+            assert spread is not None  # uncertain_inputs() keeps only these
+            value = q.value if isinstance(q.value, float) else None
+            out.append({"region": region, "material": material.name, "input": path,
+                        "unit": q.unit, **({"value": value} if value is not None else
+                                           {"table_shift": True}),
+                        **spread.as_dict(),
+                        "standard_deviation": spread.standard_deviation(value or 0.0)})
+    return out
+
+
+def uncertainty_spec(spread) -> dict[str, Any]:
+    """An Uncertainty in the database format (std, range or factor; source, reason)."""
+    out: dict[str, Any] = {"std": spread.std} if spread.distribution == "normal" else (
+        {"range": [spread.low, spread.high]} if spread.distribution == "uniform"
+        else {"factor": spread.factor})
+    if spread.sources:
+        out["source"] = list(spread.sources)
+    if spread.reason:
+        out["reason"] = spread.reason
     return out
 
 

@@ -35,7 +35,7 @@ OUTPUT_FILES = (
     "fields.xdmf", "fields.h5", "potential.png", "concentrations.png", "bands.png",
     "potential_map.png", "current_map.png", "timeseries.csv", "timeseries.png",
     "impedance.csv", "nyquist.png", "bode.png", "sweep.csv", "failure.json", "overview.png",
-    "report.html", FINGERPRINT_FILE)
+    "report.html", "uncertain_inputs.json", FINGERPRINT_FILE)
 OUTPUT_FOLDERS = ("fields.bp", "last_good", "checkpoint")
 # t_<time>s/ (transient output times) and ocv_<V>V/ (OCV sweep states)
 STATE_FOLDER = re.compile(r"t_[0-9][-+.0-9e]*s|ocv_-?[0-9]+\.[0-9]{3}V")

@@ -29,11 +29,13 @@ from pnp_ssb.materials.quantities import (  # noqa: F401 - re-exported: the form
     MaterialError,
     Quantity,
     Status,
+    Uncertainty,
     _bib_entries,
     _fail,
     _is_number,
     _provenance,
     _quantity,
+    parse_uncertainty,
 )
 from pnp_ssb.materials.units import UnitError, si_unit, to_si
 
@@ -45,7 +47,7 @@ Statistics = Literal["boltzmann", "lattice_gas"]
 
 KINDS: tuple[str, ...] = get_args(Kind)
 STATISTICS: tuple[str, ...] = get_args(Statistics)
-_TABLE_KEYS = ("theta", "value", "unit", "source", "status", "reason", "note")
+_TABLE_KEYS = ("theta", "value", "unit", "source", "status", "reason", "note", "uncertainty")
 _MATERIAL_KEYS = ("name", "kind", "description", "parameters", "species", "tables",
                   "defect_chemistry")
 SPECIES_INTS = ("charge", "li_stoichiometry", "mobility_exponent")
@@ -65,6 +67,8 @@ class Table:
         value: the function at those points, in ``unit``.
         unit: the SI unit of the table name's suffix (e.g. "V" for an OCV U(theta)).
         sources, status, reason, note: provenance, as for :class:`Quantity`.
+        uncertainty: the spread of a shift of the whole curve (std, or a range that holds 0),
+            in ``unit``; None if the table is taken as exact.
     """
 
     theta: tuple[float, ...]
@@ -74,6 +78,7 @@ class Table:
     status: Status
     reason: str = ""
     note: str = ""
+    uncertainty: Uncertainty | None = None
 
     def __call__(self, theta: float | np.ndarray) -> float | np.ndarray:
         """Interpolate linearly (np.interp) at ``theta``.
@@ -160,6 +165,27 @@ class Material:
         return tuple(keys)
 
 
+def uncertain_inputs(material: Material) -> list[tuple[str, Quantity | Table]]:
+    """(path, quantity or table) of every input of ``material`` that carries an uncertainty;
+    paths as overrides name them (``work_function_eV``, ``species.Li_v.site_density_m3``,
+    ``tables.work_function_eV``, ``defect_chemistry.defects.V_Li.charge_states[0]...``)."""
+    found: list[tuple[str, Quantity | Table]] = []
+    found += [(k, q) for k, q in material.parameters.items()]
+    for name, sp in material.species.items():
+        found += [(f"species.{name}.{f}", getattr(sp, f)) for f in SPECIES_QUANTITIES]
+    found += [(f"tables.{k}", t) for k, t in material.tables.items()]
+    chem = material.defect_chemistry
+    if chem is not None:
+        found.append(("defect_chemistry.cell_volume_m3", chem.cell_volume_m3))
+        for d in chem.defects:
+            where = f"defect_chemistry.defects.{d.name}"
+            found += [(f"{where}.charge_states[{i}].formation_energy_eV", cs.formation_energy_eV)
+                      for i, cs in enumerate(d.charge_states)]
+            if d.frozen_concentration_m3 is not None:
+                found.append((f"{where}.frozen_concentration_m3", d.frozen_concentration_m3))
+    return [(path, q) for path, q in found if q.uncertainty is not None]
+
+
 def _all_quantities(material: Material) -> Iterable[Quantity | Table]:
     yield from material.parameters.values()
     for sp in material.species.values():
@@ -210,10 +236,16 @@ def _table(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Table
     except UnitError as exc:
         raise MaterialError(str(exc)) from None
     values = tuple(factor * v for v in values)
+    spread = None
+    if "uncertainty" in spec:
+        if isinstance(spec["uncertainty"], Mapping) and "factor" in spec["uncertainty"]:
+            raise _fail(f"{path}.uncertainty.factor", spec["uncertainty"]["factor"],
+                        "std or range: a table's uncertainty is a shift of the whole curve")
+        spread = parse_uncertainty(spec["uncertainty"], f"{path}.uncertainty", factor, 0.0)
     if plain_ok and "source" not in spec and "status" not in spec:
-        return Table(theta, values, unit, (), "case", origin, str(spec.get("note", "")))
+        return Table(theta, values, unit, (), "case", origin, str(spec.get("note", "")), spread)
     sources, status, reason, note = _provenance(spec, path)
-    return Table(theta, values, unit, sources, status, reason, note)
+    return Table(theta, values, unit, sources, status, reason, note, spread)
 
 
 def _species(name: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Species:

@@ -20,12 +20,60 @@ BIB_FILE = DATA_DIR / "references.bib"
 
 Status = Literal["sourced", "derived", "assumed", "unverified", "case"]
 _UNSOURCED = ("derived", "assumed", "unverified", "case")
-_QUANTITY_KEYS = ("value", "unit", "source", "status", "reason", "note")
+_QUANTITY_KEYS = ("value", "unit", "source", "status", "reason", "note", "uncertainty")
+_UNCERTAINTY_KEYS = ("std", "range", "factor", "source", "reason")
 
 
 class MaterialError(ValueError):
     """A material that cannot be used; the message names the material, the field path, the
     value and what was expected."""
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What is known of an uncertain input: one distribution, in the SI unit of its quantity.
+
+    Attributes:
+        distribution: "normal" (std), "uniform" (a range low..high) or "lognormal" (value
+            times or over ``factor`` at one standard deviation of ln, for positive inputs).
+        std: the standard deviation of a normal input (SI).
+        low, high: the bounds of a uniform input (SI).
+        factor: the multiplicative spread of a lognormal input, > 1.
+        sources: bibliography keys behind the spread (may be empty with a reason).
+        reason: why the spread is what it is.
+    """
+
+    distribution: Literal["normal", "uniform", "lognormal"]
+    std: float | None = None
+    low: float | None = None
+    high: float | None = None
+    factor: float | None = None
+    sources: tuple[str, ...] = ()
+    reason: str = ""
+
+    def standard_deviation(self, value: float) -> float:
+        """sigma of the input about ``value`` (SI): std; (high - low)/sqrt(12); or the
+        lognormal's value sqrt((e^{s^2} - 1) e^{s^2}), s = ln factor."""
+        if self.distribution == "normal":
+            assert self.std is not None
+            return self.std
+        if self.distribution == "uniform":
+            assert self.low is not None and self.high is not None
+            return (self.high - self.low) / math.sqrt(12.0)
+        assert self.factor is not None
+        s2 = math.log(self.factor) ** 2
+        return abs(value) * math.sqrt(math.expm1(s2) * math.exp(s2))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The spread as plain data (SI), for a run's record."""
+        out: dict[str, Any] = {"distribution": self.distribution}
+        out |= {k: getattr(self, k) for k in ("std", "low", "high", "factor")
+                if getattr(self, k) is not None}
+        if self.sources:
+            out["source"] = list(self.sources)
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 @dataclass(frozen=True)
@@ -40,6 +88,7 @@ class Quantity:
         reason: why a non-sourced value is what it is (the derivation, the assumption, or
             where an unverified value should be checked).
         note: optional remark.
+        uncertainty: the spread of an uncertain input (None: taken as exact).
     """
 
     value: float
@@ -48,6 +97,7 @@ class Quantity:
     status: Status
     reason: str = ""
     note: str = ""
+    uncertainty: Uncertainty | None = None
 
 
 def _fail(path: str, value: Any, expected: str) -> MaterialError:
@@ -145,4 +195,58 @@ def _quantity(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Qu
     except UnitError as exc:
         raise MaterialError(str(exc)) from None
     sources, status, reason, note = _provenance(spec, path)
-    return Quantity(si_value, unit, sources, status, reason, note)
+    spread = None
+    if "uncertainty" in spec:
+        spread = parse_uncertainty(spec["uncertainty"], f"{path}.uncertainty",
+                                   to_si(1.0, given_unit, key), si_value)
+    return Quantity(si_value, unit, sources, status, reason, note, spread)
+
+
+def parse_uncertainty(spec: Any, path: str, factor_to_si: float,
+                      value: float | None) -> Uncertainty:
+    """An ``uncertainty = { std | range | factor, source | reason }`` table, its numbers in the
+    unit of its quantity (``factor_to_si`` converts them). A range must hold ``value``.
+
+    Raises:
+        MaterialError: naming the field, the value and what was expected.
+    """
+    if not isinstance(spec, Mapping):
+        raise _fail(path, spec, "a table { std = ..., reason = ... }, { range = [low, high], "
+                    "... } or { factor = ..., ... }")
+    for key in spec:
+        if key not in _UNCERTAINTY_KEYS:
+            raise _fail(f"{path}.{key}", spec[key],
+                        "no such field; an uncertainty has " + ", ".join(_UNCERTAINTY_KEYS))
+    kinds = [k for k in ("std", "range", "factor") if k in spec]
+    if len(kinds) != 1:
+        raise _fail(path, spec, "exactly one of std, range, factor")
+    raw = spec.get("source", ())
+    sources = (raw,) if isinstance(raw, str) else tuple(raw)
+    for key in sources:
+        if key not in _bib_entries():
+            raise _fail(f"{path}.source", key, f"a key of {BIB_FILE.name}")
+    reason = spec.get("reason", "")
+    if not isinstance(reason, str) or not (reason.strip() or sources):
+        raise _fail(f"{path}.reason", reason, "a source or a non-empty reason for the spread")
+    kind = kinds[0]
+    given = spec[kind]
+    if kind == "std":
+        if not (_is_number(given) and given > 0 and math.isfinite(given)):
+            raise _fail(f"{path}.std", given, "a finite number > 0")
+        return Uncertainty("normal", std=given * factor_to_si, sources=sources,
+                           reason=reason.strip())
+    if kind == "factor":
+        if not (_is_number(given) and given > 1 and math.isfinite(given)):
+            raise _fail(f"{path}.factor", given, "a finite number > 1 (value x/÷ factor)")
+        if value is not None and not value > 0:
+            raise _fail(f"{path}.factor", given, "a positive value for a lognormal spread")
+        return Uncertainty("lognormal", factor=float(given), sources=sources,
+                           reason=reason.strip())
+    if (not isinstance(given, (list, tuple)) or len(given) != 2
+            or not all(_is_number(v) and math.isfinite(v) for v in given)
+            or not given[0] < given[1]):
+        raise _fail(f"{path}.range", given, "[low, high] with low < high")
+    low, high = (v * factor_to_si for v in given)
+    if value is not None and not low <= value <= high:
+        raise _fail(f"{path}.range", list(given), f"a range that holds the value {value:g}")
+    return Uncertainty("uniform", low=low, high=high, sources=sources, reason=reason.strip())
