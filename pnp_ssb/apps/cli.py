@@ -1,5 +1,5 @@
 """The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit, drt,
-interlayer, defects, correlate, resistance, screen."""
+interlayer, defects, uncertainty, correlate, resistance, screen."""
 
 import argparse
 import json
@@ -23,6 +23,7 @@ from pnp_ssb.apps.cli_tools import (
     interlayer,
     positive_float,
     positive_int,
+    uncertainty,
 )
 from pnp_ssb.discretisation import microstructure as ms
 from pnp_ssb.input.case import CaseError, json_schema
@@ -156,7 +157,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 OUTPUT_KIND = {"run": "directory", "resistance": "directory", "sweep": "directory",
                "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file",
                "drt": "directory", "interlayer": "directory", "correlate": "directory",
-               "defects": "directory"}
+               "defects": "directory", "uncertainty": "directory"}
 
 
 def output_problem(path: str, kind: str) -> str | None:
@@ -203,11 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(describe_materials() + "\n")
         return 0
     if args.command in ("fit", "drt", "interlayer", "correlate", "mesh", "cpd",
-                        "defects") and not _output_ok(
+                        "defects", "uncertainty") and not _output_ok(
             args, log):
         return EXIT_BAD_INPUT
     commands = {"screen": _screen, "fit": _fit, "drt": drt, "interlayer": interlayer,
-                "defects": defects,
+                "defects": defects, "uncertainty": uncertainty,
                 "correlate": correlate, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
                 "report": _report}
     if args.command in commands:

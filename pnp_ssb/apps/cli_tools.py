@@ -38,7 +38,7 @@ def positive_int(text: str) -> int:
 
 
 def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
-    """The parsers of drt, correlate, interlayer and defects."""
+    """The parsers of drt, correlate, interlayer, defects and uncertainty."""
     _add_drt(sub)
     c = sub.add_parser("correlate", help="interface drops against interface resistances over "
                        "the states of an OCV sweep or the pairs of a screen (impedance at each)")
@@ -54,6 +54,12 @@ def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--electrolyte", default="LiPON", help="the electrolyte (default LiPON)")
     c.add_argument("--interlayers", default=",".join(INTERLAYERS),
                    help="comma-separated interlayer materials (default: %(default)s)")
+    c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("uncertainty", help="first-order sensitivities and uncertainty bands of "
+                       "an equilibrium state (forward tangent): potential, interface steps, drops")
+    c.add_argument("case", help="an equilibrium case (1D stack)")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="a case entry replaced (repeatable)")
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("defects", help="bulk defect equilibrium of an electrolyte along mu_Li "
                        "(Brouwer diagram) from its [defect_chemistry]")
@@ -169,6 +175,23 @@ def correlate(args, log) -> int:
 
 def _coefficient(value: float | None) -> str:
     return "undefined" if value is None else f"{value:+.3f}"
+
+
+def uncertainty(args, log) -> int:
+    from pnp_ssb.apps.uncertainty import UncertaintyRequest, run_uncertainty  # imports DOLFINx
+    from pnp_ssb.solvers.tangent import SensitivityError
+
+    try:
+        record = run_uncertainty(UncertaintyRequest(args.case, Path(args.output),
+                                                    tuple(args.overrides)))
+    except (CaseError, SensitivityError) as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    for key, std in record["step_std_V"].items():
+        log.info("step %s: %.4g V +- %.2g V (first order)", key, record["steps_V"][key], std)
+    log.info("wrote %s/sensitivity.json, phi_band.csv, uncertainty.png; %d uncertain inputs "
+             "not propagated", args.output, len(record["not_propagated"]))
+    return 0
 
 
 def defects(args, log) -> int:

@@ -39,6 +39,8 @@ class Terminal:
         offset_V: boundary potential minus the adjacent bulk's (V).
         stern_capacitance_F_m2: C_S of a Stern (Robin) layer; None: the potential is imposed.
         species: the species a reservoir exchanges (None: all of the region's).
+        absolute: the boundary potential was given vs Li (potential_V), so it stays put when
+            the bulk's neutrality potential changes; otherwise it follows the bulk.
     """
 
     side: str
@@ -46,6 +48,7 @@ class Terminal:
     offset_V: float
     stern_capacitance_F_m2: float | None = None
     species: tuple[str, ...] | None = None
+    absolute: bool = False
 
     def exchanges(self, species: str) -> bool:
         """Whether this boundary is a reservoir of ``species``."""
@@ -133,7 +136,8 @@ def resolve_terminals(case: Case) -> dict[str, Terminal]:
         else:
             offset = 0.0
         out[side] = Terminal(side, bc.type, offset, stern_capacitance_F_m2(bc),
-                             tuple(bc.species) if bc.species is not None else None)
+                             tuple(bc.species) if bc.species is not None else None,
+                             absolute=bc.potential_vs_bulk_V is None and bc.potential_V is not None)
     return out
 
 

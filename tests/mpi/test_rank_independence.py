@@ -490,3 +490,20 @@ def test_brouwer_diagram_on_every_rank(tmp_path):
     assert all(g == gathered[0] for g in gathered)
     MPI.COMM_WORLD.barrier()
     assert (shared / "brouwer.csv").is_file()
+
+
+def test_forward_tangent_sensitivities(solve):
+    """dphi/dphi0 of Li | LLZO | Li on 2 ranks equals the serial one."""
+    from pathlib import Path
+
+    from pnp_ssb.preflight import load_case
+    from pnp_ssb.studies.sensitivity import equilibrium_sensitivities
+    from pnp_ssb.studies.steady import solve_case
+
+    case = load_case(Path(__file__).resolve().parents[2] / "cases" / "li_llzo_li.toml",
+                     ("mesh.error_control=off", "output.figures=false"))
+    parallel = equilibrium_sensitivities(solve_case(case, MPI.COMM_WORLD))
+    serial = equilibrium_sensitivities(solve_case(case, MPI.COMM_SELF))
+    (a,), (b,) = parallel.inputs, serial.inputs
+    assert np.max(np.abs(a.dphi_dp - b.dphi_dp)) < 1e-9
+    assert a.d_steps == pytest.approx(b.d_steps, abs=1e-9)

@@ -1,0 +1,39 @@
+"""The uncertainty figure: the potential profile with its first-order band, and a tornado chart
+of each interface step's contributions (pnp_ssb.apps.uncertainty)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from pnp_ssb.io.plots import save_figure
+from pnp_ssb.io.style import pyplot
+
+
+def plot_uncertainty(path: Path, case: str, sens) -> None:
+    """Left: phi(x) (V) with phi +- sigma; right: per interface step, each input's
+    |d step / d p| sigma_p (mV), largest first."""
+    plt = pyplot()
+    fig, (ax, tornado) = plt.subplots(1, 2, figsize=(9.0, 3.6), constrained_layout=True)
+    x_nm = sens.x_m * 1e9
+    band = sens.band_V()
+    ax.plot(x_nm, sens.phi_V, lw=1.2, color="C0", label="phi")
+    ax.fill_between(x_nm, sens.phi_V - band, sens.phi_V + band, color="C0", alpha=0.3,
+                    lw=0, label="+- 1 sigma (first order)")
+    ax.set_xlabel("x (nm)")
+    ax.set_ylabel("phi (V)")
+    ax.ticklabel_format(useOffset=False, axis="y", style="plain")
+    ax.legend(fontsize=7)
+    ax.set_title(f"{case}: potential and its band (largest sigma {1e3 * band.max():.3g} mV)",
+                 fontsize=8)
+    bars = [(f"{step}: {s.input.split(': ')[-1]}", abs(d) * s.std * 1e3)
+            for s in sens.inputs if s.std is not None for step, d in s.d_steps.items()]
+    bars = sorted((b for b in bars if b[1] > 0), key=lambda b: b[1])
+    if bars:
+        tornado.barh(np.arange(len(bars)), [b[1] for b in bars], color="C3")
+        tornado.set_yticks(np.arange(len(bars)), [b[0] for b in bars], fontsize=7)
+    else:
+        tornado.text(0.5, 0.5, "no uncertain input with a tangent", ha="center",
+                     transform=tornado.transAxes)
+    tornado.set_xlabel("step sigma contribution (mV)")
+    tornado.set_title("interface steps: |d step/d p| sigma_p", fontsize=8)
+    save_figure(fig, path)
