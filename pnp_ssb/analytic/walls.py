@@ -4,7 +4,7 @@
 Conventions and model: :mod:`pnp_ssb.analytic`."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,6 +151,18 @@ class Heterojunction:
         return np.where(x < 0, left, right)
 
 
+def _junction_potential(sigma_a: Callable[[float], float], sigma_b: Callable[[float], float],
+                        cap_a: Callable[[float], float], cap_b: Callable[[float], float],
+                        phi_a_V: float, phi_b_V: float) -> float:
+    """phi_i with sigma_A(phi_i - phi_A) + sigma_B(phi_i - phi_B) = 0 (Gauss, no sheet charge):
+    increasing in phi_i, bracketed by the two bulk potentials."""
+    lo, hi = sorted((phi_a_V, phi_b_V))
+    if lo == hi:
+        return lo
+    return _bracketed_newton(lambda p: sigma_a(p - phi_a_V) + sigma_b(p - phi_b_V),
+                             lambda p: cap_a(p - phi_a_V) + cap_b(p - phi_b_V), lo, hi)
+
+
 def heterojunction_gouy_chapman(phi_a_V: float, c_a_m3: float, eps_a: float, phi_b_V: float,
                                 c_b_m3: float, eps_b: float,
                                 temperature_K: float) -> Heterojunction:
@@ -161,17 +173,11 @@ def heterojunction_gouy_chapman(phi_a_V: float, c_a_m3: float, eps_a: float, phi
     [min(phi_A, phi_B), max(phi_A, phi_B)].
     """
     T = temperature_K
-
-    def residual(phi_i: float) -> float:
-        return (gouy_chapman_surface_charge_C_m2(phi_i - phi_a_V, c_a_m3, eps_a, T)
-                + gouy_chapman_surface_charge_C_m2(phi_i - phi_b_V, c_b_m3, eps_b, T))
-
-    def slope(phi_i: float) -> float:
-        return (gouy_chapman_capacitance_F_m2(phi_i - phi_a_V, c_a_m3, eps_a, T)
-                + gouy_chapman_capacitance_F_m2(phi_i - phi_b_V, c_b_m3, eps_b, T))
-
-    lo, hi = sorted((phi_a_V, phi_b_V))
-    phi_i = _bracketed_newton(residual, slope, lo, hi) if lo != hi else lo
+    phi_i = _junction_potential(
+        lambda d: gouy_chapman_surface_charge_C_m2(d, c_a_m3, eps_a, T),
+        lambda d: gouy_chapman_surface_charge_C_m2(d, c_b_m3, eps_b, T),
+        lambda d: gouy_chapman_capacitance_F_m2(d, c_a_m3, eps_a, T),
+        lambda d: gouy_chapman_capacitance_F_m2(d, c_b_m3, eps_b, T), phi_a_V, phi_b_V)
     q_b = -gouy_chapman_surface_charge_C_m2(phi_i - phi_b_V, c_b_m3, eps_b, T)
     return Heterojunction(phi_i, q_b, phi_a_V, c_a_m3, eps_a, phi_b_V, c_b_m3, eps_b, T)
 
@@ -219,17 +225,11 @@ def general_heterojunction(phi_a_V: float, species_a: Sequence[SpeciesSpec], eps
     """Interface potential and charge of two phases in contact (GeneralHeterojunction); the
     residual increases with phi_i and is bracketed by the two bulk potentials."""
     T = temperature_K
-
-    def residual(phi_i: float) -> float:
-        return (surface_charge_C_m2(phi_i - phi_a_V, species_a, eps_a, T)
-                + surface_charge_C_m2(phi_i - phi_b_V, species_b, eps_b, T))
-
-    def slope(phi_i: float) -> float:
-        return (differential_capacitance_F_m2(phi_i - phi_a_V, species_a, eps_a, T)
-                + differential_capacitance_F_m2(phi_i - phi_b_V, species_b, eps_b, T))
-
-    lo, hi = sorted((phi_a_V, phi_b_V))
-    phi_i = _bracketed_newton(residual, slope, lo, hi) if lo != hi else lo
+    phi_i = _junction_potential(
+        lambda d: surface_charge_C_m2(d, species_a, eps_a, T),
+        lambda d: surface_charge_C_m2(d, species_b, eps_b, T),
+        lambda d: differential_capacitance_F_m2(d, species_a, eps_a, T),
+        lambda d: differential_capacitance_F_m2(d, species_b, eps_b, T), phi_a_V, phi_b_V)
     q_b = -surface_charge_C_m2(phi_i - phi_b_V, species_b, eps_b, T)
     return GeneralHeterojunction(phi_i, q_b, phi_a_V, tuple(species_a), eps_a, phi_b_V,
                                  tuple(species_b), eps_b, T)

@@ -70,6 +70,10 @@ def validate_semantics(case: Case) -> None:
             raise field_error(f"regions[{i}].electronic", "minimum_interface", "'extrinsic', "
                               f"'graded' or 'none' in a {case.study.type} study: the sloped "
                               "mu_Li is an assumption about equilibrium states")
+        if region.electronic == "minimum_interface" and case.geometry.type == "mesh_file":
+            raise field_error(f"regions[{i}].electronic", "minimum_interface",
+                              "a stack or a generated 2D geometry: the slope runs along the "
+                              "layers' x extent, which a mesh file does not state")
         if region.anode_side is not None and region.electronic != "minimum_interface":
             raise field_error(f"regions[{i}].anode_side", region.anode_side,
                               "no value unless electronic = 'minimum_interface'")

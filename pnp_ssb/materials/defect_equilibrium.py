@@ -107,7 +107,8 @@ def bulk_equilibrium(material: Material, temperature_K: float, li_potential_V: f
 
     Raises:
         MaterialError: if the material has no defect chemistry, its bands do not fit the
-            cell (N V_cell >= 1), or no Fermi level in the window [-1 eV, Eg + 1 eV] is neutral.
+            cell (N_v V_cell >= 1), or no Fermi level in the DOS window [-2 eV, Eg + 2 eV]
+            is neutral.
     """
     from py_sc_fermi.defect_system import DefectSystem
 
