@@ -1,5 +1,5 @@
 """The `pnp-ssb` command line: check, schema, materials, run, mesh, sweep, cpd, fit, drt,
-interlayer, defects, uncertainty, correlate, resistance, screen."""
+interlayer, defects, uncertainty, estimate, correlate, resistance, screen."""
 
 import argparse
 import json
@@ -20,6 +20,7 @@ from pnp_ssb.apps.cli_tools import (
     cpd_time,
     defects,
     drt,
+    estimate,
     interlayer,
     positive_float,
     positive_int,
@@ -157,7 +158,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 OUTPUT_KIND = {"run": "directory", "resistance": "directory", "sweep": "directory",
                "screen": "directory", "cpd": "directory", "fit": "file", "mesh": "file",
                "drt": "directory", "interlayer": "directory", "correlate": "directory",
-               "defects": "directory", "uncertainty": "directory"}
+               "defects": "directory", "uncertainty": "directory", "estimate": "directory"}
 
 
 def output_problem(path: str, kind: str) -> str | None:
@@ -204,11 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(describe_materials() + "\n")
         return 0
     if args.command in ("fit", "drt", "interlayer", "correlate", "mesh", "cpd",
-                        "defects", "uncertainty") and not _output_ok(
+                        "defects", "uncertainty", "estimate") and not _output_ok(
             args, log):
         return EXIT_BAD_INPUT
     commands = {"screen": _screen, "fit": _fit, "drt": drt, "interlayer": interlayer,
-                "defects": defects, "uncertainty": uncertainty,
+                "defects": defects, "uncertainty": uncertainty, "estimate": estimate,
                 "correlate": correlate, "mesh": _mesh, "sweep": _sweep, "cpd": _cpd,
                 "report": _report}
     if args.command in commands:

@@ -38,7 +38,7 @@ def positive_int(text: str) -> int:
 
 
 def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
-    """The parsers of drt, correlate, interlayer, defects and uncertainty."""
+    """The parsers of drt, correlate, interlayer, defects, uncertainty and estimate."""
     _add_drt(sub)
     c = sub.add_parser("correlate", help="interface drops against interface resistances over "
                        "the states of an OCV sweep or the pairs of a screen (impedance at each)")
@@ -58,6 +58,20 @@ def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("uncertainty", help="first-order sensitivities and uncertainty bands of "
                        "an equilibrium state (forward tangent): potential, interface steps, drops")
     c.add_argument("case", help="an equilibrium case (1D stack)")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="a case entry replaced (repeatable)")
+    c.add_argument("-o", "--output", required=True, help="output directory")
+    c = sub.add_parser("estimate", help="fit electrolytes' neutrality potentials (and a CPD "
+                       "offset) to a measured CPD profile: estimates, 95 %% intervals, "
+                       "correlations, what the data cannot identify")
+    c.add_argument("case", help="an equilibrium case (1D stack)")
+    c.add_argument("--measured", required=True, help="the profile: .csv (x_m, cpd_V) or an "
+                   "image (.gwy, .nid, .sxm, .tif), x from the stack's left end")
+    c.add_argument("--fit", required=True, help="comma-separated electrolyte regions whose "
+                   "neutrality potential is fitted")
+    c.add_argument("--no-offset", action="store_true", help="no CPD offset (tip work function)")
+    c.add_argument("--noise-V", type=positive_float, help="the data's noise (default: from "
+                   "the residuals)")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="a case entry replaced (repeatable)")
     c.add_argument("-o", "--output", required=True, help="output directory")
@@ -191,6 +205,28 @@ def uncertainty(args, log) -> int:
         log.info("step %s: %.4g V +- %.2g V (first order)", key, record["steps_V"][key], std)
     log.info("wrote %s/sensitivity.json, phi_band.csv, uncertainty.png; %d uncertain inputs "
              "not propagated", args.output, len(record["not_propagated"]))
+    return 0
+
+
+def estimate(args, log) -> int:
+    from pnp_ssb.apps.estimate import EstimateRequest, run_estimate  # imports DOLFINx
+    from pnp_ssb.solvers.tangent import SensitivityError
+
+    regions = tuple(r.strip() for r in args.fit.split(",") if r.strip())
+    try:
+        record = run_estimate(EstimateRequest(args.case, args.measured, regions,
+                                              Path(args.output), not args.no_offset,
+                                              args.noise_V, tuple(args.overrides)))
+    except (CaseError, SensitivityError) as exc:
+        log.error("%s", exc)
+        return EXIT_BAD_INPUT
+    for name, p in record["parameters"].items():
+        log.info("%s = %.5g +- %.2g (95 %%: %.5g .. %.5g)", name, p["value"], p["std_error"],
+                 *p["ci95"])
+    for item in record["unidentifiable"]:
+        log.warning("not identifiable: %s", item)
+    log.info("wrote %s/estimate.json, residuals.csv, estimate.png (RMS misfit %.3g mV)",
+             args.output, 1e3 * record["rms_misfit_V"])
     return 0
 
 

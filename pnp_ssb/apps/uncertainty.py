@@ -27,7 +27,7 @@ class UncertaintyRequest:
     overrides: tuple[str, ...] = ()
 
 
-def _check(case) -> None:
+def check_differentiable(case) -> None:
     """What the forward tangent covers, before any mesh work."""
     if case.study.type != "equilibrium":
         raise CaseError(f"study.type = {case.study.type!r}: expected 'equilibrium' (the "
@@ -52,7 +52,7 @@ def run_uncertainty(req: UncertaintyRequest) -> dict[str, Any]:
     from pnp_ssb.studies.steady import solve_case
 
     case = load_case(req.case, req.overrides)
-    _check(case)
+    check_differentiable(case)
     solution = solve_case(case)
     sens = equilibrium_sensitivities(solution)
     step_std = sens.step_std_V()
@@ -75,4 +75,4 @@ def run_uncertainty(req: UncertaintyRequest) -> dict[str, Any]:
     return record
 
 
-__all__ = ["UncertaintyRequest", "run_uncertainty"]
+__all__ = ["UncertaintyRequest", "check_differentiable", "run_uncertainty"]

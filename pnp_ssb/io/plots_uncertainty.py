@@ -37,3 +37,24 @@ def plot_uncertainty(path: Path, case: str, sens) -> None:
     tornado.set_xlabel("step sigma contribution (mV)")
     tornado.set_title("interface steps: |d step/d p| sigma_p", fontsize=8)
     save_figure(fig, path)
+
+
+def plot_estimate(path: Path, case: str, x_m: np.ndarray, measured_V: np.ndarray,
+                  fitted_V: np.ndarray, residuals_V: np.ndarray) -> None:
+    """Top: the measured CPD (points) and the fitted model (line), V; bottom: residuals, mV."""
+    plt = pyplot()
+    fig, (ax, res) = plt.subplots(2, 1, figsize=(6.0, 4.8), sharex=True,
+                                  constrained_layout=True, height_ratios=(2, 1))
+    x_nm = x_m * 1e9
+    ax.plot(x_nm, measured_V, "o", ms=3, label="measured")
+    ax.plot(x_nm, fitted_V, "-", lw=1.4, label="fitted model")
+    ax.set_ylabel("CPD (V)")
+    ax.ticklabel_format(useOffset=False, axis="y", style="plain")
+    ax.legend(fontsize=7)
+    rms = float(np.sqrt(np.mean(residuals_V**2)))
+    ax.set_title(f"{case}: least-squares fit (RMS misfit {1e3 * rms:.3g} mV)", fontsize=8)
+    res.plot(x_nm, residuals_V * 1e3, "o", ms=3, color="C3")
+    res.axhline(0.0, color="0.5", lw=0.8)
+    res.set_xlabel("x (nm)")
+    res.set_ylabel("model - measured (mV)")
+    save_figure(fig, path)

@@ -507,3 +507,22 @@ def test_forward_tangent_sensitivities(solve):
     (a,), (b,) = parallel.inputs, serial.inputs
     assert np.max(np.abs(a.dphi_dp - b.dphi_dp)) < 1e-9
     assert a.d_steps == pytest.approx(b.d_steps, abs=1e-9)
+
+
+def test_cpd_estimate_on_two_ranks():
+    """The least-squares fit of phi0 and the offset gives the serial estimates on 2 ranks
+    (every model evaluation is a collective solve)."""
+    from pathlib import Path
+
+    from pnp_ssb.preflight import load_case
+    from pnp_ssb.studies.estimation import fit_cpd_profile
+
+    case = load_case(Path(__file__).resolve().parents[2] / "cases" / "li_llzo_li.toml",
+                     ("mesh.error_control=off", "output.figures=false"))
+    x = np.linspace(5e-9, 135e-9, 40)
+    data = np.where((x > 20e-9) & (x < 120e-9), 1.9, 0.2) + 1e-3 * np.sin(x / 7e-9)
+    parallel = fit_cpd_profile(case, ["llzo"], x, data, comm=MPI.COMM_WORLD)
+    serial = fit_cpd_profile(case, ["llzo"], x, data, comm=MPI.COMM_SELF)
+    assert np.allclose(parallel.values, serial.values, rtol=1e-8, atol=1e-10)
+    assert np.allclose(parallel.std_errors, serial.std_errors, rtol=1e-6)
+    assert parallel.values[0] == pytest.approx(1.7, abs=0.05)
