@@ -18,7 +18,8 @@ from tests.verification.test_transient import charging_case, closed_cell, read_r
 
 CASES = Path(__file__).resolve().parents[2] / "cases"
 QUIET = ["--set", "output.figures=false", "--set", "output.fields='none'"]
-ONE_D_OUTPUTS = {"summary.json", "profiles.csv", "case.resolved.toml", "citations.bib"}
+ONE_D_OUTPUTS = {"summary.json", "profiles.csv", "case.resolved.toml", "citations.bib",
+                 "uncertain_inputs.json"}
 
 
 def summary(folder: Path) -> dict:
