@@ -57,7 +57,13 @@ def add_tool_parsers(sub: argparse._SubParsersAction) -> None:
     c.add_argument("-o", "--output", required=True, help="output directory")
     c = sub.add_parser("uncertainty", help="first-order sensitivities and uncertainty bands of "
                        "an equilibrium state (forward tangent): potential, interface steps, drops")
-    c.add_argument("case", help="an equilibrium case (1D stack)")
+    c.add_argument("case", help="an equilibrium case (1D stack; any case with --global)")
+    c.add_argument("--global", dest="global_route", action="store_true", help="Sobol indices "
+                   "of the drops over every sampled uncertain input (SALib; a resumable sweep)")
+    c.add_argument("--samples", type=positive_int, default=32,
+                   help="--global: base samples N, a power of 2 (N (k + 2) runs)")
+    c.add_argument("--ranks-per-point", type=positive_int, default=1,
+                   help="--global: MPI ranks per run")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="a case entry replaced (repeatable)")
     c.add_argument("-o", "--output", required=True, help="output directory")
@@ -195,6 +201,21 @@ def uncertainty(args, log) -> int:
     from pnp_ssb.apps.uncertainty import UncertaintyRequest, run_uncertainty  # imports DOLFINx
     from pnp_ssb.solvers.tangent import SensitivityError
 
+    if args.global_route:
+        from pnp_ssb.apps.uncertainty_global import run_global
+
+        try:
+            result = run_global(args.case, Path(args.output), tuple(args.overrides),
+                                args.samples, args.ranks_per_point)
+        except CaseError as exc:
+            log.error("%s", exc)
+            return EXIT_BAD_INPUT
+        for drop, by_input in result["indices"].items():
+            top = max(by_input, key=lambda k: by_input[k]["ST"])
+            log.info("%s: largest total index %s (ST = %.2f)", drop, top, by_input[top]["ST"])
+        log.info("wrote %s/sobol.json, sobol.png (%d runs in samples/)", args.output,
+                 result["samples"])
+        return 0
     try:
         record = run_uncertainty(UncertaintyRequest(args.case, Path(args.output),
                                                     tuple(args.overrides)))

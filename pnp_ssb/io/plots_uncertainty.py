@@ -58,3 +58,27 @@ def plot_estimate(path: Path, case: str, x_m: np.ndarray, measured_V: np.ndarray
     res.set_xlabel("x (nm)")
     res.set_ylabel("model - measured (mV)")
     save_figure(fig, path)
+
+
+def plot_sobol(path: Path, case: str, indices: dict) -> None:
+    """Total Sobol index ST (with its 95 % confidence) of every input, one group per drop."""
+    plt = pyplot()
+    drops = list(indices)
+    names = list(next(iter(indices.values()))) if indices else []
+    fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * max(len(drops) * len(names), 1)),
+                           constrained_layout=True)
+    labels, st, conf = [], [], []
+    for drop in drops:
+        for name in names:
+            labels.append(f"{drop.removesuffix('.space_charge_drop_V')}: {name}")
+            st.append(indices[drop][name]["ST"])
+            conf.append(indices[drop][name]["ST_conf"])
+    if labels:
+        ax.barh(np.arange(len(labels)), st, xerr=conf, color="C2", capsize=2)
+        ax.set_yticks(np.arange(len(labels)), labels, fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no drop moves", ha="center", transform=ax.transAxes)
+    ax.set_xlabel("total Sobol index ST (1), with its 95 % confidence")
+    ax.set_title(f"{case}: which uncertain inputs the space-charge drops depend on",
+                 fontsize=8)
+    save_figure(fig, path)

@@ -68,3 +68,22 @@ def test_cpd_estimate_on_two_ranks():
     assert np.allclose(parallel.values, serial.values, rtol=1e-8, atol=1e-10)
     assert np.allclose(parallel.std_errors, serial.std_errors, rtol=1e-6)
     assert parallel.values[0] == pytest.approx(1.7, abs=0.05)
+
+
+def test_sobol_indices_on_two_ranks(tmp_path):
+    """The global route's samples split over 2 sub-communicators give the serial indices."""
+    from pathlib import Path
+
+    from pnp_ssb.apps.uncertainty_global import run_global
+    from tests.verification.test_global_sensitivity import case_file
+
+    shared = Path(MPI.COMM_WORLD.bcast(str(tmp_path) if MPI.COMM_WORLD.rank == 0 else None))
+    path = Path(MPI.COMM_WORLD.bcast(str(case_file(shared)) if MPI.COMM_WORLD.rank == 0
+                                     else None))
+    parallel = run_global(str(path), shared / "parallel", samples=8)
+    serial = run_global(str(path), tmp_path / f"serial_{MPI.COMM_WORLD.rank}", samples=8,
+                        comm=MPI.COMM_SELF)
+    assert parallel["indices"].keys() == serial["indices"].keys()
+    assert all(
+        parallel["indices"][k][n][s] == pytest.approx(serial["indices"][k][n][s], abs=1e-9)
+        for k in serial["indices"] for n in serial["indices"][k] for s in ("S1", "ST"))
