@@ -13,7 +13,6 @@ scale: overriding the Li region's copy would move Li metal against its own refer
 inputs of a defect chemistry (its derived values cannot be overridden).
 """
 
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from pnp_ssb.input.fields import CaseError
+from pnp_ssb.input.tomlio import toml_value
 from pnp_ssb.materials.format import uncertain_inputs
 
 log = logging.getLogger(__name__)
@@ -88,19 +88,6 @@ def _override(inp: GlobalInput, value: float) -> Any:
             "unit": inp.table.unit}
 
 
-def _inline_toml(value: Any) -> str:
-    """A value as inline TOML (numbers, strings, booleans, lists, tables)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f'"{k}" = {_inline_toml(v)}' for k, v in value.items()) + " }"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_inline_toml(v) for v in value) + "]"
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a TOML basic string
-    return repr(value)
-
-
 def sample_points(case_path: Path, overrides: tuple[str, ...], case, inputs: list[GlobalInput],
                   samples: np.ndarray) -> list:
     """One sweep point per sample: the case's own region overrides plus the sampled values."""
@@ -113,7 +100,7 @@ def sample_points(case_path: Path, overrides: tuple[str, ...], case, inputs: lis
             merged = by_region.setdefault(inp.region_index,
                                           dict(case.regions[inp.region_index].overrides))
             merged[inp.path] = _override(inp, float(value))  # replaces the case's own entry
-        extra = [f"regions.{i}.overrides={_inline_toml(d)}" for i, d in by_region.items()]
+        extra = [f"regions.{i}.overrides={toml_value(d)}" for i, d in by_region.items()]
         points.append(SweepPoint(case_path, (*overrides, *extra), f"sample_{n:05d}"))
     return points
 

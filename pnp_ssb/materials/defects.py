@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pnp_ssb.materials.quantities import MaterialError, Quantity, _fail, _quantity
+from pnp_ssb.materials.quantities import MaterialError, Quantity, _fail, _known_fields, _quantity
 
 _TOP_KEYS = ("cell_volume_m3", "defects")
 _DEFECT_KEYS = ("sites_per_cell", "li_stoichiometry", "charge_states", "frozen_concentration_m3")
@@ -104,10 +104,7 @@ def _integer(value: Any, path: str, minimum: int | None = None) -> int:
 def _charge_state(spec: Any, path: str, origin: str, plain_ok: bool) -> ChargeState:
     if not isinstance(spec, Mapping):
         raise _fail(path, spec, "a table { charge, formation_energy_eV, degeneracy, species }")
-    for key in spec:
-        if key not in _STATE_KEYS:
-            raise _fail(f"{path}.{key}", spec[key],
-                        "no such field; a charge state has " + ", ".join(_STATE_KEYS))
+    _known_fields(spec, _STATE_KEYS, path, "a charge state")
     for key in _STATE_KEYS[:2]:
         if key not in spec:
             raise MaterialError(f"{path}.{key}: missing; a charge state needs charge and "
@@ -126,10 +123,7 @@ def _charge_state(spec: Any, path: str, origin: str, plain_ok: bool) -> ChargeSt
 def _defect(name: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Defect:
     if not isinstance(spec, Mapping):
         raise _fail(path, spec, "a table with " + ", ".join(_DEFECT_KEYS))
-    for key in spec:
-        if key not in _DEFECT_KEYS:
-            raise _fail(f"{path}.{key}", spec[key],
-                        "no such field; a defect has " + ", ".join(_DEFECT_KEYS))
+    _known_fields(spec, _DEFECT_KEYS, path, "a defect")
     for key in _DEFECT_KEYS[:3]:
         if key not in spec:
             raise MaterialError(f"{path}.{key}: missing; a defect needs "
@@ -160,10 +154,7 @@ def parse_defect_chemistry(spec: Any, path: str, origin: str, plain_ok: bool) ->
     """
     if not isinstance(spec, Mapping):
         raise _fail(path, spec, "a table { cell_volume_m3, defects }")
-    for key in spec:
-        if key not in _TOP_KEYS:
-            raise _fail(f"{path}.{key}", spec[key],
-                        "no such field; a defect chemistry has " + ", ".join(_TOP_KEYS))
+    _known_fields(spec, _TOP_KEYS, path, "a defect chemistry")
     if "cell_volume_m3" not in spec:
         raise MaterialError(f"{path}.cell_volume_m3: missing; the sites and the DOS refer to "
                             "a cell of this volume")

@@ -33,6 +33,7 @@ from pnp_ssb.materials.quantities import (  # noqa: F401 - re-exported: the form
     _bib_entries,
     _fail,
     _is_number,
+    _known_fields,
     _provenance,
     _quantity,
     parse_uncertainty,
@@ -210,10 +211,7 @@ def _all_quantities(material: Material) -> Iterable[Quantity | Table]:
 def _table(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Table:
     if not isinstance(spec, Mapping):
         raise _fail(path, spec, "a table { theta = [...], value = [...], unit, source }")
-    extra = [k for k in spec if k not in _TABLE_KEYS]
-    if extra:
-        raise _fail(f"{path}.{extra[0]}", spec[extra[0]],
-                    "no such field; a table has " + ", ".join(_TABLE_KEYS))
+    _known_fields(spec, _TABLE_KEYS, path, "a table")
     arrays = {}
     for field in ("theta", "value"):
         arr = spec.get(field)
@@ -251,10 +249,7 @@ def _table(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Table
 def _species(name: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Species:
     if not isinstance(spec, Mapping):
         raise _fail(path, spec, "a table with " + ", ".join(SPECIES_FIELDS))
-    for field in spec:
-        if field not in SPECIES_FIELDS:
-            raise _fail(f"{path}.{field}", spec[field],
-                        "no such field; a species has " + ", ".join(SPECIES_FIELDS))
+    _known_fields(spec, SPECIES_FIELDS, path, "a species")
     for field in SPECIES_FIELDS:
         if field not in spec:
             raise MaterialError(f"{path}.{field}: missing; a species needs "
@@ -284,10 +279,7 @@ def _parse(data: Mapping[str, Any], origin: str, plain_ok: bool) -> Material:
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
         raise _fail(f"material ({origin}).name", name,
                     "a name of letters, digits and '_' that starts with a letter")
-    for key in data:
-        if key not in _MATERIAL_KEYS:
-            raise _fail(f"{name}.{key}", data[key],
-                        "no such field; a material has " + ", ".join(_MATERIAL_KEYS))
+    _known_fields(data, _MATERIAL_KEYS, name, "a material")
     kind = data.get("kind")
     if kind not in KINDS:
         raise _fail(f"{name}.kind", kind, "one of " + ", ".join(KINDS))

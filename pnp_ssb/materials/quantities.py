@@ -105,6 +105,15 @@ def _fail(path: str, value: Any, expected: str) -> MaterialError:
     return MaterialError(f"{path} = {shown}: expected {expected}")
 
 
+def _known_fields(spec: Mapping[str, Any], allowed: tuple[str, ...], path: str,
+                  what: str) -> None:
+    """Refuse the first field of ``spec`` not in ``allowed`` (``what``: "a quantity", ...)."""
+    for key in spec:
+        if key not in allowed:
+            raise _fail(f"{path}.{key}", spec[key],
+                        f"no such field; {what} has " + ", ".join(allowed))
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -178,10 +187,7 @@ def _quantity(key: str, spec: Any, path: str, origin: str, plain_ok: bool) -> Qu
         expected = "a number or " if plain_ok else ""
         raise _fail(path, spec, expected + "a table { value, unit, source } or "
                     "{ value, unit, status, reason }")
-    extra = [k for k in spec if k not in _QUANTITY_KEYS]
-    if extra:
-        raise _fail(f"{path}.{extra[0]}", spec[extra[0]],
-                    "no such field; a quantity has " + ", ".join(_QUANTITY_KEYS))
+    _known_fields(spec, _QUANTITY_KEYS, path, "a quantity")
     if "value" not in spec:
         raise MaterialError(f"{path}.value: missing; a quantity needs a value")
     value = spec["value"]
@@ -213,10 +219,7 @@ def parse_uncertainty(spec: Any, path: str, factor_to_si: float,
     if not isinstance(spec, Mapping):
         raise _fail(path, spec, "a table { std = ..., reason = ... }, { range = [low, high], "
                     "... } or { factor = ..., ... }")
-    for key in spec:
-        if key not in _UNCERTAINTY_KEYS:
-            raise _fail(f"{path}.{key}", spec[key],
-                        "no such field; an uncertainty has " + ", ".join(_UNCERTAINTY_KEYS))
+    _known_fields(spec, _UNCERTAINTY_KEYS, path, "an uncertainty")
     kinds = [k for k in ("std", "range", "factor") if k in spec]
     if len(kinds) != 1:
         raise _fail(path, spec, "exactly one of std, range, factor")
