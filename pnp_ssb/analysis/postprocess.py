@@ -94,7 +94,7 @@ def gather_profile_1d(problem: Problem) -> Profile1D:
         x = np.concatenate([g[0][region.name][0] for g in gathered])
         psi = np.concatenate([g[0][region.name][1] for g in gathered])
         x, first = np.unique(x, return_index=True)
-        psi = psi[first]
+        psi = psi[first] + region.potential_offset  # the field + the dipoles to its left
         w: dict[str, np.ndarray] = {}
         for sp in region.species:
             if sp.name in w_local:
@@ -237,7 +237,7 @@ def lateral_average(problem: Problem, n_y: int = LATERAL_SAMPLES, with_current: 
         xs = x_all[(x_all >= a - 1e-12 * b) & (x_all <= b * (1 + 1e-12))]
         pts = grid_points(xs, y)
         cells = domain.region_cells(region.name)
-        psi = on(problem.psi, pts, cells, ("psi", region.name))
+        psi = on(problem.psi, pts, cells, ("psi", region.name)) + region.potential_offset
         if region.is_conductor:
             psi = np.full_like(psi, conductor_psi(problem, region))
         fields = {sp.name: on(problem.species_fields[sp.name], pts, None, (sp.name, region.name))

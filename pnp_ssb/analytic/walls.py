@@ -190,12 +190,15 @@ class GeneralHeterojunction:
     backgrounds, in contact at x = 0 (A at x < 0): an Anderson heterojunction of two
     semiconductors (electrons, holes, frozen dopants), or of mixed conductors.
 
-    Gauss with no sheet charge, sigma_A(phi_i - phi_A) + sigma_B(phi_i - phi_B) = 0 with the
-    first-integral wall charges of each side; each side's profile is its quadrature from phi_i.
+    Gauss with no sheet charge, sigma_A(phi_i - phi_A) + sigma_B(phi_i + d - phi_B) = 0 with
+    the first-integral wall charges of each side and a dipole step d = phi(0+) - phi(0-) (the
+    field is continuous across a dipole layer of zero thickness); each side's profile is its
+    quadrature from its own interface potential.
 
     Attributes:
-        phi_interface_V: phi_i, same reference as the bulk potentials (V).
+        phi_interface_V: phi_i = phi(0-), A's side, same reference as the bulk potentials (V).
         interface_charge_C_m2: the space charge of B's layer per area (A's is its negative).
+        dipole_V: d (V); B's side of the interface is at phi_i + d.
     """
 
     phi_interface_V: float
@@ -207,6 +210,7 @@ class GeneralHeterojunction:
     species_b: tuple[SpeciesSpec, ...]
     eps_b: float
     temperature_K: float
+    dipole_V: float = 0.0
 
     def potential_V(self, x_m: ArrayLike) -> FloatArray:
         """phi(x) (V) on both sides."""
@@ -214,22 +218,25 @@ class GeneralHeterojunction:
         T = self.temperature_K
         left = self.phi_a_V + profile_by_quadrature(self.phi_interface_V - self.phi_a_V,
                                                     self.species_a, self.eps_a, T, np.abs(x))
-        right = self.phi_b_V + profile_by_quadrature(self.phi_interface_V - self.phi_b_V,
-                                                     self.species_b, self.eps_b, T, np.abs(x))
+        right = self.phi_b_V + profile_by_quadrature(
+            self.phi_interface_V + self.dipole_V - self.phi_b_V, self.species_b, self.eps_b, T,
+            np.abs(x))
         return np.where(x < 0, left, right)
 
 
 def general_heterojunction(phi_a_V: float, species_a: Sequence[SpeciesSpec], eps_a: float,
                            phi_b_V: float, species_b: Sequence[SpeciesSpec], eps_b: float,
-                           temperature_K: float) -> GeneralHeterojunction:
-    """Interface potential and charge of two phases in contact (GeneralHeterojunction); the
-    residual increases with phi_i and is bracketed by the two bulk potentials."""
+                           temperature_K: float, dipole_V: float = 0.0) -> GeneralHeterojunction:
+    """Interface potential and charge of two phases in contact (GeneralHeterojunction), with a
+    dipole step ``dipole_V`` from A's side to B's; the residual increases with phi_i and is
+    bracketed by phi_A and phi_B - d."""
     T = temperature_K
     phi_i = _junction_potential(
         lambda d: surface_charge_C_m2(d, species_a, eps_a, T),
         lambda d: surface_charge_C_m2(d, species_b, eps_b, T),
         lambda d: differential_capacitance_F_m2(d, species_a, eps_a, T),
-        lambda d: differential_capacitance_F_m2(d, species_b, eps_b, T), phi_a_V, phi_b_V)
-    q_b = -surface_charge_C_m2(phi_i - phi_b_V, species_b, eps_b, T)
+        lambda d: differential_capacitance_F_m2(d, species_b, eps_b, T), phi_a_V,
+        phi_b_V - dipole_V)
+    q_b = -surface_charge_C_m2(phi_i + dipole_V - phi_b_V, species_b, eps_b, T)
     return GeneralHeterojunction(phi_i, q_b, phi_a_V, tuple(species_a), eps_a, phi_b_V,
-                                 tuple(species_b), eps_b, T)
+                                 tuple(species_b), eps_b, T, dipole_V)

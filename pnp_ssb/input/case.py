@@ -42,8 +42,13 @@ class RegionSpec(StrictModel):
     li_fraction: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
         None, description="insertion electrodes only: Li site fraction theta (1); in an "
                           "ocv_sweep it fixes the Li inventory")
-    electronic: Literal["none", "extrinsic", "minimum_interface", "graded"] = Field(
-        "none", description="solid electrolytes: electrons and holes from the band structure "
+    electronic: Literal["none", "extrinsic", "minimum_interface", "graded",
+                        "mixed_conductor"] = Field(
+        "none", description="insertion electrodes: 'mixed_conductor' (equilibrium) resolves "
+                            "the electrode's own Li+ and electrons, so it has space charge at "
+                            "its contacts (relative_permittivity; electron_site_density_m3, "
+                            "default li_site_density_m3); 'none' keeps it an ideal conductor. "
+                            "Solid electrolytes: electrons and holes from the band structure "
                             "(electron_affinity_eV, band_gap_eV, effective_dos_*_m3). "
                             "'extrinsic': mu_Li fixed by li_potential_V, so the electrons follow "
                             "Li+ (mu~_e = mu_Li - mu~_Li+, no electronic current); "
@@ -282,7 +287,9 @@ class InterfaceSpec(StrictModel):
 
     dipole_V: FiniteFloat = Field(
         0.0, description="potential step phi(B side) - phi(A side) across a conductor | "
-                         "electrolyte contact (an interface dipole), V")
+                         "electrolyte contact, or (equilibrium, layered stacks) between two "
+                         "charged regions such as a mixed-conducting electrode and an "
+                         "electrolyte (an interface dipole), V")
     kinetics: KineticsSpec | None = Field(
         None, description="charge transfer at an electrode | electrolyte contact (needed under "
                           "current, i.e. in steady_state studies)")

@@ -74,6 +74,15 @@ def validate_semantics(case: Case) -> None:
             raise field_error(f"regions[{i}].electronic", "minimum_interface",
                               "a stack or a generated 2D geometry: the slope runs along the "
                               "layers' x extent, which a mesh file does not state")
+        if region.electronic == "mixed_conductor" and case.study.type != "equilibrium":
+            raise field_error(f"regions[{i}].electronic", "mixed_conductor",
+                              f"'none' in a {case.study.type} study: a mixed-conducting "
+                              "electrode is solved at equilibrium only (its Li balance in "
+                              "sweeps and its transport under current are not modelled yet)")
+        if region.electronic == "mixed_conductor" and i in sides.values():
+            raise field_error(f"regions[{i}].electronic", "mixed_conductor",
+                              "'none' at an outer end of the stack: put the electrode's current "
+                              "collector (a metal region) between it and the terminal")
         if region.anode_side is not None and region.electronic != "minimum_interface":
             raise field_error(f"regions[{i}].anode_side", region.anode_side,
                               "no value unless electronic = 'minimum_interface'")
@@ -247,7 +256,9 @@ def _check_region_material(i: int, region: RegionSpec, material: matdb.Material)
         raise field_error(f"{where}.li_fraction", region.li_fraction,
                           f"no li_fraction: {region.material} is {with_article(kind)}, not an "
                           "insertion_electrode")
-    if region.electronic != "none":
+    if region.electronic == "mixed_conductor":
+        _check_mixed_conductor(region, material, where)
+    elif region.electronic != "none":
         if kind != "solid_electrolyte":
             raise field_error(f"{where}.electronic", region.electronic,
                               f"'none': {region.material} is {with_article(kind)}, not a solid_electrolyte")
@@ -268,6 +279,26 @@ def _check_region_material(i: int, region: RegionSpec, material: matdb.Material)
     if kind == "metal" and "work_function_eV" not in material.parameters:
         raise CaseError(f"{where} (material {region.material!r}): parameters.work_function_eV "
                         "missing; a metal needs it")
+
+
+def _check_mixed_conductor(region, material: matdb.Material, where: str) -> None:
+    """An insertion electrode with Li+ and electrons on sites at an occupancy strictly inside
+    (0, 1), with a permittivity (physics.model.mixed_conductor_region)."""
+    if material.kind != "insertion_electrode":
+        raise field_error(f"{where}.electronic", "mixed_conductor",
+                          f"'none' or a band option: {region.material} is "
+                          f"{with_article(material.kind)}, not an insertion_electrode")
+    assert region.li_fraction is not None  # checked above for insertion electrodes
+    if not 0.0 < region.li_fraction < 1.0:
+        raise field_error(f"{where}.li_fraction", region.li_fraction,
+                          "0 < theta < 1 for a mixed_conductor (its Li+ and electrons are "
+                          "lattice gases: an empty or full lattice has no carriers)")
+    if region.li_potential_V is not None:
+        raise field_error(f"{where}.li_potential_V", region.li_potential_V,
+                          "no value for a mixed_conductor (its Li potential is U(theta))")
+    if "relative_permittivity" not in material.parameters:
+        raise CaseError(f"{where} (material {region.material!r}): parameters."
+                        "relative_permittivity missing; electronic = 'mixed_conductor' needs it")
 
 
 def _check_minimum_interface(region, where: str) -> None:
@@ -320,11 +351,21 @@ def _check_interfaces(case: Case, kinds: Sequence[str]) -> None:
         if key not in pairs:
             raise field_error(f"interfaces.{key}", "{...}", "an interface of adjacent regions, "
                               "named left|right: " + ", ".join(pairs))
-        conductors = [k in ("metal", "insertion_electrode") for k in pairs[key]]
-        if spec.dipole_V != 0.0 and sum(conductors) != 1:
+        a, b = key.split("|")
+        conductors = [k in ("metal", "insertion_electrode")
+                      and case.region(n).electronic != "mixed_conductor"
+                      for k, n in zip(pairs[key], (a, b), strict=True)]
+        if spec.dipole_V == 0.0 or sum(conductors) == 1:
+            continue
+        if sum(conductors) == 2 or "dielectric" in pairs[key]:
             raise field_error(f"interfaces.{key}.dipole_V", spec.dipole_V,
                               "0 here: a dipole step is supported between a conductor and a "
-                              "non-conductor")
+                              "non-conductor, or between two charged regions")
+        if case.study.type != "equilibrium" or case.geometry.type not in ("stack", "layered_2d"):
+            raise field_error(f"interfaces.{key}.dipole_V", spec.dipole_V,
+                              "0 here, or an equilibrium study of a layered stack: a dipole "
+                              "between two charged regions (electrolytes, mixed conductors) is "
+                              "supported there only")
 
 
 def _check_kinetics(case: Case, kinds: Sequence[str]) -> None:

@@ -28,6 +28,8 @@ def closed_species(model: StackModel) -> list[str]:
     mobile: dict[str, None] = {}
     for k, region in enumerate(model.regions):
         touches = {model.regions[j].name for j in (k - 1, k + 1) if 0 <= j < len(model.regions)}
+        if region.is_mixed_conductor:  # an electrode's own Li+ and electrons: its bulk is
+            continue  # their reservoir (equilibrium studies only)
         for sp in region.species:
             if sp.carrier:  # extrinsic: tied to Li+; graded: the contacts' Fermi levels
                 continue

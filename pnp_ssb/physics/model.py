@@ -16,7 +16,7 @@ The immobile background charge rho_fix = -e sum_k z_k c_bulk_k makes each bulk n
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -45,6 +45,7 @@ from pnp_ssb.physics.contacts import (
 from pnp_ssb.physics.electrodes import CellState, cell_state, reference_work_function_eV
 
 LENGTH_SCALE_M = 1e-9
+MIXED_CONDUCTOR = "mixed_conductor"
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,11 @@ class LiSlope:
 class RegionModel:
     """A region (scaled): permittivity, bulk potential and species.
 
-    ``kind`` is the material kind. Poisson is solved in solid electrolytes and dielectrics
-    (charge-free, no species); in a conductor (metal, insertion electrode) the potential is
-    fixed, psi = e phi/kT with phi = V - (Phi - Phi_Li)/e (pnp_ssb.physics.electrodes), and stored in
-    ``bulk_potential``.
+    ``kind`` is the material kind, or "mixed_conductor" for an insertion electrode resolved as
+    a mixed ion–electron conductor (:func:`mixed_conductor_region`). Poisson is solved in solid
+    electrolytes, mixed conductors and dielectrics (charge-free, no species); in a conductor
+    (metal, ideal insertion electrode) the potential is fixed, psi = e phi/kT with
+    phi = V - (Phi - Phi_Li)/e (pnp_ssb.physics.electrodes), and stored in ``bulk_potential``.
     """
 
     name: str
@@ -151,6 +153,7 @@ class RegionModel:
     thickness_m: float = math.nan  # the layer's thickness (1D stacks; layer bounds in 2D)
     material: Material | None = None  # the resolved material (overrides applied)
     li_slope: "LiSlope | None" = None  # minimum_interface: U from the anode to the cathode side
+    potential_offset: float = 0.0  # psi - (the mesh field psi) here: dipoles at charged contacts
 
     @property
     def is_conductor(self) -> bool:
@@ -159,8 +162,13 @@ class RegionModel:
 
     @property
     def is_electrolyte(self) -> bool:
-        """Solid electrolytes: mobile charged species."""
-        return self.kind == "solid_electrolyte"
+        """Regions with mobile charged species: solid electrolytes and mixed conductors."""
+        return self.kind in ("solid_electrolyte", MIXED_CONDUCTOR)
+
+    @property
+    def is_mixed_conductor(self) -> bool:
+        """An insertion electrode with its own Li+ and electrons (space charge inside it)."""
+        return self.kind == MIXED_CONDUCTOR
 
     @property
     def background_charge(self) -> float:
@@ -231,7 +239,9 @@ class StackModel:
     conditions its study solves with (a stack without conductors; a cell is a CellModel).
 
     Attributes:
-        dipoles: scaled potential step psi(B) - psi(A) at each "A|B" conductor contact.
+        dipoles: scaled potential step psi(B) - psi(A) at each "A|B" contact with a dipole. At
+            a contact of two charged regions (electrolytes, mixed conductors) the mesh field is
+            continuous and B's ``potential_offset`` carries the step (:func:`with_offsets`).
         regime: what the study solves for (physics.contacts.regime_of).
         terminals: the electrolytes' outer boundaries, by side.
         contacts: Butler–Volmer contacts (steady and transient regimes, in a cell).
@@ -325,6 +335,43 @@ def electronic_carriers(material, li_potential_V: float, vt: float,
             SpeciesModel(HOLE, 1, 0, "boltzmann", 0, n_v / c_s, p_b / c_s, d_p, HOLE))
 
 
+ELECTRON_SITES = "electron_site_density_m3"
+ELECTRODE_LI = "Li_electrode"  # the name of a mixed conductor's Li+ (its own, not an electrolyte's)
+
+
+def mixed_conductor_region(region, mat, cell: CellState, vt: float, c_s: float) -> RegionModel:
+    """An insertion electrode as a mixed ion–electron conductor (formulation.md, section 3b).
+
+    Li+ sits on the Li sites (N_Li = li_site_density_m3) and the electrons it brings on the
+    redox sites (N_e = electron_site_density_m3, default N_Li: Co4+ + e- -> Co3+ in LixCoO2),
+    both as lattice gases at the bulk occupancy theta:
+
+        c_Li = N_Li f(a_Li),  n = N_e f(a_e),  f(a) = 1/(1 + e^-a),  rho = e (c_Li - n) + rho_fix,
+
+    with rho_fix = -e theta (N_Li - N_e) (zero for N_e = N_Li). The bulk sits at the electrode's
+    vacuum potential phi_b = U(theta) - (Phi(theta) - Phi_Li)/e, which is where an electrolyte in
+    Li+ equilibrium with it and a collector at its Fermi level E_F = -e U put it. Li+ shares the
+    electrolytes' mu~_Li+ and the electrons the collector's Fermi level: at equilibrium both are
+    uniform, so mu_Li = mu~_Li+ + mu~_e is too (the 'extrinsic' tie, at U(theta)). The
+    electrons' differential DOS N_e theta(1 - theta)/kT grows without bound with N_e: the ideal
+    conductor is the limit N_e -> infinity (tests/verification/test_mixed_conductor.py).
+    """
+    theta = cell.li_fraction[region.name]
+    n_li = mat.parameter("li_site_density_m3")
+    n_e = mat.parameter(ELECTRON_SITES) if ELECTRON_SITES in mat.parameters else n_li
+    d_li = (mat.parameter("chemical_diffusivity_m2_s")
+            if "chemical_diffusivity_m2_s" in mat.parameters else 0.0)
+    species = (SpeciesModel(ELECTRODE_LI, 1, 1, "lattice_gas", 0, n_li / c_s, theta * n_li / c_s,
+                            d_li),
+               SpeciesModel(ELECTRON, -1, 0, "lattice_gas", 0, n_e / c_s, theta * n_e / c_s, 0.0,
+                            ELECTRON))
+    return RegionModel(name=region.name, relative_permittivity=mat.parameter(
+        "relative_permittivity"), bulk_potential=cell.vacuum_potential_V(region.name) / vt,
+        species=species, kind=MIXED_CONDUCTOR, electronic="extrinsic",
+        li_potential_V=cell.fermi_voltage_V[region.name], thickness_m=region.thickness_m,
+        material=mat)
+
+
 RICH_LIMIT, POOR_LIMIT = "stability_limit_li_rich_V", "stability_limit_li_poor_V"
 
 
@@ -340,6 +387,20 @@ def li_slope(case: Case, region_name: str, vt: float) -> LiSlope | None:
     right = left + region.thickness_m / LENGTH_SCALE_M
     anode, cathode = (left, right) if region.anode_side == "left" else (right, left)
     return LiSlope(anode, cathode, params[RICH_LIMIT].value, params[POOR_LIMIT].value, vt)
+
+
+def with_offsets(regions: list[RegionModel], dipoles: dict[str, float]) -> list[RegionModel]:
+    """Each charged region's potential offset: the sum of the dipole steps at the contacts of
+    charged regions between it and the last conductor (or the stack's start) to its left. Its
+    potential is the mesh field plus the offset, so the field stays continuous (1D stacks)."""
+    out, offset = [], 0.0
+    for k, region in enumerate(regions):
+        if region.is_conductor:
+            offset = 0.0
+        elif k > 0 and not regions[k - 1].is_conductor:
+            offset += dipoles.get(f"{regions[k - 1].name}|{region.name}", 0.0)
+        out.append(replace(region, potential_offset=offset) if offset else region)
+    return out
 
 
 def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
@@ -358,6 +419,9 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
     regions = []
     for region in case.regions:
         mat = mats[region.name]
+        if region.electronic == MIXED_CONDUCTOR:
+            regions.append(mixed_conductor_region(region, mat, cell, vt, c_s))
+            continue
         if mat.kind in ("metal", "insertion_electrode"):
             regions.append(RegionModel(region.name, math.nan,
                                        cell.vacuum_potential_V(region.name) / vt, (), mat.kind,
@@ -382,6 +446,7 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
                                    electronic=region.electronic, li_potential_V=u_bulk,
                                    thickness_m=region.thickness_m, material=mat, li_slope=slope))
     dipoles = {key: spec.dipole_V / vt for key, spec in case.interfaces.items() if spec.dipole_V}
+    regions = with_offsets(regions, dipoles)
     regime = regime_of(case.study.type)
     conductors = cell if cell.groups else None
     li_linked = {r.name: tuple((sp.name, sp.li_stoichiometry) for sp in r.species

@@ -79,7 +79,7 @@ def add_terminals(b: FormBuilder) -> None:
             continue  # a conductor's terminal: its potential is already fixed
         terminal = b.model.terminals[side]
         potential = b.constant(lambda lam, r=region, o=terminal.offset_V / vt:
-                               ref + lam * (r.bulk_potential - ref) + lam * o)
+                               ref + lam * (r.bulk_potential - r.potential_offset - ref) + lam * o)
         b.electrode_potential[side] = potential
         b.boundary_dofs[side] = dolfinx.fem.locate_dofs_topological(b.V, b.fdim,
                                                                     b.domain.facets(side))
@@ -98,11 +98,14 @@ def add_conductors(b: FormBuilder) -> None:
         key = f"{a.name}|{c.name}"
         if a.is_conductor == c.is_conductor:
             continue
-        conductor, sign = (a, 1.0) if a.is_conductor else (c, -1.0)
+        (conductor, other), sign = ((a, c), 1.0) if a.is_conductor else ((c, a), -1.0)
         dofs = dolfinx.fem.locate_dofs_topological(b.V, tdim - 1, b.domain.facets(key))
         step = sign * model.dipoles.get(key, 0.0)
-        const = b.constant(lambda lam, v=conductor.bulk_potential + step: ref + lam * (v - ref))
-        b.conductor_potential.setdefault(conductor.name, []).append((const, step))
+        # on the mesh field's scale of the charged side (its potential offset)
+        const = b.constant(lambda lam, v=conductor.bulk_potential + step - other.potential_offset:
+                           ref + lam * (v - ref))
+        b.conductor_potential.setdefault(conductor.name, []).append(
+            (const, step - other.potential_offset))
         b.bcs.append(dolfinx.fem.dirichletbc(const, dofs, b.V))
         b.interface_dofs[key] = dofs
         taken = np.union1d(taken, dofs)

@@ -35,7 +35,8 @@ from pnp_ssb.physics.model import StackModel
 
 def start_builder(domain: Domain, model: StackModel) -> FormBuilder:
     """The potential's space and field at the flat state, the measures, and each
-    electrolyte's bulk potential psi0_r(lam) = ref + lam (psi0_r - ref)."""
+    electrolyte's bulk potential psi0_r(lam) = ref + lam (psi0_r - offset_r - ref), on the scale
+    of the mesh field (RegionModel.potential_offset)."""
     msh = domain.mesh
     msh.topology.create_connectivity(msh.topology.dim - 1, msh.topology.dim)
     metadata = {"quadrature_degree": QUADRATURE_DEGREE}
@@ -48,8 +49,8 @@ def start_builder(domain: Domain, model: StackModel) -> FormBuilder:
                     ufl.Measure("ds", domain=msh, subdomain_data=domain.facet_tags,
                                 metadata=metadata))
     ref = model.reference_potential
-    b.bulk = {r.name: b.constant(lambda lam, r=r: ref + lam * (r.bulk_potential - ref))
-              for r in model.electrolytes}
+    b.bulk = {r.name: b.constant(lambda lam, r=r: ref + lam * (
+        r.bulk_potential - r.potential_offset - ref)) for r in model.electrolytes}
     return b
 
 
