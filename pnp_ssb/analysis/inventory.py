@@ -2,7 +2,8 @@
 
     n_Li = sum_k N_k L_k theta_k / N_A  +  sum_electrolytes int sum_s nu_s c_s dx / (A N_A)
 
-(mol/m^2): N_k the Li site density of electrode k (theta_k uniform, or resolved and integrated),
+(mol/m^2): N_k the Li site density of electrode k (theta_k uniform, or resolved and integrated;
+a mixed-conducting electrode's Li+ is integrated with the electrolytes'),
 nu_s the Li per formula unit of species s (1 for Li+, -1 for a Li vacancy). The integrals use
 the lumped rule, the discrete conserved quantity of the mass terms, so a transient conserves
 this number to its solver tolerance. Li metal electrodes are reservoirs and are not counted.
@@ -43,11 +44,32 @@ def resolved_li_mol_m2(p: Problem, electrodes: bool = True) -> float:
     return total * p.model.scales.length_m / p.domain.cross_section / AVOGADRO_MOL
 
 
+def species_excess_per_m2(p: Problem, region_name: str) -> dict[str, float]:
+    """int (c_s - c_s,bulk) dx of every species of a charged region (m^-2): what its
+    space-charge layers hold above the neutral bulk, with the Poisson equation's quadrature,
+    so that these charges and the contact charges satisfy the discrete Gauss law (collective)."""
+    region, dx = p.model.region(region_name), p.dx
+    out = {}
+    for sp in region.species:
+        def form(sp=sp):
+            w = region.carrier_potentials(dict(p.species_fields)).get(sp.name, 0.0)
+            c = concentration_ufl(sp, p.psi, w, p.bulk_potential[region.name],
+                                  p.shift(region.name, sp.name))
+            return ((c - sp.bulk_concentration) * p.model.scales.concentration_m3
+                    * dx(p.domain.region_tags[region.name]))
+        compiled = p.compiled(f"excess:{region.name}:{sp.name}", form)
+        total = p.domain.mesh.comm.allreduce(dolfinx.fem.assemble_scalar(compiled), op=MPI.SUM)
+        out[sp.name] = total * p.model.scales.length_m / p.domain.cross_section
+    return out
+
+
 def cell_li_balance(case: Case, problem: Problem, given: dict[str, float],
                     li_fraction: dict[str, float],
                     theta_updates: list[float] | None = None) -> LiBalance:
     """The Li balance of a solved cell state whose insertion electrodes hold ``li_fraction``
     (uniform theta), against the case's ``given`` fractions (collective)."""
+    mixed = {r.name for r in problem.model.regions if r.is_mixed_conductor}
+    uniform = {k: v for k, v in li_fraction.items() if k not in mixed}  # mixed: resolved
     return LiBalance(dict(given), dict(li_fraction), list(theta_updates or []),
-                     electrode_li_mol_m2(case, li_fraction),
+                     electrode_li_mol_m2(case, uniform),
                      resolved_li_mol_m2(problem, electrodes=False))

@@ -86,8 +86,11 @@ def cell_summary(solution: Solution) -> dict[str, Any]:
             "drop_to_bulk_V": cell.vacuum_potential_V(conductor) - facing.bulk_potential * vt,
             "dipole_V": model.dipoles.get(key, 0.0) * vt,
             "electrode_charge_C_m2": sigma,
-            "li_transferred_mol_m2": -sigma / ELEMENTARY_CHARGE_C / AVOGADRO_MOL,
         }
+        # a collector passes electrons to a mixed conductor, an electrode Li+ to an electrolyte
+        moved = "electrons_to_conductor_mol_m2" if facing.is_mixed_conductor else (
+            "li_transferred_mol_m2")
+        contacts[key][moved] = -sigma / ELEMENTARY_CHARGE_C / AVOGADRO_MOL
     for kin, spec in zip(solution.kinetics, solution.contacts,
                          strict=True):
         contacts.setdefault(kin.key, {"conductor": spec.conductor,

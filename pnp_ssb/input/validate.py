@@ -86,6 +86,7 @@ def validate_semantics(case: Case) -> None:
         if region.anode_side is not None and region.electronic != "minimum_interface":
             raise field_error(f"regions[{i}].anode_side", region.anode_side,
                               "no value unless electronic = 'minimum_interface'")
+    _check_mixed_groups(case, kinds)
     if case.study.type in ("steady_state", "transient", "impedance"):
         if "dielectric" in kinds and case.study.type in ("transient", "impedance"):
             raise field_error("study.type", case.study.type, "'equilibrium' or 'steady_state' for "
@@ -299,6 +300,22 @@ def _check_mixed_conductor(region, material: matdb.Material, where: str) -> None
     if "relative_permittivity" not in material.parameters:
         raise CaseError(f"{where} (material {region.material!r}): parameters."
                         "relative_permittivity missing; electronic = 'mixed_conductor' needs it")
+
+
+def _check_mixed_groups(case: Case, kinds: Sequence[str]) -> None:
+    """At most one mixed conductor among contiguous conductors: its Li balance counts the
+    electrons of its group (studies.steady.mixed_conductor_fraction)."""
+    run: list[str] = []
+    for region, kind in [*zip(case.regions, kinds, strict=True), (None, "")]:
+        if region is not None and kind in ("metal", "insertion_electrode"):
+            run.append(region.name) if region.electronic != "mixed_conductor" else run.append(
+                "*" + region.name)
+            continue
+        mixed = [n[1:] for n in run if n.startswith("*")]
+        if len(mixed) > 1:
+            raise field_error("regions", mixed, "at most one mixed_conductor among touching "
+                              "conductors: their Li balance counts the electrons of the group")
+        run = []
 
 
 def _check_minimum_interface(region, where: str) -> None:

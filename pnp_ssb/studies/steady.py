@@ -8,7 +8,7 @@ import logging
 import time
 from pathlib import Path
 
-from pnp_ssb.analysis.inventory import cell_li_balance
+from pnp_ssb.analysis.inventory import cell_li_balance, species_excess_per_m2
 from pnp_ssb.analysis.solution import (
     CurrentControl,
     Solution,
@@ -134,8 +134,9 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
     """Re-solve until each insertion electrode holds its given Li minus what it gave the
     electrolyte: theta_k = theta_k,0 + sigma_k / (e N_k L_k), sigma_k the electrode's contact
     charge (C/m^2), N_k L_k its Li sites per area. Each electrode keeps the electrons of the Li+
-    it gave, so sigma_k/e is exactly the Li it lost (fixed-point iteration, converges in a few
-    steps because the shift is ~1e-5; each re-solve starts from the last state)."""
+    it gave, so sigma_k/e is exactly the Li it lost; a mixed conductor's group keeps its
+    electrons likewise (:func:`mixed_conductor_fraction`). Fixed-point iteration: it converges in
+    a few steps because the shift is small; each re-solve starts from the last state."""
     cell = solution.model.require_cell()
     given = {k: v for k, v in cell.li_fraction.items() if v > 0.0}
     if not given:
@@ -145,6 +146,7 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
     for _ in range(LI_BALANCE_MAX_ITERATIONS):
         sigma = contact_charge_by_conductor(solution)
         theta = {k: v + sigma.get(k, 0.0) / ELEMENTARY_CHARGE_C / sites[k] for k, v in given.items()}
+        theta.update(mixed_conductor_fraction(solution, given, sigma, sites))
         change = max(abs(theta[k] - solution.model.require_cell().li_fraction[k]) for k in given)
         history.append(change)
         if change < LI_BALANCE_TOLERANCE:
@@ -155,6 +157,27 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
                                           solution.model.require_cell().li_fraction, history)
     log.info("Li balance: %d re-solves, last theta update %.1e", len(history) - 1, history[-1])
     return solution
+
+
+def mixed_conductor_fraction(solution: Solution, given: dict[str, float],
+                             sigma: dict[str, float], sites: dict[str, float]) -> dict[str, float]:
+    """theta of each mixed-conducting electrode m: its conductor group keeps its electrons
+    while Li+ leaves (as an ideal electrode does), so the group's charge, its ideal members'
+    contact charges plus m's own, sum_k sigma_k + e (D_Li - D_e), is -e times the Li+ it lost,
+    N_Li L (theta_m,0 - theta_m) - D_Li:  theta_m = theta_m,0 + (sum_k sigma_k/e - D_e)/(N_Li L),
+    with D_Li, D_e what m's layers hold above its bulk (m^-2)."""
+    model = solution.model
+    cell = model.require_cell()
+    out = {}
+    for region in model.regions:
+        if not (region.is_mixed_conductor and region.name in given):
+            continue
+        group = next(g for g in cell.groups if region.name in g.regions)
+        collectors = sum(sigma.get(k, 0.0) for k in group.regions) / ELEMENTARY_CHARGE_C
+        electron = next(sp for sp in region.species if sp.carrier)
+        d_e = species_excess_per_m2(solution.problem, region.name)[electron.name]
+        out[region.name] = given[region.name] + (collectors - d_e) / sites[region.name]
+    return out
 
 
 def contact_charge_by_conductor(solution: Solution) -> dict[str, float]:

@@ -70,25 +70,27 @@ def collector_V() -> float:
     return U_E - (PHI_COLLECTOR_EV - reference_work_function_eV())
 
 
-def electrode_species(site_factor: float = 1.0) -> list[analytic.SpeciesSpec]:
+def electrode_species(site_factor: float = 1.0, theta: float = THETA
+                      ) -> list[analytic.SpeciesSpec]:
     """Li+ and electrons, lattice gases at theta on their sites."""
     n_e = site_factor * N_LI
-    return [analytic.SpeciesSpec(1, THETA * N_LI, N_LI, "lattice_gas"),
-            analytic.SpeciesSpec(-1, THETA * n_e, n_e, "lattice_gas")]
+    return [analytic.SpeciesSpec(1, theta * N_LI, N_LI, "lattice_gas"),
+            analytic.SpeciesSpec(-1, theta * n_e, n_e, "lattice_gas")]
 
 
 ELECTROLYTE_SPECIES = [analytic.SpeciesSpec(1, C_SE), analytic.SpeciesSpec(-1, C_SE)]
 
 
-def junction() -> analytic.GeneralHeterojunction:
+def junction(theta: float = THETA, dipole_V: float = 0.0) -> analytic.GeneralHeterojunction:
     """The electrode | electrolyte contact, both sides semi-infinite (electrode at x < 0)."""
-    return analytic.general_heterojunction(electrode_bulk_V(), electrode_species(), EPS_E,
-                                           PHI0_SE, ELECTROLYTE_SPECIES, EPS_SE, T)
+    return analytic.general_heterojunction(electrode_bulk_V(), electrode_species(1.0, theta),
+                                           EPS_E, PHI0_SE, ELECTROLYTE_SPECIES, EPS_SE, T,
+                                           dipole_V)
 
 
-def collector_layer_V(distance_m):
+def collector_layer_V(distance_m, theta: float = THETA):
     """The electrode's layer at the collector: the first integral from the collector's
     potential (vacuum level continuous at the metal contact)."""
     phi_b = electrode_bulk_V()
-    return phi_b + analytic.profile_by_quadrature(collector_V() - phi_b, electrode_species(),
-                                                  EPS_E, T, distance_m)
+    return phi_b + analytic.profile_by_quadrature(
+        collector_V() - phi_b, electrode_species(1.0, theta), EPS_E, T, distance_m)
