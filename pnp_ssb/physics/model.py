@@ -340,7 +340,7 @@ ELECTRODE_LI = "Li_electrode"  # the name of a mixed conductor's Li+ (its own, n
 
 
 def mixed_conductor_region(region, mat, cell: CellState, vt: float, c_s: float) -> RegionModel:
-    """An insertion electrode as a mixed ion–electron conductor (formulation.md, section 3b).
+    """An insertion electrode as a mixed ion–electron conductor (docs/theory.md, section 4b).
 
     Li+ sits on the Li sites (N_Li = li_site_density_m3) and the electrons it brings on the
     redox sites (N_e = electron_site_density_m3, default N_Li: Co4+ + e- -> Co3+ in LixCoO2),

@@ -1,5 +1,6 @@
-"""MPI: the defect chemistry, the minimum-interface carriers, the Brouwer table, the forward-
-tangent sensitivities and the CPD fit give the serial answer on 2 ranks."""
+"""MPI: the defect chemistry, the minimum-interface carriers, the mixed-conducting electrode,
+the Brouwer table, the forward-tangent sensitivities and the CPD fit give the serial answer on
+2 ranks."""
 
 import numpy as np
 import pytest
@@ -17,6 +18,21 @@ def test_minimum_interface_and_defect_chemistry(solve):
 
     compare(solve, sloped_case(anode_side="right"))
     compare(solve, defect_case())
+
+
+def test_mixed_conductor_with_a_dipole_and_its_li_balance(solve):
+    """Space charge inside the electrode, a dipole between charged regions (a potential
+    offset), and the Li balance's integrals of the layers, on 2 ranks."""
+    from tests.verification import mixed_cells
+
+    data = mixed_cells.mixed_cell()
+    data["interfaces"] = {"electrode|se": {"dipole_V": -0.4}}
+    data["materials"]["electrode"]["tables"]["open_circuit_potential_V"] = {
+        **mixed_cells.table(0.0, "V"), "value": [4.3, 3.3]}
+    compare(solve, data)
+    parallel, serial = (solve(data, comm=c).model.require_cell().li_fraction["electrode"]
+                        for c in (MPI.COMM_WORLD, MPI.COMM_SELF))
+    assert parallel == pytest.approx(serial, abs=1e-12)
 
 
 def test_brouwer_diagram_on_every_rank(tmp_path):
