@@ -145,6 +145,28 @@ def test_li_balance_gives_the_electrolyte_the_li_the_electrode_lost(solve):
     assert sol.li_balance is not None and sol.li_balance.theta_updates[-1] < 1e-13
 
 
+def test_li_balance_beyond_a_full_lattice_is_a_clear_failure():
+    """As-deposited LiCoO2 (theta = 0.9999) takes the Li+ a 1.08 V dipole pulls into its layer
+    (theta 0.99996, the secant-accelerated balance), but not what 1.5 V would: the balance
+    would need theta > 1, so the run fails with the last good state."""
+    from pathlib import Path
+
+    from pnp_ssb.solvers.newton import SolverError
+    from pnp_ssb.studies.steady import solve_case
+
+    path = Path(__file__).resolve().parents[2] / "cases" / "lco_lipon_mixed.toml"
+
+    def case(dipole_V: float):
+        return load_case(path, (f'interfaces."lco|lipon".dipole_V={dipole_V}',
+                                "mesh.error_control=off"))
+
+    taken = solve_case(case(1.08))
+    assert 0.9999 < taken.model.require_cell().li_fraction["lco"] < 1.0
+    with pytest.raises(SolverError, match="Li balance did not converge") as failure:
+        solve_case(case(1.5))
+    assert failure.value.solution.converged
+
+
 @pytest.mark.parametrize(("change", "field"), [
     (lambda d: d["regions"].__setitem__(0, {**d["regions"][1], "name": "x"}), "regions[0]"),
     (lambda d: d["regions"][1].update(li_fraction=0.0), "regions[1].li_fraction"),
