@@ -10,7 +10,7 @@ from pnp_ssb.studies.transient import current_control_tolerance_A_m2
 # bookkeeping that legitimately differs between solvers (paths, counts, timings)
 SKIP = {"wall_time_s", "newton_iterations", "continuation_steps", "continuation_attempts",
         "residual_history", "linear_iterations", "krylov_iterations", "linear_solver",
-        "seconds_per_frequency",
+        "seconds_per_frequency", "theta_updates",
         "largest_at_m"}  # where the error estimate peaks: a tie between two equal layers
 SKIP_COLUMNS = {"newton_iterations", "wall_time_s"}
 
