@@ -54,6 +54,8 @@ class RunProfile:
     fermi_voltage_V: dict[str, float] = field(default_factory=dict)
     ocv_V: float | None = None
     phi_map_V: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None  # 2D runs
+    # lithiating collectors: (x_m, Phi(x) - Phi_0 in eV) from the run's collector_li.csv
+    collector_shift_eV: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def regions(self) -> list[str]:
@@ -81,9 +83,24 @@ def region_dipole_V(run: RunProfile, region: str, overrides: dict[str, float] | 
 
 
 def surface_dipoles_V(run: RunProfile, overrides: dict[str, float] | None = None) -> np.ndarray:
-    """dchi at every point: each region's :func:`region_dipole_V`."""
+    """dchi at every point of the profile: :func:`point_dipoles_V`."""
+    return point_dipoles_V(run, run.x_m, run.region, overrides)
+
+
+def point_dipoles_V(run: RunProfile, x_m: np.ndarray, region: np.ndarray,
+                    overrides: dict[str, float] | None = None) -> np.ndarray:
+    """dchi at points (x, region): each region's :func:`region_dipole_V`, plus, in a
+    lithiating collector, its work-function change Phi(a(x)) - Phi_0 (eV as V) from the Li it
+    holds (unless the user gives the region's dipole)."""
     per_region = {r: region_dipole_V(run, r, overrides) for r in run.regions}
-    return np.array([per_region[r] for r in run.region])
+    chi = np.array([per_region[r] for r in region], dtype=float)
+    for r, (xs, shift) in run.collector_shift_eV.items():
+        if overrides and r in overrides:
+            continue
+        mask = region == r
+        order = np.argsort(xs)
+        chi[mask] += np.interp(x_m[mask], xs[order], shift[order])
+    return chi
 
 
 def cpd_V(run: RunProfile, tip_work_function_eV: float,
@@ -91,6 +108,14 @@ def cpd_V(run: RunProfile, tip_work_function_eV: float,
     """CPD(x) = Phi_tip/e - Phi_Li/e + phi(x) - V_ground - dchi(x) (V)."""
     return (tip_work_function_eV - run.reference_work_function_eV + run.phi_V
             - run.ground_voltage_V - surface_dipoles_V(run, dipoles))
+
+
+def collector_ranges(run: RunProfile, overrides: dict[str, float] | None = None
+                     ) -> dict[str, tuple[float, float]]:
+    """(min, max) of Phi(a) - Phi_0 (eV) in each lithiating collector the CPD follows."""
+    return {r: (float(np.min(shift)), float(np.max(shift)))
+            for r, (_, shift) in run.collector_shift_eV.items()
+            if not (overrides and r in overrides)}
 
 
 def region_mean(run: RunProfile, values: np.ndarray, region: str) -> float:
@@ -219,7 +244,7 @@ def compute_cpd(run: RunProfile, *, tip_work_function_eV: float = 5.0,
                    {r: float(chi[r]) for r in run.regions}, set(dipoles or {}),
                    {r: float(np.mean(run.theta[r][run.region == r])) for r in run.regions
                     if SURFACE_DIPOLE in run.case.region_materials[r].tables
-                    and r in run.theta})}
+                    and r in run.theta}, collector_ranges(run, dipoles))}
     if dcpd is not None:
         assert reference is not None  # dcpd is set only with a reference
         summary["reference"] = str(reference.path)
@@ -273,8 +298,7 @@ def cpd_maps(run: RunProfile, tip_work_function_eV: float, base: str,
 
     def raw(r: RunProfile):
         x, y, phi, region = _map_grid(r)
-        per_region = {n: region_dipole_V(r, n, dipoles) for n in r.regions}
-        chi = np.array([per_region[n] for n in region])
+        chi = point_dipoles_V(r, x, region, dipoles)
         cpd = (tip_work_function_eV - r.reference_work_function_eV + phi - r.ground_voltage_V
                - chi[None, :])
         cpd = _blur_map(x, y, cpd, psf_width_m)

@@ -70,14 +70,22 @@ def interface_steps(x_m: np.ndarray, values: np.ndarray, region: np.ndarray,
 
 
 def surface_assumptions(chi_V: dict[str, float], given: set[str],
-                        tabulated_theta: dict[str, float]) -> dict[str, str]:
+                        tabulated_theta: dict[str, float],
+                        collectors: dict[str, tuple[float, float]] | None = None
+                        ) -> dict[str, str]:
     """Per region, what the CPD assumes of its surface (the seed's Eq. 6): that it follows the
     bulk (no dipole), or the dipole chi it adds and where that comes from: the user
     (``given``), the material's surface_dipole_V table at the region's theta
-    (``tabulated_theta``), or its surface_dipole_V parameter (the same at every Li content)."""
+    (``tabulated_theta``), or its surface_dipole_V parameter (the same at every Li content);
+    in a lithiating collector (``collectors``: the range of Phi(a) - Phi_0 in eV) the work
+    function follows the Li dissolved under it, point by point."""
     out = {}
     for r, chi in chi_V.items():
-        if r in given:
+        if collectors and r in collectors:
+            low, high = collectors[r]
+            out[r] = (f"work function from the Li it holds, Phi(a) - Phi_0 from {low:.4g} to "
+                      f"{high:.4g} eV (collector_li.csv; linear in the Li activity a)")
+        elif r in given:
             out[r] = f"surface dipole {chi:.6g} V (given by the user)"
         elif r in tabulated_theta:
             out[r] = (f"surface dipole {chi:.6g} V at theta = {tabulated_theta[r]:.4g} "

@@ -95,6 +95,15 @@ class DCBias:
     relaxation_steps: int
 
 
+@dataclass(frozen=True)
+class CollectorRecord:
+    """Li dissolved in lithiating collectors at a state (studies.collector_uptake): one row per
+    node (x_m, region, depth_m, li_m3, activity, work_function_eV) and the summary entries."""
+
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+
+
 @dataclass
 class Solution:
     """A solved case with everything post-processing computed (identical on every rank).
@@ -131,6 +140,7 @@ class Solution:
     transient: TransientRecord | None = None
     impedance: ImpedanceRecord | None = None
     time_s: float | None = None  # a transient's state: its time
+    collector_li: CollectorRecord | None = None  # lithiating collectors (transients)
 
     @property
     def contacts(self) -> list[ReactingContact]:

@@ -2,6 +2,7 @@
 measured profile, compute the CPD a Kelvin probe would record (:mod:`pnp_ssb.analysis.kpfm`),
 and write cpd.csv, cpd.json, cpd.png and, for 2D runs, the CPD maps."""
 
+import csv
 import json
 import logging
 from pathlib import Path
@@ -38,7 +39,8 @@ def read_run(path: str | Path) -> RunProfile:
     if not summary.get("converged", False):
         raise KPFMError(f"{path}: the run did not converge (summary.json converged = false)")
     case = load_case(path / "case.resolved.toml")
-    cols = read_profiles_csv(path / "profiles.csv")
+    shifts = _collector_shifts(path, case)
+    cols = _on_collector_points(read_profiles_csv(path / "profiles.csv"), shifts)
     cell = summary.get("cell", {})
     regions = summary.get("regions", {})
     fermi = {k: v["fermi_voltage_V"] for k, v in regions.items() if "fermi_voltage_V" in v}
@@ -55,7 +57,40 @@ def read_run(path: str | Path) -> RunProfile:
                       np.asarray(cols["region"]), theta,
                       fermi[ground] if ground else 0.0,
                       cell.get("reference_work_function_eV", reference_work_function_eV()),
-                      fermi, _cell_voltage(cell), phi_map)
+                      fermi, _cell_voltage(cell), phi_map, shifts)
+
+
+def _on_collector_points(cols: dict[str, np.ndarray],
+                         shifts: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The profile with each lithiating collector sampled on its Li grid (its potential is
+    uniform; its work function changes within the Li front, finer than the mesh's points)."""
+    for region, (xs, _) in shifts.items():
+        mask = cols["region"] == region
+        if not mask.any():
+            continue
+        first = int(np.argmax(mask))
+        fill = {k: np.full(xs.size, float(np.mean(v[mask])) if k == "phi_V" else np.nan)
+                for k, v in cols.items() if k not in ("x_m", "region")}
+        fill["x_m"], fill["region"] = np.sort(xs), np.full(xs.size, region, dtype=object)
+        cols = {k: np.concatenate([v[:first][~mask[:first]], fill[k], v[first:][~mask[first:]]])
+                for k, v in cols.items()}
+    return cols
+
+
+def _collector_shifts(path: Path, case) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Phi(x) - Phi_0 (eV) of each lithiating collector, from the run's collector_li.csv."""
+    table = path / "collector_li.csv"
+    if not table.is_file():
+        return {}
+    with open(table, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = {}
+    for region in dict.fromkeys(r["region"] for r in rows):
+        mine = [r for r in rows if r["region"] == region]
+        phi0 = case.region_materials[region].parameter("work_function_eV")
+        out[region] = (np.array([float(r["x_m"]) for r in mine]),
+                       np.array([float(r["work_function_eV"]) - phi0 for r in mine]))
+    return out
 
 
 def _cell_voltage(cell: dict) -> float | None:

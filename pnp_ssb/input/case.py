@@ -63,6 +63,12 @@ class RegionSpec(StrictModel):
     li_potential_V: FiniteFloat | None = Field(
         None, description="with electronic carriers: the electrolyte's Li potential vs Li/Li+ "
                           "in its bulk, mu_Li = -e U, which places its Fermi level")
+    collector_lithiation: bool = Field(
+        False, description="a metal collector beside an insertion electrode (transient "
+                           "studies): Li dissolves in it from the electrode and diffuses "
+                           "(li_solubility_m3, li_diffusivity_m2_s), and its work function "
+                           "follows the Li activity (lithiated_work_function_eV); a run of "
+                           "such collectors takes Li from the one electrode it touches")
     overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="material parameters replaced for this region, by dotted path "

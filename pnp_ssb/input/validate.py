@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pnp_ssb.input.case import BoundarySpec, Case, GeometrySpec, RegionSpec
+from pnp_ssb.input.collectors import check_collector_lithiation
 from pnp_ssb.input.fields import (
     ADVISORY_MAX_FREQUENCIES,
     ADVISORY_TEMPERATURE_K,
@@ -87,6 +88,7 @@ def validate_semantics(case: Case) -> None:
             raise field_error(f"regions[{i}].anode_side", region.anode_side,
                               "no value unless electronic = 'minimum_interface'")
     _check_mixed_groups(case, kinds)
+    check_collector_lithiation(case)
     if case.study.type in ("steady_state", "transient", "impedance"):
         if "dielectric" in kinds and case.study.type in ("transient", "impedance"):
             raise field_error("study.type", case.study.type, "'equilibrium' or 'steady_state' for "

@@ -15,6 +15,7 @@ from pnp_ssb.input.case import Case, case_to_dict
 from pnp_ssb.input.tomlio import dumps_toml
 from pnp_ssb.io.output import (
     read_map_csv,
+    write_csv_rows,
     write_json,
     write_map_csv,
     write_profiles_csv,
@@ -110,6 +111,9 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                           dumps_toml(resolved_case_dict(solution.case)))
         write_text_atomic(outdir / "citations.bib",
                           matdb.bibtex_entries([*METHOD_CITATIONS, *solution.case.citation_keys()]))
+        if solution.collector_li is not None:
+            write_csv_rows(outdir / "collector_li.csv", solution.collector_li.rows)
+            data["collector_lithiation"] = solution.collector_li.summary
         uncertain = uncertain_inputs_record(solution.case)
         write_json(outdir / "uncertain_inputs.json", {"inputs": uncertain})
         data["uncertain_inputs"] = [f"{u['region']}: {u['material']}.{u['input']}"

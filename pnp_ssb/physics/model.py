@@ -29,6 +29,7 @@ from pnp_ssb.constants import (
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.topology import neutrality_potential_V
 from pnp_ssb.materials.format import Material
+from pnp_ssb.physics.collector_li import CollectorChain, collector_chains
 from pnp_ssb.physics.contacts import (
     ElectrodeTransport,
     GrainBoundaryModel,
@@ -251,6 +252,7 @@ class StackModel:
         open_to_electrodes: an equilibrium study's electrolytes exchange their Li-linked
             species with the Li-holding conductors they touch; other studies that start from
             equilibrium (OCV sweeps, impedance) conserve those amounts.
+        collector_chains: lithiating current collectors and their electrode (transients).
     """
 
     scales: Scales
@@ -263,6 +265,7 @@ class StackModel:
     electrode_transport: dict[str, ElectrodeTransport] = field(default_factory=dict)
     li_exchanging: frozenset[str] = frozenset()
     open_to_electrodes: bool = False
+    collector_chains: tuple[CollectorChain, ...] = ()
 
     @property
     def electrolytes(self) -> tuple[RegionModel, ...]:
@@ -455,4 +458,6 @@ def build_stack_model(case: Case, li_fraction: dict[str, float] | None = None,
                 resolve_contacts(case, conductors, regime, li_linked),
                 resolve_grain_boundaries(case), resolve_electrode_transport(case),
                 li_exchanging_conductors(case, conductors), case.study.type == "equilibrium")
-    return CellModel(*resolved, cell=cell) if conductors else StackModel(*resolved)
+    chains = collector_chains(case)
+    return CellModel(*resolved, collector_chains=chains, cell=cell) if conductors \
+        else StackModel(*resolved, collector_chains=chains)

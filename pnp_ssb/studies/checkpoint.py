@@ -49,7 +49,8 @@ def save_checkpoint(stepper: TimeStepper, folder: Path, meta: dict) -> None:
                 "past_dt_s": stepper.past_dt_s, "past_voltage_V": stepper.past_voltage_V,
                 "sigma_previous_C_m2": stepper.sigma_previous,
                 "sigma_previous2_C_m2": stepper.sigma_previous2,
-                "contact_theta_past": stepper.contact_theta_past}}))
+                "contact_theta_past": stepper.contact_theta_past},
+             "collector_li": stepper.uptake.state() if stepper.uptake is not None else None}))
 
 
 def _history_arrays(stepper: TimeStepper) -> list[np.ndarray]:
@@ -133,6 +134,8 @@ def load_checkpoint(stepper: TimeStepper, folder: Path, any_case: bool = False
         return None
     stepper.restore(arrays)
     stepper.accept()
+    if stepper.uptake is not None and meta.get("collector_li"):
+        stepper.uptake.load_state(meta["collector_li"])
     if not any_case:
         _restore_history(stepper, folder, meta)
     return meta

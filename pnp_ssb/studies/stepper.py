@@ -46,6 +46,7 @@ from pnp_ssb.solvers.newton import (
     advice,
     solve_with_continuation,
 )
+from pnp_ssb.studies.collector_uptake import CollectorUptake, collector_uptake
 from pnp_ssb.studies.error_weights import species_presence
 from pnp_ssb.studies.time_scheme import (
     SCHEME_ORDER,
@@ -85,6 +86,7 @@ class TimeStepper:
     last_error_V: float | None = None  # LTE estimate of the last step judged (V)
     contact_theta_past: list[dict] = dataclasses.field(default_factory=list)  # theta^n, ...
     contact_theta_used: dict | None = None  # theta extrapolated to the BDF2 step's end
+    uptake: CollectorUptake | None = None  # lithiating collectors and the Li they hold
 
     @property
     def study(self) -> TransientStudy:
@@ -130,6 +132,9 @@ class TimeStepper:
             p.x.array[:] = u.x.array
             if self.previous2 is not None and dt_s is None:
                 p2.x.array[:] = u.x.array
+        if self.uptake is not None:  # the collectors' try of this step is accepted with it
+            self.uptake.commit()
+            self.uptake.set_source(gather_profile(self.problem))
 
     @property
     def scheme_order(self) -> int:
@@ -147,6 +152,8 @@ class TimeStepper:
         k0, k2 = step_coefficients(self.step_order, dt_s,
                                    self.past_dt_s[0] if self.past_dt_s else None)
         self.inv_dt.value = k0  # type: ignore[assignment]  # dolfinx: any array-like
+        if self.uptake is not None:
+            self.uptake.begin_step(self.problem, dt_s)
         if self.history_rate is not None:
             self.history_rate.value = k2  # type: ignore[assignment]
         self.contact_theta_used = None
@@ -302,8 +309,10 @@ class TimeStepper:
 
     def li_inventory_mol_m2(self) -> float:
         """Li per area in the electrodes (N theta) and in the electrolytes (sum_k s_k c_k)
-        (collective; Li metal electrodes are reservoirs and are not counted)."""
-        return resolved_li_mol_m2(self.problem)
+        and in lithiating collectors (collective; Li metal electrodes are reservoirs and are
+        not counted)."""
+        held = self.uptake.li_mol_m2() if self.uptake is not None else 0.0
+        return resolved_li_mol_m2(self.problem) + held
 
 
 def _add_mass_terms(problem: Problem, model: StackModel, previous: list,
@@ -397,5 +406,7 @@ def build_stepper(case: Case, comm: MPI.Comm, settings: NewtonSettings,
     if isinstance(model, CellModel):
         stepper.fermi_voltage_V = dict(model.cell.fermi_voltage_V)
         stepper.work_function_eV = dict(model.cell.work_function_eV)
+    stepper.uptake = collector_uptake(case, model.collector_chains,
+                                      model.scales.thermal_voltage_V)
     stepper.accept()
     return stepper

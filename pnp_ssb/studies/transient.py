@@ -101,6 +101,8 @@ def _row(stepper: TimeStepper, t: float, dt: float, its: int, voltage: float,
         for side in sides:
             row[f"drop_{key}_{side.region}_V"] = side.drop_V
     row["li_inventory_mol_m2"] = stepper.li_inventory_mol_m2()
+    if stepper.uptake is not None:
+        row.update(stepper.uptake.row())
     return row
 
 
@@ -326,6 +328,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
             sol = postprocess_solution(case, stepper.state_model(), stepper.problem.domain,
                                        stepper.problem, stepper.report, start_wall, True, "")
             sol.time_s = clock.t
+            sol.collector_li = stepper.uptake.record() if stepper.uptake is not None else None
             if twin is not None:
                 control.attach_state(sol, twin.compare(stepper, clock.t))
             write_outputs(sol, outdir / f"t_{pending_outputs.pop(0):.6g}s")
@@ -346,6 +349,7 @@ def _integrate(stepper: TimeStepper, twin: Twin | None, control: ErrorControl, o
     solution.transient = TransientRecord(clock.t, clock.step, total_its, clock.rows,
                                          clock.rejected)
     solution.time_s = clock.t
+    solution.collector_li = stepper.uptake.record() if stepper.uptake is not None else None
     log.info("%s: t = %.6g s in %d steps (%d taken again for their time error), %d Newton "
              "iterations", case.name, clock.t, clock.step, clock.rejected, total_its)
     return solution
@@ -380,6 +384,7 @@ def _step_failure(stepper: TimeStepper, twin: Twin | None, control: ErrorControl
                       f"t = {clock.t:.6g} s{why}", stepper.report)
     exc.solution = postprocess_solution(stepper.case, stepper.state_model(), stepper.problem.domain,
                                         stepper.problem, exc.report, start_wall, False, str(exc))
+    exc.solution.collector_li = stepper.uptake.record() if stepper.uptake is not None else None
     control.attach(exc.solution, twin, "" if twin is not None
                    else not_estimated_reason(stepper.case, control))
     return exc

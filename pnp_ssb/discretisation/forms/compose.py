@@ -25,6 +25,7 @@ from pnp_ssb.discretisation.forms.grain_boundaries import (
 )
 from pnp_ssb.discretisation.forms.kinetics import (
     add_charge_transfer,
+    add_collector_sink,
     add_electrode_states,
     interface_entities,
 )
@@ -62,12 +63,18 @@ def add_interfaces(b: FormBuilder) -> None:
                 for k, c in enumerate(contacts)]
     sheets = sheet_entities(b, len(entities) + 1)
     entities += list(sheets.values())
+    collectors = [(len(entities) + 1 + k, chain) for k, chain in enumerate(
+        b.model.collector_chains if b.model.regime == "transient" else ())]
+    entities += [(tag, interface_entities(b.domain, chain.contact_key, chain.electrode))
+                 for tag, chain in collectors]
     dS = ufl.Measure("dS", domain=b.domain.mesh, subdomain_data=entities,
                      metadata={"quadrature_degree": QUADRATURE_DEGREE})
     for region, (tag, _) in sheets.items():
         add_sheet_charge(b, region, dS(tag))
     for k, contact in enumerate(contacts):
         add_charge_transfer(b, contact, dS(k + 1))
+    for tag, chain in collectors:
+        add_collector_sink(b, chain.electrode, chain.contact_key, dS(tag))
 
 
 def build_problem(domain: Domain, model: StackModel) -> Problem:
@@ -102,4 +109,5 @@ def build_problem(domain: Domain, model: StackModel) -> Problem:
         fermi_voltage=b.fermi_voltage, conductor_potential=b.conductor_potential,
         carrier_contact=b.carrier_contact, contacts=list(model.contacts),
         contact_current=b.contact_current, grain_cores=b.grain_cores,
-        sheet_charge=b.sheet_charge, reservoir_w=b.reservoir_w)
+        sheet_charge=b.sheet_charge, reservoir_w=b.reservoir_w,
+        collector_sink=b.collector_sink)

@@ -87,3 +87,17 @@ def add_charge_transfer(b: FormBuilder, contact: ReactingContact, dS_contact: uf
         electrode.residual += (li_out * model.scales.length_m / electrode.row_scale
                                * electrode.test("-") * dS_contact)
     b.contact_current[contact.key] = li_out * ELEMENTARY_CHARGE_C * dS_contact
+
+
+def add_collector_sink(b: FormBuilder, region: str, key: str, dS_contact: ufl.Measure) -> None:
+    """The Li that lithiating collectors take from an electrode at contact ``key``, a number
+    flux J (m^-2 s^-1) the time loop sets per step: + J L/(N D) r dS in the electrode's row,
+    with its cell on the '+' side of ``dS_contact``."""
+    electrode = b.electrodes.get(region)
+    if electrode is None:
+        raise ValueError(f"electrode {region!r} has no Li field: its collectors cannot take Li "
+                         "from it (it needs an electrolyte contact in a transient)")
+    sink = dolfinx.fem.Constant(b.domain.mesh, 0.0)
+    b.collector_sink[key] = sink
+    electrode.residual += (sink * b.model.scales.length_m / electrode.row_scale
+                           * electrode.test("+") * dS_contact)

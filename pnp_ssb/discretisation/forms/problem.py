@@ -58,6 +58,8 @@ class Problem:
     grain_cores: dict[str, GrainCore] = field(default_factory=dict)
     sheet_charge: dict[str, ufl.Form] = field(default_factory=dict)  # sharp boundaries, scaled
     reservoir_w: dict = field(default_factory=dict)  # (side, species): held w_k (kT)
+    # Li atoms per m^2 and s leaving an electrode into its lithiating collectors, by contact
+    collector_sink: dict = field(default_factory=dict)
     load: float = 0.0
     cache: dict = field(default_factory=dict)  # compiled forms and fixed measures, by name
 
@@ -124,6 +126,7 @@ class FormBuilder:
     contact_current: dict[str, ufl.Form] = field(default_factory=dict)
     grain_cores: dict[str, GrainCore] = field(default_factory=dict)
     sheet_charge: dict[str, ufl.Form] = field(default_factory=dict)
+    collector_sink: dict[str, dolfinx.fem.Constant] = field(default_factory=dict)
 
     # (Callable[..., float]: mypy cannot check a lambda with default arguments against
     # Callable[[float], float]; every caller passes lambda lam, <bound defaults>: ...)
