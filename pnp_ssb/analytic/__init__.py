@@ -23,7 +23,8 @@ profiles by quadrature), ``gouy_chapman`` (with Stern), ``sheet_charge`` (grain 
 ``walls`` (Debye–Hückel between walls, heterojunctions), ``impedance``, ``transport``,
 ``blocking_cell`` (the closed blocking cell by quadrature and conservation), ``relaxation``
 (RC and ZARC elements and their distributions of relaxation times), ``interlayer`` (the
-barrier-free interlayer thickness), ``defects`` (closed forms of bulk defect equilibria).
+barrier-free interlayer thickness), ``defects`` (closed forms of bulk defect equilibria),
+``slab_uptake`` (a solute diffusing into a slab from one face: lithiating collectors).
 """
 
 from pnp_ssb.analytic.defects import (  # noqa: F401
@@ -76,6 +77,11 @@ from pnp_ssb.analytic.sheet_charge import (  # noqa: F401
     grain_boundary_barrier_V,
     mott_schottky_barrier_V,
     mott_schottky_width_m,
+)
+from pnp_ssb.analytic.slab_uptake import (  # noqa: F401
+    half_activity_depth_m,
+    slab_activity,
+    slab_uptake_fraction,
 )
 from pnp_ssb.analytic.transport import (  # noqa: F401
     butler_volmer_current_A_m2,

@@ -3,7 +3,8 @@ step, and the Li they take from their electrode (docs/theory.md §4d).
 
 A step from t_n to t_n + dt first advances each chain (discretisation.collector_diffusion)
 with the contact activity a = exp(-e U(theta_n)/kT) of its electrode at t_n, then hands the Li
-it took, dN, to the electrode's row as the contact flux J = dN/dt. The electrode loses exactly
+it took, dN, to the electrode's row as the contact flux J = dN/dt (backward Euler; BDF2's
+history term is matched, see :meth:`CollectorUptake.begin_step`). The electrode loses exactly
 what its collectors gain, so the cell's Li (electrodes + electrolytes + collectors) is conserved
 to solver tolerance; the lag in theta is first order in dt, and the collector's flux is tiny
 beside the electrode's own Li transport (D_Cu c_sat << D_e N).
@@ -45,6 +46,8 @@ class CollectorUptake:
     source_theta: dict[str, float] = dataclasses.field(default_factory=dict)  # by contact key
     trial: list[np.ndarray] | None = None
     trial_dt_s: float | None = None
+    taken_m2: list[float] = dataclasses.field(default_factory=list)  # last accepted step's dN
+    trial_taken_m2: list[float] = dataclasses.field(default_factory=list)
 
     @property
     def chains(self) -> list[CollectorChain]:
@@ -60,21 +63,28 @@ class CollectorUptake:
             out.append(0.0 if u is None else contact_activity(u, self.thermal_voltage_V))
         return out
 
-    def begin_step(self, problem: Problem, dt_s: float) -> None:
+    def begin_step(self, problem: Problem, dt_s: float, rate: float, history_rate: float
+                   ) -> None:
         """Advance every chain over ``dt_s`` from the accepted state and set the contact flux
-        J = dN/dt it takes from its electrode (m^-2 s^-1) for the step's solve."""
-        self.trial, self.trial_dt_s = [], dt_s
-        for grid, a, a_s in zip(self.grids, self.activity, self.contact_activities(),
-                                strict=True):
+        J it takes from its electrode (m^-2 s^-1) for the step's solve. The electrode's row
+        has the scheme's a0/dt (``rate``) N^{n+1} - ... - a2/dt (N^n - N^{n-1}): with
+        J = rate dN^{n+1} - history_rate dN^n its Li falls by exactly dN^{n+1} (BDF2 as BE)."""
+        self.trial, self.trial_dt_s, self.trial_taken_m2 = [], dt_s, []
+        last = self.taken_m2 or [0.0] * len(self.grids)
+        for grid, a, a_s, before in zip(self.grids, self.activity, self.contact_activities(),
+                                        last, strict=True):
             new = advance_over(grid, a, a_s, dt_s, self.elapsed_s)
             self.trial.append(new)
             taken = content_per_m2(grid, new) - content_per_m2(grid, a)
-            problem.collector_sink[grid.chain.contact_key].value = taken / dt_s
+            self.trial_taken_m2.append(taken)
+            problem.collector_sink[grid.chain.contact_key].value = (rate * taken
+                                                                    - history_rate * before)
 
     def commit(self) -> None:
         """The try of the step becomes the accepted state (after its electrode solve)."""
         if self.trial is not None and self.trial_dt_s is not None:
             self.activity, self.elapsed_s = self.trial, self.elapsed_s + self.trial_dt_s
+            self.taken_m2 = self.trial_taken_m2
         self.trial, self.trial_dt_s = None, None
 
     def set_source(self, profile: Profile1D) -> None:
@@ -125,13 +135,15 @@ class CollectorUptake:
 
     def state(self) -> dict:
         """What a checkpoint keeps (JSON)."""
-        return {"activity": [a.tolist() for a in self.activity], "elapsed_s": self.elapsed_s}
+        return {"activity": [a.tolist() for a in self.activity], "elapsed_s": self.elapsed_s,
+                "taken_m2": self.taken_m2}
 
     def load_state(self, saved: dict) -> None:
         """Put a checkpoint's state back (one of another stack's collectors is left out)."""
         arrays = [np.asarray(a, dtype=float) for a in saved["activity"]]
         if [a.shape for a in arrays] == [g.z_m.shape for g in self.grids]:
             self.activity, self.elapsed_s = arrays, float(saved["elapsed_s"])
+            self.taken_m2 = [float(v) for v in saved.get("taken_m2", [])]
 
 
 def contact_position_m(case: Case, chain: CollectorChain) -> float:

@@ -153,7 +153,8 @@ class TimeStepper:
                                    self.past_dt_s[0] if self.past_dt_s else None)
         self.inv_dt.value = k0  # type: ignore[assignment]  # dolfinx: any array-like
         if self.uptake is not None:
-            self.uptake.begin_step(self.problem, dt_s)
+            self.uptake.begin_step(self.problem, dt_s, k0, k2 if self.history_rate is not None
+                                   else 0.0)
         if self.history_rate is not None:
             self.history_rate.value = k2  # type: ignore[assignment]
         self.contact_theta_used = None
