@@ -39,11 +39,12 @@ class LiBalance:
     theta_updates: list[float]
     electrodes_mol_m2: float
     electrolytes_mol_m2: float
+    collectors_mol_m2: float = 0.0  # dissolved in lithiating collectors
 
     @property
     def inventory_mol_m2(self) -> float:
         """All the cell's Li per area (mol/m^2), Li metal reservoirs left out."""
-        return self.electrodes_mol_m2 + self.electrolytes_mol_m2
+        return self.electrodes_mol_m2 + self.electrolytes_mol_m2 + self.collectors_mol_m2
 
 
 @dataclass(frozen=True)

@@ -261,6 +261,8 @@ def summary(solution: Solution) -> dict[str, Any]:
         **({"grain_boundaries": solution.grain_boundaries} if solution.grain_boundaries
            else {}),
         **({"cell": cell_summary(solution)} if isinstance(solution.model, CellModel) else {}),
+        **({"collector_lithiation": solution.collector_li.summary} if solution.collector_li
+           else {}),
         "charge_balance_C_m2": balance,
         "warnings": solution.warnings,
         "versions": package_versions(),

@@ -8,7 +8,6 @@ lumped mass makes the step matrix an M-matrix: 0 <= a <= max(a_contact) at every
 Li a step takes, sum_i M_i (a_i^{n+1} - a_i^n), is what leaves the electrode, exactly.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +18,9 @@ from pnp_ssb.physics.collector_li import CollectorChain
 CELLS_PER_LAYER = 200
 # backward Euler's error in a diffusion front scales with dt/t: substeps of at most this
 # fraction of the elapsed time keep it below 1e-3 of the uptake (tests: first order in it)
-SUBSTEP_FRACTION = 0.01
-MAX_SUBSTEPS = 400
+SUBSTEP_FRACTION = 0.005
+MAX_SUBSTEPS = 5000
+FIRST_SUBSTEP = 1e-6  # of the interval, when the uptake starts in it (its error ~ its sqrt)
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,17 @@ def advance_over(grid: ChainGrid, activity: np.ndarray, contact_activity: float,
                  dt_s: float, elapsed_s: float, fraction: float = SUBSTEP_FRACTION,
                  max_substeps: int = MAX_SUBSTEPS) -> np.ndarray:
     """Advance over ``dt_s`` after ``elapsed_s`` of uptake, in backward-Euler substeps of at most
-    ``fraction`` of the time elapsed at their end (at most ``max_substeps``)."""
-    count = min(max_substeps, max(1, math.ceil(dt_s / (fraction * (elapsed_s + dt_s)))))
-    for _ in range(count):
-        activity = advance(grid, activity, contact_activity, dt_s / count)
+    ``fraction`` of the time elapsed at their end: they grow geometrically from the start of
+    the uptake (the first of FIRST_SUBSTEP of the interval), at most ``max_substeps`` (the
+    last takes what is left)."""
+    t, end = elapsed_s, elapsed_s + dt_s
+    for k in range(max_substeps):
+        h = fraction * t / (1.0 - fraction) if t > 0.0 else FIRST_SUBSTEP * dt_s
+        h = end - t if k == max_substeps - 1 or t + h >= end * (1 - 1e-12) else h
+        activity = advance(grid, activity, contact_activity, h)
+        t += h
+        if t >= end * (1 - 1e-12):
+            break
     return activity
 
 
@@ -104,17 +111,17 @@ def layer_content_per_m2(grid: ChainGrid, activity: np.ndarray) -> dict[str, flo
 
 
 def front_depth_m(grid: ChainGrid, activity: np.ndarray) -> float:
-    """Depth at which a falls to half its contact value (m): 0 without Li, the chain's
+    """The Li front (m): the depth beyond which a stays below half its largest value (for a
+    profile falling from the contact, where a = a_contact/2); 0 without Li, the chain's
     thickness when the front has reached its far end."""
-    half = 0.5 * activity[0]
+    half = 0.5 * float(np.max(activity))
     if half <= 0.0:
         return 0.0
-    below = np.nonzero(activity < half)[0]
-    if below.size == 0:
+    j = int(np.nonzero(activity >= half)[0][-1])
+    if j == activity.size - 1:
         return float(grid.z_m[-1])
-    j = int(below[0])
-    a0, a1 = activity[j - 1], activity[j]
-    return float(grid.z_m[j - 1] + (a0 - half) / (a0 - a1) * (grid.z_m[j] - grid.z_m[j - 1]))
+    a0, a1 = activity[j], activity[j + 1]
+    return float(grid.z_m[j] + (a0 - half) / (a0 - a1) * (grid.z_m[j + 1] - grid.z_m[j]))
 
 
 def work_function_profile_eV(grid: ChainGrid, activity: np.ndarray) -> np.ndarray:

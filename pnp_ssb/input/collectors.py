@@ -28,10 +28,12 @@ def check_collector_lithiation(case: Case) -> None:
             if not material.parameter(name) > 0.0:
                 raise field_error(f"{material.name}.parameters.{name}", material.parameter(name),
                                   f"a positive value (regions[{i}] dissolves Li)")
-        if case.study.type != "transient":
+        held = case.study.type == "ocv_sweep" and getattr(case.study, "hold_time_s", None)
+        if case.study.type != "transient" and not held:
             raise field_error(where, True, f"false in a {case.study.type} study: the uptake is "
                               "a diffusion in time (at equilibrium the collector would be at "
-                              "the electrode's Li activity throughout); use a transient")
+                              "the electrode's Li activity throughout); use a transient, or an "
+                              "ocv_sweep with study.hold_time_s")
         if case.geometry.type not in ("stack", "layered_2d"):
             raise field_error(where, True, f"false in a {case.geometry.type} geometry: the Li "
                               "profile is solved in depth from a planar contact (stack or "

@@ -43,11 +43,18 @@ class OcvSweepStudy(StrictModel):
     ocv_V: list[FiniteFloat] = Field(
         description="ocv_sweep only: cell voltages (cathode - anode) to solve, with the Li "
                     "inventory of the regions' li_fraction conserved")
+    hold_time_s: list[PositiveFloat] | None = Field(
+        None, description="ocv_sweep: how long the cell is held at each OCV (s, one per "
+                          "ocv_V), during which lithiating collectors take Li from their "
+                          "electrode; their Li stays in the inventory of the next states")
 
     @model_validator(mode="after")
     def _voltages(self) -> "OcvSweepStudy":
         if not self.ocv_V:
             raise ValueError("ocv_V needs at least one voltage")
+        if self.hold_time_s is not None and len(self.hold_time_s) != len(self.ocv_V):
+            raise ValueError(f"hold_time_s has {len(self.hold_time_s)} values; expected one "
+                             f"per ocv_V ({len(self.ocv_V)})")
         return self
 
 

@@ -113,7 +113,6 @@ def write_outputs(solution: Solution, outdir: str | Path) -> Path:
                           matdb.bibtex_entries([*METHOD_CITATIONS, *solution.case.citation_keys()]))
         if solution.collector_li is not None:
             write_csv_rows(outdir / "collector_li.csv", solution.collector_li.rows)
-            data["collector_lithiation"] = solution.collector_li.summary
         uncertain = uncertain_inputs_record(solution.case)
         write_json(outdir / "uncertain_inputs.json", {"inputs": uncertain})
         data["uncertain_inputs"] = [f"{u['region']}: {u['material']}.{u['input']}"

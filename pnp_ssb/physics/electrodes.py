@@ -331,10 +331,12 @@ def _bisect(f, lo: float, hi: float) -> float:
     return 0.5 * (lo + hi)
 
 
-def state_for_ocv(case: Case, ocv_V: float, path: str = "study.ocv_V") -> ChargeState:
+def state_for_ocv(case: Case, ocv_V: float, path: str = "study.ocv_V",
+                  held_mol_m2: float = 0.0) -> ChargeState:
     """Compositions that give a cell voltage ``ocv_V`` with the case's Li inventory conserved.
 
-    The case's ``li_fraction`` values define the inventory. With Li metal as one electrode the
+    The case's ``li_fraction`` values define the inventory, less ``held_mol_m2`` (Li that
+    lithiating collectors took from the electrodes). With Li metal as one electrode the
     other's theta solves U(theta) = ocv (Li metal is an unlimited reservoir).
 
     Raises:
@@ -362,7 +364,7 @@ def state_for_ocv(case: Case, ocv_V: float, path: str = "study.ocv_V") -> Charge
         li = case.region(k).li_fraction
         assert li is not None  # case validation: an insertion electrode has a li_fraction
         theta0[k] = li
-    inventory = li_inventory_mol_m2(case, theta0)
+    inventory = li_inventory_mol_m2(case, theta0) - held_mol_m2
     cap = {k: _capacity_mol_m2(case, k) for k in (anode, cathode)}
 
     def theta_anode(theta_c: float) -> float:

@@ -69,16 +69,26 @@ class CollectorUptake:
         J it takes from its electrode (m^-2 s^-1) for the step's solve. The electrode's row
         has the scheme's a0/dt (``rate``) N^{n+1} - ... - a2/dt (N^n - N^{n-1}): with
         J = rate dN^{n+1} - history_rate dN^n its Li falls by exactly dN^{n+1} (BDF2 as BE)."""
-        self.trial, self.trial_dt_s, self.trial_taken_m2 = [], dt_s, []
         last = self.taken_m2 or [0.0] * len(self.grids)
-        for grid, a, a_s, before in zip(self.grids, self.activity, self.contact_activities(),
-                                        last, strict=True):
-            new = advance_over(grid, a, a_s, dt_s, self.elapsed_s)
-            self.trial.append(new)
-            taken = content_per_m2(grid, new) - content_per_m2(grid, a)
-            self.trial_taken_m2.append(taken)
+        for grid, taken, before in zip(self.grids, self.advance_trial(dt_s), last, strict=True):
             problem.collector_sink[grid.chain.contact_key].value = (rate * taken
                                                                     - history_rate * before)
+
+    def advance_trial(self, dt_s: float) -> list[float]:
+        """The try of a step of ``dt_s`` from the accepted state; the Li (m^-2) each chain took."""
+        self.trial, self.trial_dt_s, self.trial_taken_m2 = [], dt_s, []
+        for grid, a, a_s in zip(self.grids, self.activity, self.contact_activities(),
+                                strict=True):
+            new = advance_over(grid, a, a_s, dt_s, self.elapsed_s)
+            self.trial.append(new)
+            self.trial_taken_m2.append(content_per_m2(grid, new) - content_per_m2(grid, a))
+        return self.trial_taken_m2
+
+    def trial_li_mol_m2(self) -> float:
+        """Li per area the collectors would hold after the step being tried (mol/m^2)."""
+        assert self.trial is not None  # after advance_trial
+        return sum(content_per_m2(g, a) for g, a in zip(self.grids, self.trial,
+                                                        strict=True)) / AVOGADRO_MOL
 
     def commit(self) -> None:
         """The try of the step becomes the accepted state (after its electrode solve)."""
@@ -130,8 +140,18 @@ class CollectorUptake:
                 "li_mol_m2": {r: n / AVOGADRO_MOL
                               for r, n in layer_content_per_m2(grid, a).items()},
                 "elapsed_s": self.elapsed_s,
-                "front": "depth where the Li activity falls to half its contact value"}
+                "front": "depth beyond which the Li activity stays below half its largest value"}
         return CollectorRecord(rows, summary)
+
+    def load_record(self, rows: list[dict[str, str]], summary: dict) -> None:
+        """Put back the state a run folder recorded (its collector_li.csv rows and summary)."""
+        at = 0
+        for k, grid in enumerate(self.grids):
+            n = grid.z_m.size
+            self.activity[k] = np.array([float(r["activity"]) for r in rows[at:at + n]])
+            at += n
+        first = next(iter(summary.values()), None)
+        self.elapsed_s = float(first["elapsed_s"]) if first else 0.0
 
     def state(self) -> dict:
         """What a checkpoint keeps (JSON)."""

@@ -1,5 +1,7 @@
 """OCV sweeps: one equilibrium state per target OCV, conserving the Li inventory; resumable."""
 
+import csv
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -8,6 +10,7 @@ from typing import Any
 from pnp_ssb.analysis.inventory import cell_li_balance
 from pnp_ssb.analysis.solution import Solution
 from pnp_ssb.analysis.summary import summary
+from pnp_ssb.constants import thermal_voltage_V
 from pnp_ssb.discretisation.fem import MPI
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.study import OcvSweepStudy, study_of
@@ -15,8 +18,10 @@ from pnp_ssb.io.output import write_csv_rows, write_json
 from pnp_ssb.io.results import write_outputs
 from pnp_ssb.io.rundir import FINGERPRINT_FILE, case_fingerprint, run_folder
 from pnp_ssb.log import ProgressBar
-from pnp_ssb.physics.electrodes import state_for_ocv
-from pnp_ssb.solvers.newton import SolverError
+from pnp_ssb.physics.collector_li import collector_chains
+from pnp_ssb.physics.electrodes import ChargeState, li_inventory_mol_m2, state_for_ocv
+from pnp_ssb.solvers.newton import SolveReport, SolverError
+from pnp_ssb.studies.collector_uptake import CollectorUptake, collector_uptake
 from pnp_ssb.studies.steady import solve_case
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,11 @@ def sweep_row(ocv_V: float, regime: str, data: dict[str, Any]) -> dict[str, Any]
         for part in ("electrodes", "electrolytes"):
             row[f"li_{part}_mol_m2"] = cell["li_balance"][f"{part}_mol_m2"]
         row["li_inventory_mol_m2"] = cell["li_balance"]["inventory_mol_m2"]
+    for key, chain in data.get("collector_lithiation", {}).items():
+        for region, li in chain["li_mol_m2"].items():
+            row[f"collector_li_{region}_mol_m2"] = li
+        row[f"lithiation_front_{key}_m"] = chain["front_depth_m"]
+        row[f"li_activity_{key}"] = chain["contact_activity"]
     return row
 
 
@@ -81,7 +91,9 @@ def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -
     ``outdir/last_good/``, and ``outdir/summary.json`` says converged = false.
     """
     outdir = Path(outdir)
-    voltages = study_of(case.study, OcvSweepStudy).ocv_V
+    study = study_of(case.study, OcvSweepStudy)
+    voltages = study.ocv_V
+    uptake = held_collectors(case)
     bar = ProgressBar(f"{case.name}: OCV sweep", len(voltages))
     rows: list[dict[str, Any]] = []
     solutions: list[Solution] = []
@@ -89,8 +101,12 @@ def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -
         if comm.rank == 0:
             write_json(outdir / FINGERPRINT_FILE, {"ocv_sweep": sweep_fingerprint(case)})
         for i, ocv in enumerate(voltages):
-            state = state_for_ocv(case, ocv, path=f"study.ocv_V[{i}]")
-            data = _solve_state(case, state, ocv, outdir / state_dirname(ocv), comm, solutions)
+            path, folder = f"study.ocv_V[{i}]", outdir / state_dirname(ocv)
+            if uptake is not None and study.hold_time_s is not None:
+                state = hold_state(case, ocv, path, uptake, study.hold_time_s[i], folder, comm)
+            else:
+                state = state_for_ocv(case, ocv, path=path)
+            data = _solve_state(case, state, ocv, folder, comm, solutions, uptake)
             rows.append(sweep_row(ocv, state.regime, data))
             bar.update(i + 1, f"{ocv:.3f} V ({state.regime})")
             if comm.rank == 0:
@@ -108,7 +124,8 @@ def run_sweep(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD) -
 
 
 def _solve_state(case: Case, state, ocv: float, folder: Path, comm: MPI.Comm,
-                 solutions: list[Solution]) -> dict[str, Any]:
+                 solutions: list[Solution], uptake: CollectorUptake | None = None
+                 ) -> dict[str, Any]:
     """One state of the sweep: read back when complete, else solved and written into
     ``folder`` (appended to ``solutions``); returns its summary."""
     done = comm.bcast((folder / "summary.json").is_file() if comm.rank == 0 else None, root=0)
@@ -124,6 +141,59 @@ def _solve_state(case: Case, state, ocv: float, folder: Path, comm: MPI.Comm,
     given = {r.name: r.li_fraction for r in case.regions
              if r.name in state.li_fraction and r.li_fraction is not None}
     solution.li_balance = cell_li_balance(case, solution.problem, given, state.li_fraction)
+    if uptake is not None:
+        solution.li_balance = dataclasses.replace(solution.li_balance,
+                                                  collectors_mol_m2=uptake.li_mol_m2())
+        solution.collector_li = uptake.record()
     write_outputs(solution, folder)
     solutions.append(solution)
     return summary(solution)
+
+
+HOLD_TOLERANCE = 1e-14  # of the inventory: the held Li's fixed point (it is ~1e-5 of it)
+
+
+def held_collectors(case: Case) -> CollectorUptake | None:
+    """The lithiating collectors of a sweep with hold times (None without either)."""
+    if getattr(case.study, "hold_time_s", None) is None:
+        return None
+    return collector_uptake(case, collector_chains(case), thermal_voltage_V(case.temperature_K))
+
+
+def hold_state(case: Case, ocv: float, path: str, uptake: CollectorUptake, hold_s: float,
+               folder: Path, comm: MPI.Comm) -> ChargeState:
+    """The state at ``ocv`` after a hold of ``hold_s``: its compositions hold the inventory less
+    the Li the collectors have after the hold, which depends on the anode's activity in the
+    state (a fixed point; the held Li is tiny beside the inventory, so a few passes). A state
+    already in ``folder`` (resumed) gives back the collectors it recorded."""
+    record = _recorded(folder, comm)
+    if record is not None:
+        uptake.load_record(*record)
+        return state_for_ocv(case, ocv, path, uptake.li_mol_m2())
+    held = uptake.li_mol_m2()
+    for _ in range(20):
+        state = state_for_ocv(case, ocv, path, held)
+        uptake.source_theta = {c.contact_key: state.li_fraction.get(c.electrode, 0.0)
+                               for c in uptake.chains}
+        uptake.advance_trial(hold_s)
+        after = uptake.trial_li_mol_m2()
+        if abs(after - held) <= HOLD_TOLERANCE * max(li_inventory_mol_m2(case, {
+                r.name: r.li_fraction for r in case.regions if r.li_fraction is not None}),
+                abs(after)):
+            break
+        held = after
+    else:
+        raise SolverError(f"{path}: the Li the collectors take in the hold did not settle "
+                          f"({held:.6g} -> {after:.6g} mol/m^2)", SolveReport())
+    uptake.commit()
+    return state_for_ocv(case, ocv, path, uptake.li_mol_m2())
+
+
+def _recorded(folder: Path, comm: MPI.Comm) -> tuple[list[dict[str, str]], dict] | None:
+    """(collector_li.csv rows, summary's collector_lithiation) of a complete state folder."""
+    found = None
+    if comm.rank == 0 and (folder / "summary.json").is_file():
+        data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        with open(folder / "collector_li.csv", encoding="utf-8") as f:
+            found = (list(csv.DictReader(f)), data.get("collector_lithiation", {}))
+    return comm.bcast(found, root=0)
