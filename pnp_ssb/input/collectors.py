@@ -9,6 +9,14 @@ COLLECTOR_PARAMETERS = ("li_solubility_m3", "li_diffusivity_m2_s", "lithiated_wo
 CONDUCTORS = ("metal", "insertion_electrode")
 
 
+def unused_collector_inputs(case: Case, region: str) -> frozenset[str]:
+    """The collector parameters a region's material has but the run does not use (its
+    collector_lithiation is off): left out of the uncertain inputs a run records or samples."""
+    if case.region(region).collector_lithiation:
+        return frozenset()
+    return frozenset(COLLECTOR_PARAMETERS)
+
+
 def check_collector_lithiation(case: Case) -> None:
     """One clear error for the first lithiating collector that cannot be solved."""
     names = [r.name for r in case.regions]

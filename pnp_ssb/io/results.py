@@ -12,6 +12,7 @@ from pnp_ssb.analysis.summary import summary
 from pnp_ssb.discretisation.fem import dolfinx
 from pnp_ssb.discretisation.forms import concentration_ufl
 from pnp_ssb.input.case import Case, case_to_dict
+from pnp_ssb.input.collectors import unused_collector_inputs
 from pnp_ssb.input.tomlio import dumps_toml
 from pnp_ssb.io.output import (
     read_map_csv,
@@ -193,7 +194,10 @@ def uncertain_inputs_record(case: Case) -> list[dict[str, Any]]:
     shift's spread, the distribution and its standard deviation (uncertain_inputs.json)."""
     out = []
     for region, material in case.region_materials.items():
+        unused = unused_collector_inputs(case, region)
         for path, q in uncertain_inputs(material):
+            if path in unused:
+                continue
             spread = q.uncertainty
             assert spread is not None  # uncertain_inputs() keeps only these
             value = q.value if isinstance(q.value, float) else None

@@ -282,3 +282,15 @@ def test_sweep_with_holds_conserves_li_and_resumes(tmp_path):
     again = list(csv.DictReader((tmp_path / "sweep.csv").read_text(encoding="utf-8").splitlines()))
     for key in ("collector_li_cu_mol_m2", "theta_si", "li_inventory_mol_m2"):
         assert [r[key] for r in again] == [r[key] for r in rows], key
+
+
+def test_a_run_records_the_collector_inputs_only_where_it_uses_them():
+    """uncertain_inputs.json lists Cu's Li inputs for a lithiating Cu, not for a blocking one."""
+    from pnp_ssb.io.results import uncertain_inputs_record
+
+    def cu_inputs(case):
+        return {u["input"] for u in uncertain_inputs_record(case) if u["region"] == "cu"}
+
+    assert cu_inputs(load_case(CASE)) == {"li_solubility_m3", "li_diffusivity_m2_s",
+                                          "lithiated_work_function_eV"}
+    assert cu_inputs(load_case(CASE.parent / "thin_film_galvanostatic.toml")) == set()
