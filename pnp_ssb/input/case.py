@@ -64,8 +64,8 @@ class RegionSpec(StrictModel):
         None, description="with electronic carriers: the electrolyte's Li potential vs Li/Li+ "
                           "in its bulk, mu_Li = -e U, which places its Fermi level")
     collector_lithiation: bool = Field(
-        False, description="a metal collector beside an insertion electrode (transient "
-                           "studies): Li dissolves in it from the electrode and diffuses "
+        False, description="a metal collector beside an insertion electrode (transients, and "
+                           "ocv_sweep with hold_time_s): Li dissolves in it from the electrode and diffuses "
                            "(li_solubility_m3, li_diffusivity_m2_s), and its work function "
                            "follows the Li activity (lithiated_work_function_eV); a run of "
                            "such collectors takes Li from the one electrode it touches")

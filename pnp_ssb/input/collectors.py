@@ -1,6 +1,6 @@
 """The checks of lithiating current collectors (``regions[i].collector_lithiation``): metal
-regions with the Li parameters, in a transient of a stack, in runs that touch exactly one
-insertion electrode and no electrolyte."""
+regions with the Li parameters, in a transient or an OCV sweep with hold times, on a stack or
+layered 2D geometry, in runs that touch exactly one insertion electrode and no electrolyte."""
 
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.fields import field_error
@@ -63,3 +63,9 @@ def check_collector_lithiation(case: Case) -> None:
         if any(mats[names[j]].kind not in CONDUCTORS for j in ends):
             raise field_error(where, True, f"lithiating collectors {[names[j] for j in run]} "
                               "with only conductors beside them: Li enters from the electrode")
+        source = names.index(sources[0])
+        if case.study.type == "transient" and not any(
+                0 <= j < len(names) and mats[names[j]].kind == "solid_electrolyte"
+                for j in (source - 1, source + 1)):
+            raise field_error(where, True, f"an electrode ({sources[0]!r}) beside a solid "
+                              "electrolyte: only such an electrode has a Li field in a transient")

@@ -61,32 +61,7 @@ def validate_semantics(case: Case) -> None:
             [r.name for r in case.regions].index(case.ground)] not in ("metal", "insertion_electrode")):
         raise field_error("ground", case.ground, "the name of a conductor region (metal or "
                           "insertion_electrode)")
-    for i, region in enumerate(case.regions):
-        if region.electronic == "graded" and case.study.type in ("equilibrium", "ocv_sweep"):
-            raise field_error(f"regions[{i}].electronic", "graded", "'extrinsic' or 'none' in "
-                              f"a {case.study.type} study: graded carriers carry a current "
-                              "between electrodes at different Fermi levels (use steady_state)")
-        if region.electronic == "minimum_interface" and case.study.type not in (
-                "equilibrium", "ocv_sweep"):
-            raise field_error(f"regions[{i}].electronic", "minimum_interface", "'extrinsic', "
-                              f"'graded' or 'none' in a {case.study.type} study: the sloped "
-                              "mu_Li is an assumption about equilibrium states")
-        if region.electronic == "minimum_interface" and case.geometry.type == "mesh_file":
-            raise field_error(f"regions[{i}].electronic", "minimum_interface",
-                              "a stack or a generated 2D geometry: the slope runs along the "
-                              "layers' x extent, which a mesh file does not state")
-        if region.electronic == "mixed_conductor" and case.study.type != "equilibrium":
-            raise field_error(f"regions[{i}].electronic", "mixed_conductor",
-                              f"'none' in a {case.study.type} study: a mixed-conducting "
-                              "electrode is solved at equilibrium only (its Li balance in "
-                              "sweeps and its transport under current are not modelled yet)")
-        if region.electronic == "mixed_conductor" and i in sides.values():
-            raise field_error(f"regions[{i}].electronic", "mixed_conductor",
-                              "'none' at an outer end of the stack: put the electrode's current "
-                              "collector (a metal region) between it and the terminal")
-        if region.anode_side is not None and region.electronic != "minimum_interface":
-            raise field_error(f"regions[{i}].anode_side", region.anode_side,
-                              "no value unless electronic = 'minimum_interface'")
+    _check_electronic(case, sides)
     _check_mixed_groups(case, kinds)
     check_collector_lithiation(case)
     if case.study.type in ("steady_state", "transient", "impedance"):
@@ -115,6 +90,36 @@ def validate_semantics(case: Case) -> None:
     _check_geometry(case)
     _check_cell_sizes(case)
     _advise(case)
+
+
+def _check_electronic(case: Case, sides: dict[str, int]) -> None:
+    """Each region's electronic option against the study, the geometry and its place."""
+    for i, region in enumerate(case.regions):
+        if region.electronic == "graded" and case.study.type in ("equilibrium", "ocv_sweep"):
+            raise field_error(f"regions[{i}].electronic", "graded", "'extrinsic' or 'none' in "
+                              f"a {case.study.type} study: graded carriers carry a current "
+                              "between electrodes at different Fermi levels (use steady_state)")
+        if region.electronic == "minimum_interface" and case.study.type not in (
+                "equilibrium", "ocv_sweep"):
+            raise field_error(f"regions[{i}].electronic", "minimum_interface", "'extrinsic', "
+                              f"'graded' or 'none' in a {case.study.type} study: the sloped "
+                              "mu_Li is an assumption about equilibrium states")
+        if region.electronic == "minimum_interface" and case.geometry.type == "mesh_file":
+            raise field_error(f"regions[{i}].electronic", "minimum_interface",
+                              "a stack or a generated 2D geometry: the slope runs along the "
+                              "layers' x extent, which a mesh file does not state")
+        if region.electronic == "mixed_conductor" and case.study.type != "equilibrium":
+            raise field_error(f"regions[{i}].electronic", "mixed_conductor",
+                              f"'none' in a {case.study.type} study: a mixed-conducting "
+                              "electrode is solved at equilibrium only (its Li balance in "
+                              "sweeps and its transport under current are not modelled yet)")
+        if region.electronic == "mixed_conductor" and i in sides.values():
+            raise field_error(f"regions[{i}].electronic", "mixed_conductor",
+                              "'none' at an outer end of the stack: put the electrode's current "
+                              "collector (a metal region) between it and the terminal")
+        if region.anode_side is not None and region.electronic != "minimum_interface":
+            raise field_error(f"regions[{i}].anode_side", region.anode_side,
+                              "no value unless electronic = 'minimum_interface'")
 
 
 def _check_bias(case: Case, study: ImpedanceStudy) -> None:

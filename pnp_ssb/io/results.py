@@ -50,6 +50,11 @@ def _write_fields(solution: Solution, outdir: Path) -> None:
     V = dolfinx.fem.functionspace(msh, family)
     phi = dolfinx.fem.Function(V, name="phi_V")
     phi.interpolate(dolfinx.fem.Expression(problem.psi * vt, V.element.interpolation_points))
+    for region in model.regions:  # the dipoles between charged regions (profiles add them too)
+        if region.potential_offset:
+            phi.interpolate(dolfinx.fem.Expression((problem.psi + region.potential_offset) * vt,
+                                                   V.element.interpolation_points),
+                            cells0=solution.domain.region_cells(region.name))
     out = [phi]
     w_parent = species_on_parent(solution.problem)
     for name in model.species_names:

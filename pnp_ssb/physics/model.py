@@ -26,7 +26,7 @@ from pnp_ssb.constants import (
     debye_length_m,
     thermal_voltage_V,
 )
-from pnp_ssb.input.case import Case
+from pnp_ssb.input.case import Case, RegionSpec
 from pnp_ssb.input.topology import neutrality_potential_V
 from pnp_ssb.materials.format import Material
 from pnp_ssb.physics.collector_li import CollectorChain, collector_chains
@@ -342,7 +342,8 @@ ELECTRON_SITES = "electron_site_density_m3"
 ELECTRODE_LI = "Li_electrode"  # the name of a mixed conductor's Li+ (its own, not an electrolyte's)
 
 
-def mixed_conductor_region(region, mat, cell: CellState, vt: float, c_s: float) -> RegionModel:
+def mixed_conductor_region(region: RegionSpec, mat: Material, cell: CellState, vt: float,
+                           c_s: float) -> RegionModel:
     """An insertion electrode as a mixed ion–electron conductor (docs/theory.md, section 4b).
 
     Li+ sits on the Li sites (N_Li = li_site_density_m3) and the electrons it brings on the

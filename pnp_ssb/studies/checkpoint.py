@@ -193,6 +193,8 @@ def resume_pair(stepper: TimeStepper, twin: Twin | None, folder: Path) -> dict |
                              or "error_states" not in meta):
         for s, arrays in ((stepper, before), (twin.stepper, twin_before)):
             s.restore(arrays)
+            if s.uptake is not None:  # the run's collectors were loaded with it: empty again
+                s.uptake.reset()
             s.accept()
         log.info("checkpoint in %s has no refined twin at its step: starting from t = 0", folder)
         return None

@@ -29,6 +29,7 @@ from pnp_ssb.discretisation.collector_diffusion import (
 )
 from pnp_ssb.discretisation.forms import Problem
 from pnp_ssb.input.case import Case
+from pnp_ssb.input.fields import CaseError
 from pnp_ssb.physics.collector_li import CollectorChain, contact_activity
 from pnp_ssb.physics.electrodes import open_circuit_potential_V
 
@@ -63,23 +64,26 @@ class CollectorUptake:
             out.append(0.0 if u is None else contact_activity(u, self.thermal_voltage_V))
         return out
 
-    def begin_step(self, problem: Problem, dt_s: float, rate: float, history_rate: float
-                   ) -> None:
+    def begin_step(self, problem: Problem, dt_s: float, rate_per_s: float,
+                   history_rate_per_s: float) -> None:
         """Advance every chain over ``dt_s`` from the accepted state and set the contact flux
         J it takes from its electrode (m^-2 s^-1) for the step's solve. The electrode's row
-        has the scheme's a0/dt (``rate``) N^{n+1} - ... - a2/dt (N^n - N^{n-1}): with
-        J = rate dN^{n+1} - history_rate dN^n its Li falls by exactly dN^{n+1} (BDF2 as BE)."""
+        has the scheme's a0/dt N^{n+1} - ... - a2/dt (N^n - N^{n-1}): with
+        J = a0/dt dN^{n+1} - a2/dt dN^n its Li falls by exactly dN^{n+1} (BDF2 as BE)."""
         last = self.taken_m2 or [0.0] * len(self.grids)
         for grid, taken, before in zip(self.grids, self.advance_trial(dt_s), last, strict=True):
-            problem.collector_sink[grid.chain.contact_key].value = (rate * taken
-                                                                    - history_rate * before)
+            problem.collector_sink[grid.chain.contact_key].value = (
+                rate_per_s * taken - history_rate_per_s * before)
 
-    def advance_trial(self, dt_s: float) -> list[float]:
-        """The try of a step of ``dt_s`` from the accepted state; the Li (m^-2) each chain took."""
+    def advance_trial(self, dt_s: float, activity_jumps: bool = False) -> list[float]:
+        """The try of a step of ``dt_s`` from the accepted state; the Li (m^-2) each chain took.
+        With ``activity_jumps`` (a hold at a new state) the substeps grade from the step's
+        start, as from the start of an uptake (the error follows dt / time since the jump)."""
         self.trial, self.trial_dt_s, self.trial_taken_m2 = [], dt_s, []
+        since = 0.0 if activity_jumps else self.elapsed_s
         for grid, a, a_s in zip(self.grids, self.activity, self.contact_activities(),
                                 strict=True):
-            new = advance_over(grid, a, a_s, dt_s, self.elapsed_s)
+            new = advance_over(grid, a, a_s, dt_s, since)
             self.trial.append(new)
             self.trial_taken_m2.append(content_per_m2(grid, new) - content_per_m2(grid, a))
         return self.trial_taken_m2
@@ -159,11 +163,21 @@ class CollectorUptake:
                 "taken_m2": self.taken_m2}
 
     def load_state(self, saved: dict) -> None:
-        """Put a checkpoint's state back (one of another stack's collectors is left out)."""
+        """Put a checkpoint's state back (CaseError for collectors of another stack: their Li
+        came out of the electrodes the checkpoint holds)."""
         arrays = [np.asarray(a, dtype=float) for a in saved["activity"]]
-        if [a.shape for a in arrays] == [g.z_m.shape for g in self.grids]:
-            self.activity, self.elapsed_s = arrays, float(saved["elapsed_s"])
-            self.taken_m2 = [float(v) for v in saved.get("taken_m2", [])]
+        if [a.shape for a in arrays] != [g.z_m.shape for g in self.grids]:
+            raise CaseError("study.start_from: its checkpoint's lithiating collectors "
+                            f"({[a.size for a in arrays]} nodes) are not this case's "
+                            f"({[g.z_m.size for g in self.grids]}); expected the same chains")
+        self.activity, self.elapsed_s = arrays, float(saved["elapsed_s"])
+        self.taken_m2 = [float(v) for v in saved.get("taken_m2", [])]
+
+    def reset(self) -> None:
+        """No Li taken yet (t = 0)."""
+        self.activity = [np.zeros(g.z_m.size) for g in self.grids]
+        self.elapsed_s, self.taken_m2 = 0.0, []
+        self.trial, self.trial_dt_s = None, None
 
 
 def contact_position_m(case: Case, chain: CollectorChain) -> float:

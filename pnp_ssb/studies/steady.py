@@ -144,14 +144,14 @@ def conserve_li(case: Case, solution: Solution, start: float) -> Solution:
     sites = {k: li_sites_per_m2(case, k) for k in given}
     history: list[float] = []
     previous: tuple[dict[str, float], dict[str, float]] | None = None
-    for _ in range(LI_BALANCE_MAX_ITERATIONS):
+    for resolves in range(LI_BALANCE_MAX_ITERATIONS + 1):  # the last state is judged too
         sigma = contact_charge_by_conductor(solution)
         theta = {k: v + sigma.get(k, 0.0) / ELEMENTARY_CHARGE_C / sites[k] for k, v in given.items()}
         theta.update(mixed_conductor_fraction(solution, given, sigma, sites))
         now = solution.model.require_cell().li_fraction
         residual = {k: theta[k] - now[k] for k in given}
         history.append(max(abs(r) for r in residual.values()))
-        if history[-1] < LI_BALANCE_TOLERANCE:
+        if history[-1] < LI_BALANCE_TOLERANCE or resolves == LI_BALANCE_MAX_ITERATIONS:
             break
         theta, previous = _secant_step(now, residual, previous), (dict(now), residual)
         theta = _within_range(case, now, theta)

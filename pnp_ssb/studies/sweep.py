@@ -58,8 +58,10 @@ def sweep_row(ocv_V: float, regime: str, data: dict[str, Any]) -> dict[str, Any]
 
 
 def sweep_fingerprint(case: Case) -> str:
-    """Hash of what defines the states of a sweep (the case without its list of OCVs)."""
-    return case_fingerprint(case, ("ocv_V",))
+    """Hash of what defines the states of a sweep: the case without its list of OCVs, unless
+    it holds them (hold_time_s: each state's collectors depend on the states before it)."""
+    held = getattr(case.study, "hold_time_s", None) is not None
+    return case_fingerprint(case, () if held else ("ocv_V",))
 
 
 def resumable_states(case: Case, outdir: Path, comm: MPI.Comm) -> set[str]:
@@ -150,7 +152,7 @@ def _solve_state(case: Case, state, ocv: float, folder: Path, comm: MPI.Comm,
     return summary(solution)
 
 
-HOLD_TOLERANCE = 1e-14  # of the inventory: the held Li's fixed point (it is ~1e-5 of it)
+HOLD_TOLERANCE = 1e-14  # of the inventory: the held Li's fixed point (it is ~1e-6 of it)
 
 
 def held_collectors(case: Case) -> CollectorUptake | None:
@@ -160,22 +162,22 @@ def held_collectors(case: Case) -> CollectorUptake | None:
     return collector_uptake(case, collector_chains(case), thermal_voltage_V(case.temperature_K))
 
 
-def hold_state(case: Case, ocv: float, path: str, uptake: CollectorUptake, hold_s: float,
+def hold_state(case: Case, ocv_V: float, path: str, uptake: CollectorUptake, hold_s: float,
                folder: Path, comm: MPI.Comm) -> ChargeState:
-    """The state at ``ocv`` after a hold of ``hold_s``: its compositions hold the inventory less
+    """The state at ``ocv_V`` after a hold of ``hold_s``: its compositions hold the inventory less
     the Li the collectors have after the hold, which depends on the anode's activity in the
     state (a fixed point; the held Li is tiny beside the inventory, so a few passes). A state
     already in ``folder`` (resumed) gives back the collectors it recorded."""
     record = _recorded(folder, comm)
     if record is not None:
         uptake.load_record(*record)
-        return state_for_ocv(case, ocv, path, uptake.li_mol_m2())
+        return state_for_ocv(case, ocv_V, path, uptake.li_mol_m2())
     held = uptake.li_mol_m2()
     for _ in range(20):
-        state = state_for_ocv(case, ocv, path, held)
+        state = state_for_ocv(case, ocv_V, path, held)
         uptake.source_theta = {c.contact_key: state.li_fraction.get(c.electrode, 0.0)
                                for c in uptake.chains}
-        uptake.advance_trial(hold_s)
+        uptake.advance_trial(hold_s, activity_jumps=True)
         after = uptake.trial_li_mol_m2()
         if abs(after - held) <= HOLD_TOLERANCE * max(li_inventory_mol_m2(case, {
                 r.name: r.li_fraction for r in case.regions if r.li_fraction is not None}),
@@ -186,14 +188,20 @@ def hold_state(case: Case, ocv: float, path: str, uptake: CollectorUptake, hold_
         raise SolverError(f"{path}: the Li the collectors take in the hold did not settle "
                           f"({held:.6g} -> {after:.6g} mol/m^2)", SolveReport())
     uptake.commit()
-    return state_for_ocv(case, ocv, path, uptake.li_mol_m2())
+    return state_for_ocv(case, ocv_V, path, uptake.li_mol_m2())
 
 
 def _recorded(folder: Path, comm: MPI.Comm) -> tuple[list[dict[str, str]], dict] | None:
     """(collector_li.csv rows, summary's collector_lithiation) of a complete state folder."""
-    found = None
+    found: tuple | str | None = None
     if comm.rank == 0 and (folder / "summary.json").is_file():
-        data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        with open(folder / "collector_li.csv", encoding="utf-8") as f:
-            found = (list(csv.DictReader(f)), data.get("collector_lithiation", {}))
-    return comm.bcast(found, root=0)
+        try:
+            data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            with open(folder / "collector_li.csv", encoding="utf-8") as f:
+                found = (list(csv.DictReader(f)), data.get("collector_lithiation", {}))
+        except (OSError, ValueError) as exc:  # every rank must reach the bcast
+            found = f"{folder}: a complete state without its collectors ({exc})"
+    found = comm.bcast(found, root=0)
+    if isinstance(found, str):
+        raise SolverError(found + "; remove the folder to solve it again", SolveReport())
+    return found
