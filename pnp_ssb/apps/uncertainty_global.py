@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from pnp_ssb.input.collectors import unused_collector_inputs
 from pnp_ssb.input.fields import CaseError
 from pnp_ssb.input.tomlio import toml_value
+from pnp_ssb.input.usage import unused_inputs
 from pnp_ssb.materials.format import uncertain_inputs
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,14 @@ def global_inputs(case) -> tuple[list[GlobalInput], list[dict[str, str]]]:
     chosen, left_out = [], []
     for i, region in enumerate(case.regions):
         material = case.region_materials[region.name]
-        unused = unused_collector_inputs(case, region.name)
+        unused = unused_inputs(case, region.name)
         for path, q in uncertain_inputs(material):
             spread = q.uncertainty
             assert spread is not None  # uncertain_inputs keeps only these
             where = f"{region.name}: {material.name}.{path}"
             if path in unused:
-                left_out.append({"input": where, "reason": "not used: the region's "
-                                 "collector_lithiation is off"})
+                left_out.append({"input": where, "reason": "not used by the region's model "
+                                 "(collector_lithiation off, or an ideal-conductor electrode)"})
                 continue
             if (material.name, path) == REFERENCE:
                 left_out.append({"input": where, "reason": "the zero of the energy scale"})

@@ -4,17 +4,9 @@ layered 2D geometry, in runs that touch exactly one insertion electrode and no e
 
 from pnp_ssb.input.case import Case
 from pnp_ssb.input.fields import field_error
+from pnp_ssb.input.usage import COLLECTOR_PARAMETERS
 
-COLLECTOR_PARAMETERS = ("li_solubility_m3", "li_diffusivity_m2_s", "lithiated_work_function_eV")
 CONDUCTORS = ("metal", "insertion_electrode")
-
-
-def unused_collector_inputs(case: Case, region: str) -> frozenset[str]:
-    """The collector parameters a region's material has but the run does not use (its
-    collector_lithiation is off): left out of the uncertain inputs a run records or samples."""
-    if case.region(region).collector_lithiation:
-        return frozenset()
-    return frozenset(COLLECTOR_PARAMETERS)
 
 
 def check_collector_lithiation(case: Case) -> None:

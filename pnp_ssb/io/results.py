@@ -12,8 +12,8 @@ from pnp_ssb.analysis.summary import summary
 from pnp_ssb.discretisation.fem import dolfinx
 from pnp_ssb.discretisation.forms import concentration_ufl
 from pnp_ssb.input.case import Case, case_to_dict
-from pnp_ssb.input.collectors import unused_collector_inputs
 from pnp_ssb.input.tomlio import dumps_toml
+from pnp_ssb.input.usage import unused_inputs
 from pnp_ssb.io.output import (
     read_map_csv,
     write_csv_rows,
@@ -199,7 +199,7 @@ def uncertain_inputs_record(case: Case) -> list[dict[str, Any]]:
     shift's spread, the distribution and its standard deviation (uncertain_inputs.json)."""
     out = []
     for region, material in case.region_materials.items():
-        unused = unused_collector_inputs(case, region)
+        unused = unused_inputs(case, region)
         for path, q in uncertain_inputs(material):
             if path in unused:
                 continue

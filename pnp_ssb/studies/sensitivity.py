@@ -16,7 +16,7 @@ import numpy as np
 
 from pnp_ssb.analysis.kpfm_steps import bulk_points, interface_steps
 from pnp_ssb.analysis.solution import Solution
-from pnp_ssb.input.collectors import unused_collector_inputs
+from pnp_ssb.input.usage import unused_inputs
 from pnp_ssb.materials.format import uncertain_inputs
 from pnp_ssb.solvers.tangent import neutrality_potential_tangents, nodal_values
 
@@ -103,7 +103,7 @@ def equilibrium_sensitivities(solution: Solution) -> Sensitivities:
                  "reason": "no forward tangent for this input yet (phi0 only)"}
                 for r, m in materials.items() for path, _ in uncertain_inputs(m)
                 if (r, path) not in covered
-                and path not in unused_collector_inputs(solution.case, r)]
+                and path not in unused_inputs(solution.case, r)]
     return Sensitivities(x, region, phi, interface_steps(x, phi, region, points), inputs,
                          left_out)
 

@@ -302,7 +302,8 @@ def test_sweep_with_holds_conserves_li_and_resumes(tmp_path):
 
 
 def test_a_run_records_the_collector_inputs_only_where_it_uses_them():
-    """uncertain_inputs.json lists Cu's Li inputs for a lithiating Cu, not for a blocking one."""
+    """uncertain_inputs.json lists Cu's Li inputs for a lithiating Cu, not for a blocking one,
+    and LiCoO2's permittivity for a mixed conductor, not for an ideal electrode."""
     from pnp_ssb.io.results import uncertain_inputs_record
 
     def cu_inputs(case):
@@ -311,3 +312,8 @@ def test_a_run_records_the_collector_inputs_only_where_it_uses_them():
     assert cu_inputs(load_case(CASE)) == {"li_solubility_m3", "li_diffusivity_m2_s",
                                           "lithiated_work_function_eV"}
     assert cu_inputs(load_case(CASE.parent / "thin_film_galvanostatic.toml")) == set()
+    # likewise LiCoO2's space-charge inputs: only a mixed conductor uses them
+    lco = {name: {u["input"] for u in uncertain_inputs_record(load_case(CASE.parent / name))
+                  if u["region"] == "lco"} for name in ("lco_lipon.toml", "lco_lipon_mixed.toml")}
+    assert "relative_permittivity" in lco["lco_lipon_mixed.toml"]
+    assert "relative_permittivity" not in lco["lco_lipon.toml"]
