@@ -91,7 +91,10 @@ class CollectorUptake:
     def trial_li_mol_m2(self) -> float:
         """Li per area the collectors would hold after the step being tried (mol/m^2)."""
         assert self.trial is not None  # after advance_trial
-        return sum(content_per_m2(g, a) for g, a in zip(self.grids, self.trial,
+        return self._held_mol_m2(self.trial)
+
+    def _held_mol_m2(self, activities: list[np.ndarray]) -> float:
+        return sum(content_per_m2(g, a) for g, a in zip(self.grids, activities,
                                                         strict=True)) / AVOGADRO_MOL
 
     def commit(self) -> None:
@@ -112,8 +115,7 @@ class CollectorUptake:
 
     def li_mol_m2(self) -> float:
         """Li per area held by all the collectors (mol/m^2)."""
-        return sum(content_per_m2(g, a) for g, a in zip(self.grids, self.activity,
-                                                        strict=True)) / AVOGADRO_MOL
+        return self._held_mol_m2(self.activity)
 
     def row(self) -> dict[str, float]:
         """timeseries.csv entries: Li per collector (mol/m^2), each chain's front depth (m) and

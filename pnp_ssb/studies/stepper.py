@@ -113,9 +113,11 @@ class TimeStepper:
         for u, a in zip(self.problem.unknowns, arrays, strict=True):
             u.x.array[:] = a
 
-    def accept(self, dt_s: float | None = None, voltage_V: float | None = None) -> None:
+    def accept(self, dt_s: float | None = None, voltage_V: float | None = None,
+               profile: Profile1D | None = None) -> None:
         """The current state becomes the previous one, after a step of ``dt_s`` (its right
-        terminal at ``voltage_V``); without ``dt_s`` the history starts again here."""
+        terminal at ``voltage_V``); without ``dt_s`` the history starts again here. ``profile``:
+        the state's gathered profile when the caller has it (else gathered for the collectors)."""
         if dt_s is None:
             self.past_dt_s, self.past_voltage_V, self.older = [], [], None
             self.contact_theta_past = []
@@ -134,7 +136,7 @@ class TimeStepper:
                 p2.x.array[:] = u.x.array
         if self.uptake is not None:  # the collectors' try of this step is accepted with it
             self.uptake.commit()
-            self.uptake.set_source(gather_profile(self.problem))
+            self.uptake.set_source(profile or gather_profile(self.problem))
 
     @property
     def scheme_order(self) -> int:

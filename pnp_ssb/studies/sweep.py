@@ -173,15 +173,15 @@ def hold_state(case: Case, ocv_V: float, path: str, uptake: CollectorUptake, hol
         uptake.load_record(*record)
         return state_for_ocv(case, ocv_V, path, uptake.li_mol_m2())
     held = uptake.li_mol_m2()
+    scale = li_inventory_mol_m2(case, {r.name: r.li_fraction for r in case.regions
+                                       if r.li_fraction is not None})
     for _ in range(20):
         state = state_for_ocv(case, ocv_V, path, held)
         uptake.source_theta = {c.contact_key: state.li_fraction.get(c.electrode, 0.0)
                                for c in uptake.chains}
         uptake.advance_trial(hold_s, activity_jumps=True)
         after = uptake.trial_li_mol_m2()
-        if abs(after - held) <= HOLD_TOLERANCE * max(li_inventory_mol_m2(case, {
-                r.name: r.li_fraction for r in case.regions if r.li_fraction is not None}),
-                abs(after)):
+        if abs(after - held) <= HOLD_TOLERANCE * max(scale, abs(after)):
             break
         held = after
     else:

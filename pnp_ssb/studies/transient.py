@@ -361,8 +361,8 @@ def _accept(stepper: TimeStepper, twin: Twin | None, clock: _Clock, dt: float,
     the multistep scheme and of the error estimate starts after the first step: t = 0 is the
     instant the control switches, across which the state jumps."""
     history_dt = dt if clock.step > 1 else None
-    stepper.accept(history_dt, clock.voltage)
-    profile = gather_profile(stepper.problem)
+    profile = gather_profile(stepper.problem)  # the state being accepted: one gather for both
+    stepper.accept(history_dt, clock.voltage, profile)
     stepper.update_work_functions(profile, accepted=True)
     clock.rows.append(_row(stepper, clock.t, dt, its, clock.voltage, profile))
     if isinstance(stepper.model, CellModel):  # the right electrode's charge, for d(sigma)/dt
